@@ -1,0 +1,56 @@
+#include "cli/command.h"
+
+#include <omp.h>
+
+#include <iostream>
+#include <thread>
+
+namespace huiyan::cli {
+
+const std::vector<Command>& commands() {
+  static const std::vector<Command> table = {
+      {"preprocess", "clean, filter and split raw corpora (parallel, labelled or plain text)",
+       run_preprocess},
+      {"tokenize", "train SentencePiece models, encode/decode text, build HDF5 datasets",
+       run_tokenize},
+  };
+  return table;
+}
+
+bool parse_options(const std::vector<std::string>& args, const std::string& usage,
+                   const std::string& description, const po::options_description& options,
+                   po::variables_map& values, const po::positional_options_description* positional) {
+  po::options_description help("Help", kHelpWidth, kHelpWidth / 2);
+  help.add_options()("help,h", "show this help and exit");
+  po::options_description all(kHelpWidth, kHelpWidth / 2);
+  all.add(options).add(help);
+  po::command_line_parser parser(args);
+  parser.options(all);
+  if (positional != nullptr) parser.positional(*positional);
+  po::store(parser.run(), values);
+  if (values.count("help")) {
+    std::cout << "Usage: " << usage << "\n\n" << description << "\n" << all << std::flush;
+    return false;
+  }
+  po::notify(values);
+  return true;
+}
+
+po::options_description common_options(CommonOptions& common) {
+  po::options_description options("Common", kHelpWidth, kHelpWidth / 2);
+  options.add_options()
+      ("threads", po::value<int>(&common.threads)->default_value(0)->value_name("N"),
+       "threads to use (0 = every core)")
+      ("quiet,q", po::bool_switch(&common.quiet), "print nothing but errors on stderr");
+  return options;
+}
+
+void apply(const CommonOptions& common) {
+  if (common.threads < 0) throw UsageError("--threads must be >= 0");
+  const int threads = common.threads > 0
+                          ? common.threads
+                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
+  omp_set_num_threads(threads);
+}
+
+}  // namespace huiyan::cli

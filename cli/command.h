@@ -1,0 +1,54 @@
+#pragma once
+// What every subcommand shares: its entry in `huiyan --help`, option parsing with complete
+// --help output, and the common options (--threads, --quiet).
+
+#include <boost/program_options.hpp>
+#include <stdexcept>
+#include <string>
+#include <vector>
+
+namespace huiyan::cli {
+
+namespace po = boost::program_options;
+
+// A usage mistake: exit code 2.
+class UsageError : public std::invalid_argument {
+ public:
+  using std::invalid_argument::invalid_argument;
+};
+
+// Width of --help output, and the options group constructor to use with it.
+inline constexpr unsigned kHelpWidth = 100;
+inline po::options_description option_group(const std::string& caption) {
+  return po::options_description(caption, kHelpWidth, kHelpWidth / 2);
+}
+
+struct Command {
+  const char* name;
+  const char* summary;  // one line for `huiyan --help`
+  int (*run)(const std::vector<std::string>& args);
+};
+
+const std::vector<Command>& commands();
+
+// Parses `args` into `values`. Prints `usage`, `description` and the options to stdout and returns
+// false when --help is given. Throws po::error for bad options (exit code 2).
+bool parse_options(const std::vector<std::string>& args, const std::string& usage,
+                   const std::string& description, const po::options_description& options,
+                   po::variables_map& values,
+                   const po::positional_options_description* positional = nullptr);
+
+// --threads N (default: every core) and --quiet.
+struct CommonOptions {
+  int threads = 0;
+  bool quiet = false;
+};
+po::options_description common_options(CommonOptions& common);
+// Sets oneDNN's and OpenMP's thread count.
+void apply(const CommonOptions& common);
+
+// Entry points, one per file under cli/.
+int run_preprocess(const std::vector<std::string>& args);
+int run_tokenize(const std::vector<std::string>& args);
+
+}  // namespace huiyan::cli

@@ -1,0 +1,67 @@
+// huiyan: attention-based NLP from the command line. This file only dispatches to a subcommand
+// and turns failures into one line on stderr and an exit code (1 bad data or I/O, 2 usage).
+
+#include <iomanip>
+#include <exception>
+#include <filesystem>
+#include <iostream>
+#include <string>
+#include <vector>
+
+#include "cli/command.h"
+
+namespace {
+
+void print_help(std::ostream& out) {
+  out << "Usage: huiyan <command> [options]\n\n"
+         "huiyan (慧眼) trains and runs attention models for text on the CPU.\n\n"
+         "Commands:\n";
+  for (const auto& command : huiyan::cli::commands()) {
+    out << "  " << std::left << std::setw(12) << command.name << " " << command.summary << "\n";
+  }
+  out << "\nOptions:\n  -h, --help   show this help\n  --version    print the version\n"
+         "\nRun 'huiyan <command> --help' for a command's options.\n";
+}
+
+}  // namespace
+
+int main(int argc, char** argv) {
+  std::ios::sync_with_stdio(false);
+  const std::vector<std::string> args(argv + 1, argv + argc);
+  if (args.empty()) {
+    print_help(std::cerr);
+    return 2;
+  }
+  const std::string& name = args.front();
+  if (name == "-h" || name == "--help" || name == "help") {
+    print_help(std::cout);
+    return 0;
+  }
+  if (name == "--version") {
+    std::cout << "huiyan " << HUIYAN_VERSION << "\n";
+    return 0;
+  }
+  for (const auto& command : huiyan::cli::commands()) {
+    if (name != command.name) continue;
+    const std::vector<std::string> rest(args.begin() + 1, args.end());
+    try {
+      return command.run(rest);
+    } catch (const huiyan::cli::po::error& e) {
+      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name
+                << " --help)\n";
+      return 2;
+    } catch (const std::invalid_argument& e) {
+      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name
+                << " --help)\n";
+      return 2;
+    } catch (const std::filesystem::filesystem_error& e) {
+      std::cerr << "huiyan " << name << ": error: " << e.what() << "\n";
+      return 1;
+    } catch (const std::exception& e) {
+      std::cerr << "huiyan " << name << ": error: " << e.what() << "\n";
+      return 1;
+    }
+  }
+  std::cerr << "huiyan: unknown command '" << name << "' (see huiyan --help)\n";
+  return 2;
+}

@@ -1,0 +1,66 @@
+#include "io/utf8.h"
+
+#include <cstdint>
+#include <cstring>
+
+namespace huiyan::io {
+
+namespace {
+
+bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+
+// Length of the well-formed sequence starting at text[i], or 0 if it is ill-formed.
+// Ranges follow the Unicode Standard, table 3-7.
+size_t sequence_length(std::string_view text, size_t i) {
+  const auto byte = [&](size_t k) { return static_cast<unsigned char>(text[i + k]); };
+  const size_t left = text.size() - i;
+  const unsigned char lead = byte(0);
+  if (lead >= 0xC2 && lead <= 0xDF) {
+    return left >= 2 && is_continuation(byte(1)) ? 2 : 0;
+  }
+  if (lead >= 0xE0 && lead <= 0xEF) {
+    if (left < 3) return 0;
+    const unsigned char second = byte(1);
+    const unsigned char low = lead == 0xE0 ? 0xA0 : 0x80;   // no overlong forms
+    const unsigned char high = lead == 0xED ? 0x9F : 0xBF;  // no surrogates
+    return second >= low && second <= high && is_continuation(byte(2)) ? 3 : 0;
+  }
+  if (lead >= 0xF0 && lead <= 0xF4) {
+    if (left < 4) return 0;
+    const unsigned char second = byte(1);
+    const unsigned char low = lead == 0xF0 ? 0x90 : 0x80;   // no overlong forms
+    const unsigned char high = lead == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
+    return second >= low && second <= high && is_continuation(byte(2)) &&
+                   is_continuation(byte(3))
+               ? 4
+               : 0;
+  }
+  return 0;
+}
+
+}  // namespace
+
+size_t find_invalid_utf8(std::string_view text) {
+  size_t i = 0;
+  while (i < text.size()) {
+    // Most text is ASCII: skip it eight bytes at a time.
+    if (i + 8 <= text.size()) {
+      uint64_t word;
+      std::memcpy(&word, text.data() + i, 8);
+      if ((word & 0x8080808080808080ULL) == 0) {
+        i += 8;
+        continue;
+      }
+    }
+    if (static_cast<unsigned char>(text[i]) < 0x80) {
+      ++i;
+      continue;
+    }
+    const size_t length = sequence_length(text, i);
+    if (length == 0) return i;
+    i += length;
+  }
+  return kValidUtf8;
+}
+
+}  // namespace huiyan::io

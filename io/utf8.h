@@ -1,0 +1,17 @@
+#pragma once
+// UTF-8 validation: every text that enters huiyan is checked once, at the edge.
+
+#include <cstddef>
+#include <string_view>
+
+namespace huiyan::io {
+
+inline constexpr size_t kValidUtf8 = static_cast<size_t>(-1);
+
+// Returns the byte offset of the first byte that does not start a well-formed UTF-8 sequence
+// (overlong forms, surrogates and code points above U+10FFFF are ill-formed), or kValidUtf8.
+size_t find_invalid_utf8(std::string_view text);
+
+inline bool is_valid_utf8(std::string_view text) { return find_invalid_utf8(text) == kValidUtf8; }
+
+}  // namespace huiyan::io

@@ -1,0 +1,61 @@
+#include "pipeline/line_stream.h"
+
+#include <omp.h>
+
+#include <exception>
+#include <vector>
+
+namespace huiyan::pipeline {
+
+namespace {
+constexpr size_t kBatchLines = 2048;
+}
+
+size_t transform_lines(io::LineReader& in, std::ostream& out, const LineConverter& convert) {
+  std::vector<std::string> batch;
+  std::vector<std::string> results;
+  size_t first_line = 1;
+  size_t total = 0;
+
+  const auto run_batch = [&] {
+    const long n = static_cast<long>(batch.size());
+    if (n == 0) return;
+    results.resize(batch.size());
+    std::exception_ptr failure;
+#pragma omp parallel for schedule(dynamic, 16) if (n > 16)
+    for (long i = 0; i < n; ++i) {
+      try {
+        results[i] = convert(batch[i], first_line + static_cast<size_t>(i), omp_get_thread_num());
+      } catch (...) {
+#pragma omp critical
+        if (!failure) failure = std::current_exception();
+      }
+    }
+    if (failure) std::rethrow_exception(failure);
+    for (long i = 0; i < n; ++i) out << results[i] << '\n';
+    first_line += batch.size();
+    batch.clear();
+  };
+
+  in.on_wait([&] {
+    run_batch();
+    out.flush();
+  });
+  try {
+    std::string line;
+    while (in.next(line)) {
+      batch.push_back(std::move(line));
+      ++total;
+      if (batch.size() == kBatchLines) run_batch();
+    }
+    run_batch();
+  } catch (...) {
+    in.on_wait({});
+    throw;
+  }
+  in.on_wait({});
+  out.flush();
+  return total;
+}
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,22 @@
+#pragma once
+// One line in, one line out, in input order: lines are gathered into batches converted on all
+// threads, and a batch is written as soon as the input would make us wait, so an interactive
+// pipe gets each line back at once.
+
+#include <cstddef>
+#include <functional>
+#include <ostream>
+#include <string>
+
+#include "io/line_reader.h"
+
+namespace huiyan::pipeline {
+
+// `convert(line, line_number, thread)` runs concurrently on several threads; `thread` is in
+// [0, omp_get_max_threads()) so callers can keep one non-thread-safe helper per thread. The first
+// exception thrown is rethrown here. Returns the number of lines.
+using LineConverter = std::function<std::string(const std::string& line, size_t line_number,
+                                                int thread)>;
+size_t transform_lines(io::LineReader& in, std::ostream& out, const LineConverter& convert);
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,27 @@
+#pragma once
+// Text normalization applied to every corpus line: HTML line breaks removed, Unicode NFKC,
+// control characters dropped, whitespace squeezed to single spaces, optional lower-casing.
+
+#include <string>
+#include <string_view>
+
+namespace huiyan::pipeline {
+
+struct NormalizeOptions {
+  bool lowercase = false;
+  // `<br />`, `<br>` and `<br/>` (any case) become spaces, as in IMDB reviews.
+  bool strip_line_break_tags = true;
+};
+
+class TextNormalizer {
+ public:
+  explicit TextNormalizer(NormalizeOptions options = {});
+
+  // `text` must be valid UTF-8 (check with io::find_invalid_utf8 first).
+  std::string operator()(std::string_view text) const;
+
+ private:
+  NormalizeOptions options_;
+};
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,356 @@
+#include "pipeline/preprocess.h"
+
+#include <algorithm>
+#include <chrono>
+#include <filesystem>
+#include <fstream>
+#include <memory>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_set>
+
+#include "io/atomic_file.h"
+#include "io/error.h"
+#include "io/line_reader.h"
+#include "io/tsv.h"
+#include "io/utf8.h"
+#include "pipeline/progress.h"
+#include "pipeline/split.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+
+// Reasons a line is dropped, as they appear in the summary.
+constexpr const char* kInvalidUtf8 = "invalid_utf8";
+constexpr const char* kMalformed = "malformed";
+constexpr const char* kEmpty = "empty";
+constexpr const char* kTooLong = "too_long";
+constexpr const char* kLengthRatio = "length_ratio";
+constexpr const char* kDuplicate = "duplicate";
+
+// One cleaned example: parallel (src, tgt), labeled (text, label), text (text, "").
+struct Example {
+  std::string first;
+  std::string second;
+};
+
+std::vector<std::string> output_names(CorpusFormat format, const std::string& split) {
+  switch (format) {
+    case CorpusFormat::parallel:
+      return {split + ".src", split + ".tgt"};
+    case CorpusFormat::labeled:
+      return {split + ".txt", split + ".label"};
+    case CorpusFormat::text:
+      return {split + ".txt"};
+  }
+  return {};
+}
+
+size_t count_words(const std::string& normalized) {
+  if (normalized.empty()) return 0;
+  return static_cast<size_t>(std::count(normalized.begin(), normalized.end(), ' ')) + 1;
+}
+
+std::string_view trim(std::string_view text) {
+  const size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  const size_t end = text.find_last_not_of(" \t");
+  return text.substr(begin, end - begin + 1);
+}
+
+void validate(const PreprocessOptions& o) {
+  const bool two_files = !o.src_path.empty() || !o.tgt_path.empty();
+  if (o.format == CorpusFormat::parallel) {
+    if (two_files && (o.src_path.empty() || o.tgt_path.empty())) {
+      throw std::invalid_argument("parallel text needs both --src and --tgt");
+    }
+    if (two_files == !o.input_path.empty()) {
+      throw std::invalid_argument("parallel text needs either --src and --tgt, or --input (TSV)");
+    }
+    if (!two_files && (o.src_column < 1 || o.tgt_column < 1 || o.src_column == o.tgt_column)) {
+      throw std::invalid_argument("--src-column and --tgt-column must be distinct and >= 1");
+    }
+  } else {
+    if (two_files) throw std::invalid_argument("--src/--tgt are for --format parallel");
+    if (o.input_path.empty()) throw std::invalid_argument("--input is required");
+    if (o.format == CorpusFormat::labeled &&
+        (o.label_column < 1 || o.text_column < 1 || o.label_column == o.text_column)) {
+      throw std::invalid_argument("--label-column and --text-column must be distinct and >= 1");
+    }
+  }
+  if (o.out_dir.empty()) throw std::invalid_argument("--out-dir is required");
+  if (!o.split.empty() &&
+      o.split.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+          std::string::npos) {
+    throw std::invalid_argument("--split must be a plain name (letters, digits, '_' or '-'), got '" +
+                                o.split + "'");
+  }
+  if (o.max_length_ratio != 0 && o.max_length_ratio < 1) {
+    throw std::invalid_argument("--max-length-ratio must be >= 1 (or 0 for no limit)");
+  }
+}
+
+// Text files for one split, written under temporary names and renamed together at the end.
+class SplitWriter {
+ public:
+  SplitWriter(const std::filesystem::path& dir, const std::vector<std::string>& names) {
+    for (const auto& name : names) {
+      auto& file = files_.emplace_back(std::make_unique<io::AtomicFile>((dir / name).string()));
+      streams_.push_back(file->open_stream());
+    }
+  }
+
+  void write(const Example& example) {
+    streams_[0] << example.first << '\n';
+    if (streams_.size() > 1) streams_[1] << example.second << '\n';
+    ++count_;
+  }
+
+  size_t count() const { return count_; }
+
+  void commit(std::vector<std::string>& outputs) {
+    for (size_t i = 0; i < files_.size(); ++i) {
+      files_[i]->commit(streams_[i]);
+      outputs.push_back(files_[i]->destination());
+    }
+  }
+
+ private:
+  std::vector<std::unique_ptr<io::AtomicFile>> files_;
+  std::vector<std::ofstream> streams_;
+  size_t count_ = 0;
+};
+
+class Preprocessor {
+ public:
+  explicit Preprocessor(const PreprocessOptions& options)
+      : o_(options), normalize_(options.normalize) {}
+
+  PreprocessSummary run() {
+    const auto start = std::chrono::steady_clock::now();
+    std::filesystem::create_directories(o_.out_dir);
+    if (!o_.split.empty()) {
+      streaming_ = std::make_unique<SplitWriter>(o_.out_dir, output_names(o_.format, o_.split));
+    }
+    Progress progress("preprocess", "lines", o_.progress);
+    if (o_.format == CorpusFormat::parallel && o_.input_path.empty()) {
+      read_two_files(progress);
+    } else {
+      read_one_file(progress);
+    }
+    progress.finish();
+    write_outputs();
+    summary_.seconds =
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+    write_summary();
+    return summary_;
+  }
+
+ private:
+  void read_two_files(Progress& progress) {
+    io::LineReader src(o_.src_path);
+    io::LineReader tgt(o_.tgt_path);
+    summary_.inputs = {src.name(), tgt.name()};
+    std::string a, b;
+    while (true) {
+      const bool has_a = src.next(a);
+      const bool has_b = tgt.next(b);
+      if (!has_a && !has_b) break;
+      if (has_a != has_b) {
+        const auto& longer = has_a ? src : tgt;
+        const auto& shorter = has_a ? tgt : src;
+        throw io::DataError(longer.name() + ": line " + std::to_string(longer.line_number()) +
+                            ": " + shorter.name() + " ended after " +
+                            std::to_string(shorter.line_number()) +
+                            " lines; parallel files must have the same number of lines");
+      }
+      ++summary_.lines_read;
+      progress.update(summary_.lines_read);
+      if (!valid_utf8(src, a) || !valid_utf8(tgt, b)) continue;
+      add(a, b, src);
+    }
+  }
+
+  void read_one_file(Progress& progress) {
+    io::LineReader in(o_.input_path);
+    summary_.inputs = {in.name()};
+    int first_column = 0;
+    int second_column = 0;
+    if (o_.format == CorpusFormat::parallel) {
+      first_column = o_.src_column;
+      second_column = o_.tgt_column;
+    } else if (o_.format == CorpusFormat::labeled) {
+      first_column = o_.text_column;
+      second_column = o_.label_column;
+    }
+    const size_t needed = static_cast<size_t>(std::max(first_column, second_column));
+    std::string line;
+    std::vector<std::string_view> fields;
+    while (in.next(line)) {
+      ++summary_.lines_read;
+      progress.update(summary_.lines_read);
+      if (!valid_utf8(in, line)) continue;
+      if (o_.format == CorpusFormat::text) {
+        add(line, {}, in);
+        continue;
+      }
+      io::split_tsv(line, fields);
+      if (fields.size() < needed) {
+        malformed(in, "expected at least " + std::to_string(needed) +
+                          " tab-separated columns, found " + std::to_string(fields.size()));
+        continue;
+      }
+      add(fields[first_column - 1], fields[second_column - 1], in);
+    }
+  }
+
+  bool valid_utf8(const io::LineReader& reader, const std::string& line) {
+    const size_t bad = io::find_invalid_utf8(line);
+    if (bad == io::kValidUtf8) return true;
+    if (!o_.skip_invalid) {
+      throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) +
+                          ": invalid UTF-8 at byte " + std::to_string(bad + 1) +
+                          " (use --skip-invalid to skip such lines)");
+    }
+    ++summary_.dropped[kInvalidUtf8];
+    return false;
+  }
+
+  void malformed(const io::LineReader& reader, const std::string& what) {
+    if (!o_.skip_invalid) {
+      throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) +
+                          ": " + what + " (use --skip-invalid to skip such lines)");
+    }
+    ++summary_.dropped[kMalformed];
+  }
+
+  void add(std::string_view first, std::string_view second, const io::LineReader& where) {
+    Example example;
+    example.first = normalize_(first);
+    if (o_.format == CorpusFormat::parallel) {
+      example.second = normalize_(second);
+    } else if (o_.format == CorpusFormat::labeled) {
+      example.second = trim(second);
+      if (example.second.empty()) {
+        malformed(where, "empty label");
+        return;
+      }
+    }
+    if (const char* reason = filter(example)) {
+      ++summary_.dropped[reason];
+      return;
+    }
+    ++summary_.kept;
+    if (streaming_) {
+      streaming_->write(example);
+    } else {
+      kept_.push_back(std::move(example));
+    }
+  }
+
+  // The reason to drop `example`, or nullptr to keep it.
+  const char* filter(const Example& example) {
+    const bool parallel = o_.format == CorpusFormat::parallel;
+    if (!o_.keep_empty && (example.first.empty() || (parallel && example.second.empty()))) {
+      return kEmpty;
+    }
+    if (o_.max_length > 0 || o_.max_length_ratio > 0) {
+      const size_t a = count_words(example.first);
+      const size_t b = parallel ? count_words(example.second) : 0;
+      if (o_.max_length > 0 && std::max(a, b) > o_.max_length) return kTooLong;
+      if (parallel && o_.max_length_ratio > 0 && a > 0 && b > 0 &&
+          static_cast<double>(std::max(a, b)) > o_.max_length_ratio * std::min(a, b)) {
+        return kLengthRatio;
+      }
+    }
+    if (o_.dedup) {
+      // A 64-bit hash per kept example: memory stays small on large corpora.
+      std::string key = example.first;
+      key.push_back('\t');
+      key += example.second;
+      if (!seen_.insert(std::hash<std::string>{}(key)).second) return kDuplicate;
+    }
+    return nullptr;
+  }
+
+  void write_outputs() {
+    if (streaming_) {
+      summary_.split_sizes[o_.split] = streaming_->count();
+      streaming_->commit(summary_.outputs);
+      return;
+    }
+    const size_t total = kept_.size();
+    const size_t valid = resolve_split_size(o_.valid_size, total);
+    const size_t test = resolve_split_size(o_.test_size, total);
+    const std::vector<Split> assignment = assign_splits(total, valid, test, o_.seed);
+    const char* names[] = {"train", "valid", "test"};
+    std::vector<std::unique_ptr<SplitWriter>> writers;
+    for (const char* name : names) {
+      writers.push_back(std::make_unique<SplitWriter>(o_.out_dir, output_names(o_.format, name)));
+    }
+    for (size_t i = 0; i < total; ++i) {
+      writers[static_cast<size_t>(assignment[i])]->write(kept_[i]);
+    }
+    for (size_t s = 0; s < writers.size(); ++s) {
+      summary_.split_sizes[names[s]] = writers[s]->count();
+      writers[s]->commit(summary_.outputs);
+    }
+  }
+
+  void write_summary() {
+    const std::string name = o_.split.empty() ? "summary.json" : "summary." + o_.split + ".json";
+    const std::string path = (std::filesystem::path(o_.out_dir) / name).string();
+    io::write_file_atomically(path, summary_.to_json().dump(2) + "\n");
+    summary_.outputs.push_back(path);
+  }
+
+  const PreprocessOptions& o_;
+  TextNormalizer normalize_;
+  PreprocessSummary summary_;
+  std::unique_ptr<SplitWriter> streaming_;
+  std::vector<Example> kept_;
+  std::unordered_set<size_t> seen_;
+};
+
+}  // namespace
+
+nlohmann::json PreprocessSummary::to_json() const {
+  nlohmann::json dropped_json = nlohmann::json::object();
+  for (const auto& [reason, count] : dropped) dropped_json[reason] = count;
+  nlohmann::json splits_json = nlohmann::json::object();
+  for (const auto& [split, count] : split_sizes) splits_json[split] = count;
+  return {{"inputs", inputs},       {"lines_read", lines_read}, {"kept", kept},
+          {"dropped", dropped_json}, {"splits", splits_json},    {"outputs", outputs},
+          {"seconds", seconds}};
+}
+
+std::string PreprocessSummary::to_text() const {
+  std::ostringstream out;
+  out << "read " << lines_read << " lines, kept " << kept;
+  size_t total_dropped = 0;
+  for (const auto& [reason, count] : dropped) total_dropped += count;
+  out << ", dropped " << total_dropped;
+  if (total_dropped > 0) {
+    out << " (";
+    const char* separator = "";
+    for (const auto& [reason, count] : dropped) {
+      out << separator << reason << " " << count;
+      separator = ", ";
+    }
+    out << ")";
+  }
+  out << "\nsplits:";
+  for (const auto& [split, count] : split_sizes) out << " " << split << " " << count;
+  out << "\nwrote:";
+  for (const auto& path : outputs) out << " " << path;
+  out << "\n";
+  return out.str();
+}
+
+PreprocessSummary preprocess(const PreprocessOptions& options) {
+  validate(options);
+  return Preprocessor(options).run();
+}
+
+}  // namespace huiyan::pipeline

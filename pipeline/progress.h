@@ -1,0 +1,32 @@
+#pragma once
+// A progress line on stderr for long jobs: redrawn in place on a terminal at most a few times a
+// second, silent otherwise (logs stay clean when stderr is a file).
+
+#include <chrono>
+#include <cstddef>
+#include <string>
+
+namespace huiyan::pipeline {
+
+class Progress {
+ public:
+  // Draws only when `enabled` and stderr is a terminal.
+  Progress(std::string label, std::string unit, bool enabled);
+  ~Progress();
+  Progress(const Progress&) = delete;
+  Progress& operator=(const Progress&) = delete;
+
+  void update(size_t done);
+  // Clears the line so the next message starts on a clean line.
+  void finish();
+
+ private:
+  std::string label_;
+  std::string unit_;
+  bool active_;
+  bool drawn_ = false;
+  std::chrono::steady_clock::time_point start_;
+  std::chrono::steady_clock::time_point last_draw_;
+};
+
+}  // namespace huiyan::pipeline

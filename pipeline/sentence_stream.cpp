@@ -1,0 +1,36 @@
+#include "pipeline/sentence_stream.h"
+
+#include <omp.h>
+
+#include <vector>
+
+#include "io/error.h"
+#include "io/utf8.h"
+#include "pipeline/line_stream.h"
+#include "pipeline/sentence_splitter.h"
+
+namespace huiyan::pipeline {
+
+size_t split_sentences_stream(io::LineReader& in, std::ostream& out, const std::string& locale,
+                              bool joined) {
+  // ICU break iterators are not thread-safe: one per thread.
+  const SentenceSplitter prototype(locale);
+  std::vector<SentenceSplitter> splitters(static_cast<size_t>(omp_get_max_threads()), prototype);
+  return transform_lines(in, out, [&](const std::string& line, size_t number, int thread) {
+    const size_t bad = io::find_invalid_utf8(line);
+    if (bad != io::kValidUtf8) {
+      throw io::DataError(in.name() + ": line " + std::to_string(number) +
+                          ": invalid UTF-8 at byte " + std::to_string(bad + 1));
+    }
+    std::string text;
+    for (const auto& sentence : splitters[static_cast<size_t>(thread)].split(line)) {
+      if (!text.empty()) text.push_back(joined ? '\t' : '\n');
+      text += sentence;
+    }
+    // A document's sentences end with an empty line, so documents stay apart.
+    if (!joined && !text.empty()) text.push_back('\n');
+    return text;
+  });
+}
+
+}  // namespace huiyan::pipeline

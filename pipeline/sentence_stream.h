@@ -1,0 +1,18 @@
+#pragma once
+// `huiyan tokenize sentences`: each input line is a document; its ICU sentences are written
+// one per line followed by an empty line, or, with `joined`, on one line separated by tabs.
+
+#include <cstddef>
+#include <ostream>
+#include <string>
+
+#include "io/line_reader.h"
+
+namespace huiyan::pipeline {
+
+// Returns the number of documents. Throws io::DataError naming the input and line for invalid
+// UTF-8.
+size_t split_sentences_stream(io::LineReader& in, std::ostream& out, const std::string& locale,
+                              bool joined);
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,56 @@
+#include "pipeline/split.h"
+
+#include <cmath>
+#include <numeric>
+#include <stdexcept>
+#include <string>
+
+namespace huiyan::pipeline {
+
+uint64_t SplitMix64::next() {
+  uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+uint64_t SplitMix64::below(uint64_t bound) {
+  // Rejection keeps the result exactly uniform.
+  const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
+  uint64_t value;
+  do {
+    value = next();
+  } while (value >= limit);
+  return value % bound;
+}
+
+size_t resolve_split_size(double size, size_t total) {
+  if (!(size >= 0)) throw std::invalid_argument("split size must be >= 0, got " + std::to_string(size));
+  if (size < 1) return static_cast<size_t>(std::llround(size * static_cast<double>(total)));
+  if (size != std::floor(size)) {
+    throw std::invalid_argument("split size " + std::to_string(size) +
+                                " is neither a fraction below 1 nor a whole count");
+  }
+  return static_cast<size_t>(size);
+}
+
+std::vector<Split> assign_splits(size_t total, size_t valid, size_t test, uint64_t seed) {
+  if (valid + test > total) {
+    throw std::invalid_argument("valid (" + std::to_string(valid) + ") + test (" +
+                                std::to_string(test) + ") examples exceed the " +
+                                std::to_string(total) + " available");
+  }
+  // A partial Fisher-Yates shuffle picks the valid then the test examples.
+  std::vector<size_t> order(total);
+  std::iota(order.begin(), order.end(), size_t{0});
+  SplitMix64 rng(seed);
+  std::vector<Split> splits(total, Split::train);
+  for (size_t i = 0; i < valid + test; ++i) {
+    const size_t j = i + rng.below(total - i);
+    std::swap(order[i], order[j]);
+    splits[order[i]] = i < valid ? Split::valid : Split::test;
+  }
+  return splits;
+}
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,31 @@
+#pragma once
+// Deterministic train/valid/test assignment: the same seed gives the same split on every machine.
+
+#include <cstddef>
+#include <cstdint>
+#include <vector>
+
+namespace huiyan::pipeline {
+
+// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast and fully specified, unlike std::shuffle.
+class SplitMix64 {
+ public:
+  explicit SplitMix64(uint64_t seed) : state_(seed) {}
+  uint64_t next();
+  // Uniform in [0, bound), bound > 0.
+  uint64_t below(uint64_t bound);
+
+ private:
+  uint64_t state_;
+};
+
+enum class Split : uint8_t { train = 0, valid = 1, test = 2 };
+
+// A split size given by the user: below 1 a fraction of `total`, otherwise a count.
+// Throws std::invalid_argument for negative sizes or fractional counts.
+size_t resolve_split_size(double size, size_t total);
+
+// Assigns `valid` and `test` examples at random (seeded) out of `total`; the rest are train.
+std::vector<Split> assign_splits(size_t total, size_t valid, size_t test, uint64_t seed);
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,81 @@
+#include "pipeline/subword_model.h"
+
+#include <sentencepiece_processor.h>
+
+#include <fstream>
+#include <iterator>
+#include <stdexcept>
+
+#include "io/error.h"
+
+namespace huiyan::pipeline {
+
+SubwordModel SubwordModel::load(const std::string& path) {
+  std::ifstream in(path, std::ios::binary);
+  if (!in) throw io::DataError(path + ": cannot open SentencePiece model");
+  std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  return from_bytes(std::move(bytes), path);
+}
+
+SubwordModel SubwordModel::from_bytes(std::string bytes, const std::string& origin) {
+  auto processor = std::make_unique<sentencepiece::SentencePieceProcessor>();
+  const auto status = processor->LoadFromSerializedProto(bytes);
+  if (!status.ok()) {
+    throw io::DataError(origin + ": not a SentencePiece model (" + status.ToString() + ")");
+  }
+  return SubwordModel(std::move(processor), std::move(bytes), origin);
+}
+
+SubwordModel::SubwordModel(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor,
+                           std::string bytes, std::string origin)
+    : processor_(std::move(processor)), bytes_(std::move(bytes)), origin_(std::move(origin)) {}
+
+SubwordModel::SubwordModel(SubwordModel&&) noexcept = default;
+SubwordModel& SubwordModel::operator=(SubwordModel&&) noexcept = default;
+SubwordModel::~SubwordModel() = default;
+
+std::vector<int> SubwordModel::encode_ids(std::string_view text) const {
+  std::vector<int> ids;
+  const auto status = processor_->Encode(text, &ids);
+  if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
+  return ids;
+}
+
+std::vector<std::string> SubwordModel::encode_pieces(std::string_view text) const {
+  std::vector<std::string> pieces;
+  const auto status = processor_->Encode(text, &pieces);
+  if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
+  return pieces;
+}
+
+std::string SubwordModel::decode_ids(std::span<const int> ids) const {
+  const int size = vocab_size();
+  for (const int id : ids) {
+    if (id < 0 || id >= size) {
+      throw io::DataError("id " + std::to_string(id) + " is outside the vocabulary of " +
+                          origin_ + " (0.." + std::to_string(size - 1) + ")");
+    }
+  }
+  std::string text;
+  const auto status = processor_->Decode(std::vector<int>(ids.begin(), ids.end()), &text);
+  if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
+  return text;
+}
+
+std::string SubwordModel::decode_pieces(const std::vector<std::string>& pieces) const {
+  std::string text;
+  const auto status = processor_->Decode(pieces, &text);
+  if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
+  return text;
+}
+
+int SubwordModel::vocab_size() const { return processor_->GetPieceSize(); }
+int SubwordModel::pad_id() const { return processor_->pad_id(); }
+int SubwordModel::unk_id() const { return processor_->unk_id(); }
+int SubwordModel::bos_id() const { return processor_->bos_id(); }
+int SubwordModel::eos_id() const { return processor_->eos_id(); }
+
+const std::string& SubwordModel::piece(int id) const { return processor_->IdToPiece(id); }
+float SubwordModel::score(int id) const { return processor_->GetScore(id); }
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,157 @@
+#include "pipeline/subword_trainer.h"
+
+#include <sentencepiece_processor.h>
+#include <sentencepiece_trainer.h>
+
+#include <chrono>
+#include <sstream>
+#include <stdexcept>
+#include <unordered_map>
+
+#include "io/atomic_file.h"
+#include "io/error.h"
+#include "io/line_reader.h"
+#include "io/utf8.h"
+#include "pipeline/sentence_splitter.h"
+#include "pipeline/split.h"
+#include "pipeline/subword_model.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+
+// Hands SentencePiece the sampled sentences we already hold in memory.
+class VectorSentenceIterator : public sentencepiece::SentenceIterator {
+ public:
+  explicit VectorSentenceIterator(const std::vector<std::string>& sentences)
+      : sentences_(sentences) {}
+  bool done() const override { return index_ >= sentences_.size(); }
+  void Next() override { ++index_; }
+  const std::string& value() const override { return sentences_[index_]; }
+  sentencepiece::util::Status status() const override { return {}; }
+
+ private:
+  const std::vector<std::string>& sentences_;
+  size_t index_ = 0;
+};
+
+// Uniform sample of at most `capacity` items from a stream (reservoir sampling, seeded).
+class Reservoir {
+ public:
+  Reservoir(size_t capacity, uint64_t seed) : capacity_(capacity), rng_(seed) {}
+
+  void add(std::string item) {
+    ++seen_;
+    if (items_.size() < capacity_) {
+      items_.push_back(std::move(item));
+      return;
+    }
+    const uint64_t slot = rng_.below(seen_);
+    if (slot < capacity_) items_[slot] = std::move(item);
+  }
+
+  const std::vector<std::string>& items() const { return items_; }
+
+ private:
+  size_t capacity_;
+  SplitMix64 rng_;
+  size_t seen_ = 0;
+  std::vector<std::string> items_;
+};
+
+void validate(const SubwordTrainOptions& o) {
+  if (o.inputs.empty()) throw std::invalid_argument("at least one --input is required");
+  if (o.output.empty()) throw std::invalid_argument("-o/--output is required");
+  if (o.model_type != "unigram" && o.model_type != "bpe") {
+    throw std::invalid_argument("--model-type must be unigram or bpe, got '" + o.model_type + "'");
+  }
+  if (o.vocab_size < 8) throw std::invalid_argument("--vocab-size must be at least 8");
+  if (!(o.character_coverage > 0 && o.character_coverage <= 1)) {
+    throw std::invalid_argument("--character-coverage must be in (0, 1]");
+  }
+  if (o.max_sentences == 0) throw std::invalid_argument("--max-sentences must be positive");
+}
+
+void write_vocab_listing(const std::string& path, const SubwordModel& model) {
+  std::ostringstream listing;
+  for (int id = 0; id < model.vocab_size(); ++id) {
+    listing << model.piece(id) << '\t' << model.score(id) << '\n';
+  }
+  io::write_file_atomically(path, listing.str());
+}
+
+std::string vocab_path_for(const std::string& model_path) {
+  const std::string suffix = ".model";
+  if (model_path.size() > suffix.size() &&
+      model_path.compare(model_path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return model_path.substr(0, model_path.size() - suffix.size()) + ".vocab";
+  }
+  return model_path + ".vocab";
+}
+
+}  // namespace
+
+SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
+  validate(o);
+  const auto start = std::chrono::steady_clock::now();
+  SubwordTrainSummary summary;
+
+  Reservoir sample(o.max_sentences, o.seed);
+  std::unique_ptr<SentenceSplitter> splitter;
+  if (o.split_sentences) splitter = std::make_unique<SentenceSplitter>();
+  std::string line;
+  for (const auto& input : o.inputs) {
+    io::LineReader reader(input);
+    while (reader.next(line)) {
+      ++summary.lines_read;
+      const size_t bad = io::find_invalid_utf8(line);
+      if (bad != io::kValidUtf8) {
+        throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) +
+                            ": invalid UTF-8 at byte " + std::to_string(bad + 1) +
+                            " (clean the text with huiyan preprocess first)");
+      }
+      if (line.empty()) continue;
+      if (splitter) {
+        for (auto& sentence : splitter->split(line)) sample.add(std::move(sentence));
+      } else {
+        sample.add(line);
+      }
+    }
+  }
+  summary.sentences_used = sample.items().size();
+  if (summary.sentences_used == 0) {
+    throw io::DataError(o.inputs.front() + ": no text to train a SentencePiece model on");
+  }
+
+  sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned>(o.seed));
+  const std::unordered_map<std::string, std::string> args = {
+      {"model_type", o.model_type},
+      {"vocab_size", std::to_string(o.vocab_size)},
+      {"character_coverage", std::to_string(o.character_coverage)},
+      {"num_threads", std::to_string(std::max(1, o.threads))},
+      {"max_sentence_length", std::to_string(o.max_sentence_bytes)},
+      {"byte_fallback", o.byte_fallback ? "true" : "false"},
+      {"pad_id", "0"},
+      {"unk_id", "1"},
+      {"bos_id", "2"},
+      {"eos_id", "3"},
+      {"minloglevel", o.verbose ? "0" : "2"},
+  };
+  VectorSentenceIterator iterator(sample.items());
+  std::string serialized;
+  const auto status = sentencepiece::SentencePieceTrainer::Train(args, &iterator, &serialized);
+  if (!status.ok()) {
+    throw io::DataError("SentencePiece training on " + o.inputs.front() +
+                        " failed: " + status.ToString());
+  }
+
+  const SubwordModel model = SubwordModel::from_bytes(serialized, o.output);
+  io::write_file_atomically(o.output, serialized);
+  write_vocab_listing(vocab_path_for(o.output), model);
+
+  summary.vocab_size = model.vocab_size();
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return summary;
+}
+
+}  // namespace huiyan::pipeline

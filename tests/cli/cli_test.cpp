@@ -1,0 +1,181 @@
+// The huiyan binary as users run it: exit codes, one-line messages, pipes.
+
+#include <fcntl.h>
+#include <gtest/gtest.h>
+#include <poll.h>
+#include <sys/wait.h>
+#include <unistd.h>
+
+#include <cstdlib>
+#include <nlohmann/json.hpp>
+
+#include "io/dataset.h"
+#include "tests/temp_dir.h"
+
+namespace huiyan {
+namespace {
+
+using huiyan::testing::read_file;
+using huiyan::testing::TempDir;
+
+const std::string kBinary = HUIYAN_BINARY;
+const std::string kData = HUIYAN_TEST_DATA_DIR;
+
+struct Result {
+  int exit_code;
+  std::string out;
+  std::string err;
+};
+
+// Runs `huiyan <args>` through the shell with `input` on stdin.
+Result huiyan(const std::string& args, const std::string& input = "") {
+  TempDir dir;
+  const std::string in = dir.write("stdin", input);
+  const std::string command = kBinary + " " + args + " < " + in + " > " + (dir / "stdout") +
+                              " 2> " + (dir / "stderr");
+  const int status = std::system(command.c_str());
+  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(dir / "stdout"),
+          read_file(dir / "stderr")};
+}
+
+size_t count_lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+
+TEST(Cli, HelpListsBuiltCommandsAndVersion) {
+  const auto help = huiyan("--help");
+  EXPECT_EQ(help.exit_code, 0);
+  EXPECT_NE(help.out.find("preprocess"), std::string::npos);
+  EXPECT_NE(help.out.find("tokenize"), std::string::npos);
+  EXPECT_EQ(help.out.find("translate"), std::string::npos);  // not built yet: not listed
+  const auto version = huiyan("--version");
+  EXPECT_EQ(version.exit_code, 0);
+  EXPECT_EQ(version.out.rfind("huiyan ", 0), 0u);
+  for (const char* command : {"preprocess", "tokenize", "tokenize train", "tokenize encode",
+                              "tokenize decode", "tokenize build", "tokenize sentences"}) {
+    const auto result = huiyan(std::string(command) + " --help");
+    EXPECT_EQ(result.exit_code, 0) << command;
+    EXPECT_NE(result.out.find("Usage: huiyan " + std::string(command)), std::string::npos)
+        << command;
+  }
+}
+
+TEST(Cli, UsageErrorsExitWithTwoAndOneLine) {
+  for (const char* args : {"", "frobnicate", "preprocess", "preprocess --format parallel",
+                           "preprocess --format nonsense --out-dir x -i y", "tokenize",
+                           "tokenize explode", "tokenize train --vocab-size many",
+                           "preprocess --format text -i a --out-dir b --threads -3"}) {
+    const auto result = huiyan(args);
+    EXPECT_EQ(result.exit_code, 2) << args << ": " << result.err;
+    if (std::string(args).empty()) continue;  // bare `huiyan` prints the help
+    EXPECT_EQ(count_lines(result.err), 1u) << args << ": " << result.err;
+  }
+}
+
+TEST(Cli, BadDataExitsWithOneNamingFileAndLine) {
+  TempDir dir;
+  const std::string bad = dir.write("bad.txt", "fine\nbroken \xFE\n");
+  const auto result = huiyan("preprocess --format text -i " + bad + " --out-dir " + (dir / "o") +
+                             " --split train");
+  EXPECT_EQ(result.exit_code, 1);
+  EXPECT_EQ(result.err, "huiyan preprocess: error: " + bad +
+                            ": line 2: invalid UTF-8 at byte 8 (use --skip-invalid to skip such "
+                            "lines)\n");
+  const auto missing = huiyan("tokenize encode -m " + (dir / "none.model"));
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_EQ(count_lines(missing.err), 1u);
+  EXPECT_NE(missing.err.find("none.model"), std::string::npos);
+
+  const std::string not_a_model = dir.write("fake.model", "not a model at all");
+  const auto corrupt = huiyan("tokenize encode -m " + not_a_model);
+  EXPECT_EQ(corrupt.exit_code, 1);
+  EXPECT_EQ(count_lines(corrupt.err), 1u);
+}
+
+TEST(Cli, SampleEndToEndPreprocessTokenizeBuild) {
+  TempDir dir;
+  const std::string out = dir / "data";
+  ASSERT_EQ(huiyan("preprocess --format parallel --src " + kData + "/multi30k/train.de --tgt " +
+                   kData + "/multi30k/train.en --out-dir " + out + " --valid-size 40 --test-size 0 -q")
+                .exit_code,
+            0);
+  const auto summary = nlohmann::json::parse(read_file(out + "/summary.json"));
+  EXPECT_EQ(summary["splits"]["train"], 360);
+  EXPECT_EQ(summary["splits"]["valid"], 40);
+  const auto train = huiyan("tokenize train -i " + out + "/train.src -i " + out +
+                            "/train.tgt --vocab-size 400 --byte-fallback -o " + (dir / "joint.model"));
+  ASSERT_EQ(train.exit_code, 0) << train.err;
+  const auto build = huiyan("tokenize build --task translate --data-dir " + out + " -m " +
+                            (dir / "joint.model") + " -o " + (dir / "data.h5"));
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  const auto dataset = io::read_dataset(dir / "data.h5");
+  EXPECT_TRUE(dataset.joint_tokenizer);
+  ASSERT_EQ(dataset.splits.size(), 3u);  // train, valid and an empty test
+  for (const auto& split : dataset.splits) {
+    EXPECT_EQ(split.src.size(), split.name == "train" ? 360u : split.name == "valid" ? 40u : 0u);
+  }
+
+  // Encode -> decode through pipes gives the cleaned text back, line for line (byte fallback
+  // spells characters unseen in training, such as valid's "Ü", as bytes).
+  const std::string text = read_file(out + "/valid.src");
+  const auto ids = huiyan("tokenize encode --ids -m " + (dir / "joint.model"), text);
+  ASSERT_EQ(ids.exit_code, 0) << ids.err;
+  EXPECT_EQ(count_lines(ids.out), 40u);
+  const auto decoded = huiyan("tokenize decode --ids -m " + (dir / "joint.model"), ids.out);
+  EXPECT_EQ(decoded.out, text);
+  const auto bad_id = huiyan("tokenize decode --ids -m " + (dir / "joint.model"), "5 x 7\n");
+  EXPECT_EQ(bad_id.exit_code, 1);
+  EXPECT_NE(bad_id.err.find("<stdin>: line 1: 'x' is not a token id"), std::string::npos);
+}
+
+TEST(Cli, SentencesSplitDocuments) {
+  const auto result = huiyan("tokenize sentences", "One. Two!\n\nThree?\n");
+  EXPECT_EQ(result.exit_code, 0);
+  EXPECT_EQ(result.out, "One.\nTwo!\n\n\nThree?\n\n");
+  const auto joined = huiyan("tokenize sentences --tab", "One. Two!\n\nThree?\n");
+  EXPECT_EQ(joined.out, "One.\tTwo!\n\nThree?\n");
+}
+
+// A pipe that delivers one line gets its line back before the input ends.
+TEST(Cli, EncodeStreamsLineByLine) {
+  TempDir dir;
+  const std::string model = dir / "m.model";
+  ASSERT_EQ(huiyan("tokenize train -i " + kData + "/multi30k/train.en --vocab-size 300 -o " + model)
+                .exit_code,
+            0);
+  int to_child[2];
+  int from_child[2];
+  ASSERT_EQ(pipe(to_child), 0);
+  ASSERT_EQ(pipe(from_child), 0);
+  const pid_t pid = fork();
+  ASSERT_GE(pid, 0);
+  if (pid == 0) {
+    dup2(to_child[0], STDIN_FILENO);
+    dup2(from_child[1], STDOUT_FILENO);
+    close(to_child[1]);
+    close(from_child[0]);
+    execl(kBinary.c_str(), kBinary.c_str(), "tokenize", "encode", "-m", model.c_str(), nullptr);
+    _exit(127);
+  }
+  close(to_child[0]);
+  close(from_child[1]);
+  const std::string line = "A man rides a bike.\n";
+  ASSERT_EQ(write(to_child[1], line.data(), line.size()), static_cast<ssize_t>(line.size()));
+
+  std::string got;
+  pollfd fd{from_child[0], POLLIN, 0};
+  while (got.find('\n') == std::string::npos) {
+    ASSERT_EQ(poll(&fd, 1, 20000), 1) << "no output within 20 s while stdin stays open";
+    char buffer[256];
+    const ssize_t n = read(from_child[0], buffer, sizeof buffer);
+    ASSERT_GT(n, 0);
+    got.append(buffer, static_cast<size_t>(n));
+  }
+  EXPECT_EQ(got.substr(0, 4), "▁A");
+  close(to_child[1]);
+  close(from_child[0]);
+  int status = 0;
+  waitpid(pid, &status, 0);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+}
+
+}  // namespace
+}  // namespace huiyan

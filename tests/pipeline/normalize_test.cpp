@@ -1,0 +1,53 @@
+#include "pipeline/normalize.h"
+
+#include <gtest/gtest.h>
+
+namespace huiyan::pipeline {
+namespace {
+
+TEST(Normalize, NfkcFoldsCompatibilityForms) {
+  const TextNormalizer normalize;
+  EXPECT_EQ(normalize("Ｈｅｌｌｏ　ｗｏｒｌｄ！"), "Hello world!");  // full-width letters and space
+  EXPECT_EQ(normalize("ﬁne ①"), "fine 1");                        // ligature, circled digit
+  EXPECT_EQ(normalize("ｶﾀｶﾅ"), "カタカナ");                        // half-width katakana
+}
+
+TEST(Normalize, ComposesCombiningMarks) {
+  const TextNormalizer normalize;
+  EXPECT_EQ(normalize("Cafe\u0301"), "Caf\u00e9");    // e + combining acute -> é
+  EXPECT_EQ(normalize("Mu\u0308ller"), "M\u00fcller");
+}
+
+TEST(Normalize, RemovesControlCharactersAndSqueezesWhitespace) {
+  const TextNormalizer normalize;
+  EXPECT_EQ(normalize("  a\tb\x01\x7F c \u00A0 d\u200B e\uFEFF  "), "a b c d e");
+  EXPECT_EQ(normalize("line\u2028break\u0085here"), "line break here");
+  EXPECT_EQ(normalize("\x02\x03"), "");
+  EXPECT_EQ(normalize("many     spaces"), "many spaces");
+}
+
+TEST(Normalize, LowercasesWhenAsked) {
+  const TextNormalizer keep;
+  const TextNormalizer lower({.lowercase = true});
+  EXPECT_EQ(keep("Ein Mann ÜBER"), "Ein Mann ÜBER");
+  EXPECT_EQ(lower("Ein Mann ÜBER"), "ein mann über");
+  EXPECT_EQ(lower("ASCII ONLY"), "ascii only");
+}
+
+TEST(Normalize, StripsHtmlLineBreaksOnly) {
+  const TextNormalizer normalize;
+  EXPECT_EQ(normalize("Great.<br /><br />Really<BR>good<br/>!"), "Great. Really good !");
+  EXPECT_EQ(normalize("I <3 it, a<b and <bread>"), "I <3 it, a<b and <bread>");
+  const TextNormalizer keep({.strip_line_break_tags = false});
+  EXPECT_EQ(keep("a<br />b"), "a<br />b");
+}
+
+TEST(Normalize, AsciiFastPathAgreesWithIcuPath) {
+  const TextNormalizer normalize({.lowercase = true});
+  // The same words with and without a non-ASCII character force both paths.
+  EXPECT_EQ(normalize(" Two  Dogs "), "two dogs");
+  EXPECT_EQ(normalize(" Two  Dogs é"), "two dogs é");
+}
+
+}  // namespace
+}  // namespace huiyan::pipeline

@@ -1,0 +1,42 @@
+#include "pipeline/split.h"
+
+#include <gtest/gtest.h>
+
+#include <algorithm>
+#include <stdexcept>
+
+namespace huiyan::pipeline {
+namespace {
+
+TEST(Split, SplitMix64MatchesTheReferenceSequence) {
+  // First outputs for seed 1234567 of the reference C implementation (Vigna's splitmix64.c).
+  SplitMix64 rng(1234567);
+  EXPECT_EQ(rng.next(), 6457827717110365317ULL);
+  EXPECT_EQ(rng.next(), 3203168211198807973ULL);
+  EXPECT_EQ(rng.next(), 9817491932198370423ULL);
+}
+
+TEST(Split, SizesAreExact) {
+  const auto splits = assign_splits(1000, 50, 30, 7);
+  EXPECT_EQ(std::count(splits.begin(), splits.end(), Split::valid), 50);
+  EXPECT_EQ(std::count(splits.begin(), splits.end(), Split::test), 30);
+  EXPECT_EQ(std::count(splits.begin(), splits.end(), Split::train), 920);
+}
+
+TEST(Split, SameSeedSameSplitDifferentSeedDifferentSplit) {
+  EXPECT_EQ(assign_splits(500, 25, 25, 1), assign_splits(500, 25, 25, 1));
+  EXPECT_NE(assign_splits(500, 25, 25, 1), assign_splits(500, 25, 25, 2));
+}
+
+TEST(Split, ResolvesFractionsAndCounts) {
+  EXPECT_EQ(resolve_split_size(0.05, 1000), 50u);
+  EXPECT_EQ(resolve_split_size(0, 1000), 0u);
+  EXPECT_EQ(resolve_split_size(120, 1000), 120u);
+  EXPECT_EQ(resolve_split_size(1, 1000), 1u);
+  EXPECT_THROW(resolve_split_size(-0.1, 1000), std::invalid_argument);
+  EXPECT_THROW(resolve_split_size(2.5, 1000), std::invalid_argument);
+  EXPECT_THROW(assign_splits(10, 8, 3, 1), std::invalid_argument);
+}
+
+}  // namespace
+}  // namespace huiyan::pipeline

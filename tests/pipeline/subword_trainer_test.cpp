@@ -1,0 +1,98 @@
+#include "pipeline/subword_trainer.h"
+
+#include <gtest/gtest.h>
+
+#include "io/error.h"
+#include "io/line_reader.h"
+#include "pipeline/normalize.h"
+#include "pipeline/subword_model.h"
+#include "tests/temp_dir.h"
+
+namespace huiyan::pipeline {
+namespace {
+
+using huiyan::testing::read_file;
+using huiyan::testing::TempDir;
+
+const std::string kSample = std::string(HUIYAN_TEST_DATA_DIR) + "/multi30k/train";
+
+SubwordTrainOptions options(const TempDir& dir, const std::string& type) {
+  SubwordTrainOptions o;
+  o.inputs = {kSample + ".de", kSample + ".en"};
+  o.output = dir / (type + ".model");
+  o.vocab_size = 400;
+  o.model_type = type;
+  o.character_coverage = 1.0;
+  return o;
+}
+
+class SubwordRoundTrip : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(SubwordRoundTrip, TrainEncodeDecodeGivesTheTextBack) {
+  TempDir dir;
+  const auto summary = train_subword_model(options(dir, GetParam()));
+  EXPECT_EQ(summary.lines_read, 800u);
+  EXPECT_EQ(summary.vocab_size, 400);
+
+  const auto model = SubwordModel::load(dir / (GetParam() + ".model"));
+  EXPECT_EQ(model.vocab_size(), 400);
+  EXPECT_EQ(model.pad_id(), 0);
+  EXPECT_EQ(model.unk_id(), 1);
+  EXPECT_EQ(model.bos_id(), 2);
+  EXPECT_EQ(model.eos_id(), 3);
+  // SentencePiece sees text after `huiyan preprocess`, whose normalization it keeps.
+  const TextNormalizer normalize;
+  for (const char* side : {".de", ".en"}) {
+    for (const auto& raw : io::read_lines(kSample + side)) {
+      const std::string line = normalize(raw);
+      const auto ids = model.encode_ids(line);
+      ASSERT_EQ(model.decode_ids(ids), line);
+      ASSERT_EQ(model.decode_pieces(model.encode_pieces(line)), line);
+    }
+  }
+  // The vocabulary listing beside the model has one line per piece.
+  const auto vocab = io::read_lines(dir / (GetParam() + ".vocab"));
+  ASSERT_EQ(vocab.size(), 400u);
+  EXPECT_EQ(vocab[1].substr(0, vocab[1].find('\t')), "<unk>");
+}
+
+INSTANTIATE_TEST_SUITE_P(ModelTypes, SubwordRoundTrip, ::testing::Values("unigram", "bpe"));
+
+TEST(SubwordTrainer, SameSeedSameModel) {
+  TempDir dir;
+  auto o = options(dir, "unigram");
+  o.max_sentences = 300;  // forces the seeded sample
+  train_subword_model(o);
+  const std::string first = read_file(o.output);
+  train_subword_model(o);
+  EXPECT_EQ(read_file(o.output), first);
+}
+
+TEST(SubwordTrainer, BadInputAndOptionsAreReported) {
+  TempDir dir;
+  auto o = options(dir, "unigram");
+  o.model_type = "wordpiece";
+  EXPECT_THROW(train_subword_model(o), std::invalid_argument);
+
+  o = options(dir, "unigram");
+  o.inputs = {dir.write("bad.txt", "good line\nbad \xFF line\n")};
+  try {
+    train_subword_model(o);
+    FAIL() << "no error";
+  } catch (const io::DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("bad.txt: line 2: invalid UTF-8"), std::string::npos);
+  }
+
+  o = options(dir, "unigram");
+  o.vocab_size = 100000;  // more pieces than the sample can give
+  EXPECT_THROW(train_subword_model(o), io::DataError);
+  EXPECT_FALSE(std::filesystem::exists(o.output));
+}
+
+TEST(SubwordModel, RejectsBytesThatAreNotAModel) {
+  EXPECT_THROW(SubwordModel::from_bytes("not a model", "x.h5:/tokenizer/src"), io::DataError);
+  EXPECT_THROW(SubwordModel::load("/nonexistent.model"), io::DataError);
+}
+
+}  // namespace
+}  // namespace huiyan::pipeline
