@@ -19,7 +19,8 @@ const std::vector<Command>& commands() {
 
 bool parse_options(const std::vector<std::string>& args, const std::string& usage,
                    const std::string& description, const po::options_description& options,
-                   po::variables_map& values, const po::positional_options_description* positional) {
+                   po::variables_map& values,
+                   const po::positional_options_description* positional) {
   po::options_description help("Help", kHelpWidth, kHelpWidth / 2);
   help.add_options()("help,h", "show this help and exit");
   po::options_description all(kHelpWidth, kHelpWidth / 2);
@@ -38,10 +39,10 @@ bool parse_options(const std::vector<std::string>& args, const std::string& usag
 
 po::options_description common_options(CommonOptions& common) {
   po::options_description options("Common", kHelpWidth, kHelpWidth / 2);
-  options.add_options()
-      ("threads", po::value<int>(&common.threads)->default_value(0)->value_name("N"),
-       "threads to use (0 = every core)")
-      ("quiet,q", po::bool_switch(&common.quiet), "print nothing but errors on stderr");
+  options.add_options()("threads",
+                        po::value<int>(&common.threads)->default_value(0)->value_name("N"),
+                        "threads to use (0 = every core)")(
+      "quiet,q", po::bool_switch(&common.quiet), "print nothing but errors on stderr");
   return options;
 }
 

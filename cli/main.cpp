@@ -1,9 +1,9 @@
 // huiyan: attention-based NLP from the command line. This file only dispatches to a subcommand
 // and turns failures into one line on stderr and an exit code (1 bad data or I/O, 2 usage).
 
-#include <iomanip>
 #include <exception>
 #include <filesystem>
+#include <iomanip>
 #include <iostream>
 #include <string>
 #include <vector>
@@ -47,12 +47,10 @@ int main(int argc, char** argv) {
     try {
       return command.run(rest);
     } catch (const huiyan::cli::po::error& e) {
-      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name
-                << " --help)\n";
+      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name << " --help)\n";
       return 2;
     } catch (const std::invalid_argument& e) {
-      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name
-                << " --help)\n";
+      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name << " --help)\n";
       return 2;
     } catch (const std::filesystem::filesystem_error& e) {
       std::cerr << "huiyan " << name << ": error: " << e.what() << "\n";

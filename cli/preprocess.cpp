@@ -1,9 +1,10 @@
 // huiyan preprocess: options -> pipeline::preprocess.
 
+#include "pipeline/preprocess.h"
+
 #include <iostream>
 
 #include "cli/command.h"
-#include "pipeline/preprocess.h"
 
 namespace huiyan::cli {
 
@@ -26,45 +27,50 @@ int run_preprocess(const std::vector<std::string>& args) {
   CommonOptions common;
 
   auto input = option_group("Input");
-  input.add_options()
-      ("format", po::value(&format)->value_name("FORMAT")->required(),
-       "parallel (two aligned files, or a TSV), labeled (TSV with label and text columns) or "
-       "text (one example a line)")
-      ("src", po::value(&o.src_path)->value_name("FILE"), "parallel: source-side file (plain or .gz)")
-      ("tgt", po::value(&o.tgt_path)->value_name("FILE"), "parallel: target-side file, line i translating --src line i")
-      ("input,i", po::value(&o.input_path)->value_name("FILE"),
-       "the one input file (plain or .gz; - for stdin): a TSV for parallel and labeled")
-      ("src-column", po::value(&o.src_column)->value_name("N")->default_value(1), "parallel TSV: source column (1-based)")
-      ("tgt-column", po::value(&o.tgt_column)->value_name("N")->default_value(2), "parallel TSV: target column (1-based)")
-      ("label-column", po::value(&o.label_column)->value_name("N")->default_value(1), "labeled: label column (1-based)")
-      ("text-column", po::value(&o.text_column)->value_name("N")->default_value(2), "labeled: text column (1-based)")
-      ("skip-invalid", po::bool_switch(&o.skip_invalid),
-       "skip and count lines with invalid UTF-8 or missing columns (default: stop with an error)");
+  input.add_options()(
+      "format", po::value(&format)->value_name("FORMAT")->required(),
+      "parallel (two aligned files, or a TSV), labeled (TSV with label and text columns) or "
+      "text (one example a line)")("src", po::value(&o.src_path)->value_name("FILE"),
+                                   "parallel: source-side file (plain or .gz)")(
+      "tgt", po::value(&o.tgt_path)->value_name("FILE"),
+      "parallel: target-side file, line i translating --src line i")(
+      "input,i", po::value(&o.input_path)->value_name("FILE"),
+      "the one input file (plain or .gz; - for stdin): a TSV for parallel and labeled")(
+      "src-column", po::value(&o.src_column)->value_name("N")->default_value(1),
+      "parallel TSV: source column (1-based)")(
+      "tgt-column", po::value(&o.tgt_column)->value_name("N")->default_value(2),
+      "parallel TSV: target column (1-based)")(
+      "label-column", po::value(&o.label_column)->value_name("N")->default_value(1),
+      "labeled: label column (1-based)")(
+      "text-column", po::value(&o.text_column)->value_name("N")->default_value(2),
+      "labeled: text column (1-based)")(
+      "skip-invalid", po::bool_switch(&o.skip_invalid),
+      "skip and count lines with invalid UTF-8 or missing columns (default: stop with an error)");
 
   auto cleaning = option_group("Cleaning and filters");
-  cleaning.add_options()
-      ("lowercase", po::bool_switch(&o.normalize.lowercase), "lower-case all text")
-      ("keep-br-tags", po::bool_switch(&keep_br_tags),
-       "keep HTML line breaks (<br />); by default they become spaces")
-      ("keep-empty", po::bool_switch(&o.keep_empty), "keep examples whose text is empty")
-      ("max-length", po::value(&o.max_length)->value_name("N")->default_value(0),
-       "drop examples with more words than this on either side (0 = no limit)")
-      ("max-length-ratio", po::value(&o.max_length_ratio)->value_name("R")->default_value(0),
-       "parallel: drop pairs whose longer side has more than this times the words of the "
-       "shorter (0 = no limit)")
-      ("dedup", po::bool_switch(&o.dedup), "drop exact duplicates of an earlier example");
+  cleaning.add_options()("lowercase", po::bool_switch(&o.normalize.lowercase),
+                         "lower-case all text")(
+      "keep-br-tags", po::bool_switch(&keep_br_tags),
+      "keep HTML line breaks (<br />); by default they become spaces")(
+      "keep-empty", po::bool_switch(&o.keep_empty), "keep examples whose text is empty")(
+      "max-length", po::value(&o.max_length)->value_name("N")->default_value(0),
+      "drop examples with more words than this on either side (0 = no limit)")(
+      "max-length-ratio", po::value(&o.max_length_ratio)->value_name("R")->default_value(0),
+      "parallel: drop pairs whose longer side has more than this times the words of the "
+      "shorter (0 = no limit)")("dedup", po::bool_switch(&o.dedup),
+                                "drop exact duplicates of an earlier example");
 
   auto output = option_group("Output");
-  output.add_options()
-      ("out-dir,o", po::value(&o.out_dir)->value_name("DIR")->required(), "directory for the split files and summary.json")
-      ("split", po::value(&o.split)->value_name("NAME"),
-       "the whole input is this split (e.g. train, valid, test); nothing is drawn at random")
-      ("valid-size", po::value(&o.valid_size)->value_name("X")->default_value(0.05, "0.05"),
-       "examples drawn for valid: a fraction if below 1, else a count")
-      ("test-size", po::value(&o.test_size)->value_name("X")->default_value(0.05, "0.05"),
-       "examples drawn for test: a fraction if below 1, else a count")
-      ("seed", po::value(&o.seed)->value_name("N")->default_value(1), "seed of the random split")
-      ("json", po::bool_switch(&json), "print the summary as JSON on stdout");
+  output.add_options()("out-dir,o", po::value(&o.out_dir)->value_name("DIR")->required(),
+                       "directory for the split files and summary.json")(
+      "split", po::value(&o.split)->value_name("NAME"),
+      "the whole input is this split (e.g. train, valid, test); nothing is drawn at random")(
+      "valid-size", po::value(&o.valid_size)->value_name("X")->default_value(0.05, "0.05"),
+      "examples drawn for valid: a fraction if below 1, else a count")(
+      "test-size", po::value(&o.test_size)->value_name("X")->default_value(0.05, "0.05"),
+      "examples drawn for test: a fraction if below 1, else a count")(
+      "seed", po::value(&o.seed)->value_name("N")->default_value(1), "seed of the random split")(
+      "json", po::bool_switch(&json), "print the summary as JSON on stdout");
 
   po::options_description all(kHelpWidth, kHelpWidth / 2);
   all.add(input).add(cleaning).add(output).add(common_options(common));

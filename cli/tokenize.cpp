@@ -35,7 +35,8 @@ void print_help() {
 }  // namespace
 
 int run_tokenize(const std::vector<std::string>& args) {
-  if (args.empty()) throw UsageError("an action is required: train, encode, decode, build or sentences");
+  if (args.empty())
+    throw UsageError("an action is required: train, encode, decode, build or sentences");
   const std::string& name = args.front();
   if (name == "-h" || name == "--help") {
     print_help();

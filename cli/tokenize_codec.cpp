@@ -22,11 +22,14 @@ int run_codec(const std::vector<std::string>& args, bool encode) {
   bool ids = false;
   CommonOptions common;
   auto options = option_group("Options");
-  options.add_options()
-      ("model,m", po::value(&model_path)->value_name("FILE")->required(), "SentencePiece model file")
-      ("ids", po::bool_switch(&ids), encode ? "write token ids instead of pieces" : "read token ids instead of pieces")
-      ("input,i", po::value(&input)->value_name("FILE")->default_value("-"), "input file (plain or .gz; - for stdin)")
-      ("output,o", po::value(&output)->value_name("FILE")->default_value("-"), "output file (- for stdout)");
+  options.add_options()("model,m", po::value(&model_path)->value_name("FILE")->required(),
+                        "SentencePiece model file")(
+      "ids", po::bool_switch(&ids),
+      encode ? "write token ids instead of pieces" : "read token ids instead of pieces")(
+      "input,i", po::value(&input)->value_name("FILE")->default_value("-"),
+      "input file (plain or .gz; - for stdin)")(
+      "output,o", po::value(&output)->value_name("FILE")->default_value("-"),
+      "output file (- for stdout)");
   options.add(common_options(common));
   po::variables_map values;
   const std::string name = encode ? "encode" : "decode";
@@ -58,7 +61,11 @@ int run_codec(const std::vector<std::string>& args, bool encode) {
 
 }  // namespace
 
-int run_tokenize_encode(const std::vector<std::string>& args) { return run_codec(args, true); }
-int run_tokenize_decode(const std::vector<std::string>& args) { return run_codec(args, false); }
+int run_tokenize_encode(const std::vector<std::string>& args) {
+  return run_codec(args, true);
+}
+int run_tokenize_decode(const std::vector<std::string>& args) {
+  return run_codec(args, false);
+}
 
 }  // namespace huiyan::cli

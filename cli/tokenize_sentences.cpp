@@ -16,11 +16,12 @@ int run_tokenize_sentences(const std::vector<std::string>& args) {
   bool joined = false;
   CommonOptions common;
   auto options = option_group("Options");
-  options.add_options()
-      ("input,i", po::value(&input)->value_name("FILE")->default_value("-"), "input file (plain or .gz; - for stdin)")
-      ("locale", po::value(&locale)->value_name("LOCALE")->default_value(""), "ICU locale, e.g. en or de (default: root)")
-      ("tab", po::bool_switch(&joined),
-       "write each document's sentences on one line, separated by tabs");
+  options.add_options()("input,i", po::value(&input)->value_name("FILE")->default_value("-"),
+                        "input file (plain or .gz; - for stdin)")(
+      "locale", po::value(&locale)->value_name("LOCALE")->default_value(""),
+      "ICU locale, e.g. en or de (default: root)")(
+      "tab", po::bool_switch(&joined),
+      "write each document's sentences on one line, separated by tabs");
   options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(args, "huiyan tokenize sentences [--tab] < documents > sentences",

@@ -14,25 +14,30 @@ int run_tokenize_train(const std::vector<std::string>& args) {
   pipeline::SubwordTrainOptions o;
   CommonOptions common;
   auto options = option_group("Options");
-  options.add_options()
-      ("input,i", po::value(&o.inputs)->value_name("FILE")->required()->composing(),
-       "cleaned text file (plain or .gz), one sentence or document a line; repeat for several "
-       "files (both sides of a parallel corpus give a joint model)")
-      ("output,o", po::value(&o.output)->value_name("FILE")->required(), "the model file to write (NAME.model; NAME.vocab is written beside it)")
-      ("vocab-size", po::value(&o.vocab_size)->value_name("N")->default_value(8000), "pieces in the vocabulary, special ids included")
-      ("model-type", po::value(&o.model_type)->value_name("TYPE")->default_value("unigram"), "unigram or bpe")
-      ("character-coverage", po::value(&o.character_coverage)->value_name("X")->default_value(0.9995, "0.9995"),
-       "share of characters the vocabulary covers (1.0 for small alphabets)")
-      ("split-sentences", po::bool_switch(&o.split_sentences),
-       "train on the ICU sentences of each line (for documents)")
-      ("max-sentences", po::value(&o.max_sentences)->value_name("N")->default_value(2'000'000),
-       "train on a seeded random sample of at most this many sentences")
-      ("max-sentence-bytes", po::value(&o.max_sentence_bytes)->value_name("N")->default_value(16384),
-       "longer sentences are left out of training")
-      ("byte-fallback", po::bool_switch(&o.byte_fallback),
-       "spell unknown characters as UTF-8 byte pieces instead of <unk>")
-      ("seed", po::value(&o.seed)->value_name("N")->default_value(1), "seed of the sample and of SentencePiece")
-      ("verbose", po::bool_switch(&o.verbose), "show SentencePiece's own log");
+  options.add_options()(
+      "input,i", po::value(&o.inputs)->value_name("FILE")->required()->composing(),
+      "cleaned text file (plain or .gz), one sentence or document a line; repeat for several "
+      "files (both sides of a parallel corpus give a joint model)")(
+      "output,o", po::value(&o.output)->value_name("FILE")->required(),
+      "the model file to write (NAME.model; NAME.vocab is written beside it)")(
+      "vocab-size", po::value(&o.vocab_size)->value_name("N")->default_value(8000),
+      "pieces in the vocabulary, special ids included")(
+      "model-type", po::value(&o.model_type)->value_name("TYPE")->default_value("unigram"),
+      "unigram or bpe")(
+      "character-coverage",
+      po::value(&o.character_coverage)->value_name("X")->default_value(0.9995, "0.9995"),
+      "share of characters the vocabulary covers (1.0 for small alphabets)")(
+      "split-sentences", po::bool_switch(&o.split_sentences),
+      "train on the ICU sentences of each line (for documents)")(
+      "max-sentences", po::value(&o.max_sentences)->value_name("N")->default_value(2'000'000),
+      "train on a seeded random sample of at most this many sentences")(
+      "max-sentence-bytes", po::value(&o.max_sentence_bytes)->value_name("N")->default_value(16384),
+      "longer sentences are left out of training")(
+      "byte-fallback", po::bool_switch(&o.byte_fallback),
+      "spell unknown characters as UTF-8 byte pieces instead of <unk>")(
+      "seed", po::value(&o.seed)->value_name("N")->default_value(1),
+      "seed of the sample and of SentencePiece")("verbose", po::bool_switch(&o.verbose),
+                                                 "show SentencePiece's own log");
   options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(args, "huiyan tokenize train -i FILE [-i FILE ...] -o NAME.model [options]",
@@ -42,11 +47,11 @@ int run_tokenize_train(const std::vector<std::string>& args) {
   }
   apply(common);
   o.threads = omp_get_max_threads();
+  if (!common.quiet) o.log = [](const std::string& message) { std::cerr << message << "\n"; };
   const auto summary = pipeline::train_subword_model(o);
   if (!common.quiet) {
-    std::cerr << "trained " << o.model_type << " model of " << summary.vocab_size << " pieces on "
-              << summary.sentences_used << " sentences (" << summary.lines_read
-              << " lines read) in " << summary.seconds << " s -> " << o.output << "\n";
+    std::cerr << "wrote " << o.output << " (" << summary.vocab_size << " pieces) in "
+              << summary.seconds << " s\n";
   }
   return 0;
 }

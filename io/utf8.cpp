@@ -7,7 +7,9 @@ namespace huiyan::io {
 
 namespace {
 
-bool is_continuation(unsigned char c) { return (c & 0xC0) == 0x80; }
+bool is_continuation(unsigned char c) {
+  return (c & 0xC0) == 0x80;
+}
 
 // Length of the well-formed sequence starting at text[i], or 0 if it is ill-formed.
 // Ranges follow the Unicode Standard, table 3-7.
@@ -30,8 +32,7 @@ size_t sequence_length(std::string_view text, size_t i) {
     const unsigned char second = byte(1);
     const unsigned char low = lead == 0xF0 ? 0x90 : 0x80;   // no overlong forms
     const unsigned char high = lead == 0xF4 ? 0x8F : 0xBF;  // nothing above U+10FFFF
-    return second >= low && second <= high && is_continuation(byte(2)) &&
-                   is_continuation(byte(3))
+    return second >= low && second <= high && is_continuation(byte(2)) && is_continuation(byte(3))
                ? 4
                : 0;
   }

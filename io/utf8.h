@@ -12,6 +12,8 @@ inline constexpr size_t kValidUtf8 = static_cast<size_t>(-1);
 // (overlong forms, surrogates and code points above U+10FFFF are ill-formed), or kValidUtf8.
 size_t find_invalid_utf8(std::string_view text);
 
-inline bool is_valid_utf8(std::string_view text) { return find_invalid_utf8(text) == kValidUtf8; }
+inline bool is_valid_utf8(std::string_view text) {
+  return find_invalid_utf8(text) == kValidUtf8;
+}
 
 }  // namespace huiyan::io

@@ -166,8 +166,9 @@ bool is_integer(const std::string& text) {
 std::vector<std::string> order_labels(const std::set<std::string>& labels) {
   std::vector<std::string> names(labels.begin(), labels.end());
   if (std::all_of(names.begin(), names.end(), is_integer)) {
-    std::sort(names.begin(), names.end(),
-              [](const std::string& a, const std::string& b) { return std::stol(a) < std::stol(b); });
+    std::sort(names.begin(), names.end(), [](const std::string& a, const std::string& b) {
+      return std::stol(a) < std::stol(b);
+    });
   }
   return names;
 }
@@ -204,16 +205,19 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
   if (per_side) tgt_model = SubwordModel::load(o.tgt_model);
   const SubwordModel& tgt = tgt_model ? *tgt_model : src_model;
 
-  std::vector<std::string> split_names = o.splits.empty() ? find_splits(o.data_dir, files) : o.splits;
+  std::vector<std::string> split_names =
+      o.splits.empty() ? find_splits(o.data_dir, files) : o.splits;
   if (split_names.empty()) {
-    throw io::DataError(o.data_dir + ": no <split>" + files.input + " files (run huiyan preprocess)");
+    throw io::DataError(o.data_dir + ": no <split>" + files.input +
+                        " files (run huiyan preprocess)");
   }
 
   std::vector<RawSplit> raw;
   std::set<std::string> labels;
   for (const auto& name : split_names) {
     RawSplit split{name, fs::path(o.data_dir) / (name + files.input), {}, {}, {}};
-    if (!fs::exists(split.input_path)) throw io::DataError(split.input_path.string() + ": not found");
+    if (!fs::exists(split.input_path))
+      throw io::DataError(split.input_path.string() + ": not found");
     split.inputs = read_text(split.input_path);
     if (!files.second.empty()) {
       split.second_path = fs::path(o.data_dir) / (name + files.second);
@@ -253,10 +257,9 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
   dataset.attributes["created_by"] = std::string("huiyan ") + HUIYAN_VERSION;
   dataset.attributes["data_dir"] = o.data_dir;
   dataset.attributes["structure"] = o.sentences ? "documents of sentences" : "sequences";
-  dataset.attributes["special_ids"] = "pad " + std::to_string(src_model.pad_id()) + ", unk " +
-                                      std::to_string(src_model.unk_id()) + ", bos " +
-                                      std::to_string(src_model.bos_id()) + ", eos " +
-                                      std::to_string(src_model.eos_id());
+  dataset.attributes["special_ids"] =
+      "pad " + std::to_string(src_model.pad_id()) + ", unk " + std::to_string(src_model.unk_id()) +
+      ", bos " + std::to_string(src_model.bos_id()) + ", eos " + std::to_string(src_model.eos_id());
 
   std::map<std::string, int32_t> label_ids;
   for (size_t i = 0; i < dataset.label_names.size(); ++i) {
@@ -284,8 +287,8 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
       out.tgt = encode_all(tgt, split.seconds);
       summary.sequences_encoded += out.tgt->size();
     }
-    encode_seconds += std::chrono::duration<double>(std::chrono::steady_clock::now() -
-                                                    encode_start).count();
+    encode_seconds +=
+        std::chrono::duration<double>(std::chrono::steady_clock::now() - encode_start).count();
     if (o.task == "classify") {
       out.source_files.push_back(split.second_path.string());
       if (o.multi_label) {
@@ -340,7 +343,8 @@ std::string DatasetBuildSummary::to_text() const {
     for (const auto& label : label_names) out << " " << label;
     out << "\n";
   }
-  const double rate = encode_seconds > 0 ? static_cast<double>(sequences_encoded) / encode_seconds : 0;
+  const double rate =
+      encode_seconds > 0 ? static_cast<double>(sequences_encoded) / encode_seconds : 0;
   out << "encoded " << sequences_encoded << " sequences in " << encode_seconds << " s ("
       << static_cast<long>(rate) << "/s on " << threads << " threads)\n";
   return out.str();

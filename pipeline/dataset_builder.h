@@ -3,25 +3,26 @@
 // token ids (layout in io/dataset.h), with the SentencePiece model(s) inside.
 //
 // Files read from `data_dir`, per split:
-//   translate: <split>.src + <split>.tgt     classify: <split>.txt + <split>.label     text: <split>.txt
+//   translate: <split>.src + <split>.tgt     classify: <split>.txt + <split>.label     text:
+//   <split>.txt
 
-#include <utility>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace huiyan::pipeline {
 
 struct DatasetBuildOptions {
-  std::string task;            // translate | classify | text
+  std::string task;  // translate | classify | text
   std::string data_dir;
-  std::string model;           // one (joint) SentencePiece model for every side...
-  std::string src_model;       // ...or one per side (translate)
+  std::string model;      // one (joint) SentencePiece model for every side...
+  std::string src_model;  // ...or one per side (translate)
   std::string tgt_model;
   std::vector<std::string> splits;  // empty: every split found in data_dir
-  bool sentences = false;      // store each document as ICU sentences (classify, text)
-  std::string sentence_locale; // ICU locale for sentence boundaries; "" = root
-  bool multi_label = false;    // a label field holds several labels...
-  char label_separator = ',';  // ...separated by this
+  bool sentences = false;           // store each document as ICU sentences (classify, text)
+  std::string sentence_locale;      // ICU locale for sentence boundaries; "" = root
+  bool multi_label = false;         // a label field holds several labels...
+  char label_separator = ',';       // ...separated by this
   std::string output;
 };
 

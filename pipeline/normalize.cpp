@@ -21,7 +21,9 @@ const icu::Normalizer2& nfkc() {
   return *instance;
 }
 
-char ascii_lower(char c) { return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c; }
+char ascii_lower(char c) {
+  return c >= 'A' && c <= 'Z' ? static_cast<char>(c + 32) : c;
+}
 
 // Replaces every `<br>`, `<br/>` and `<br />` (any case, any spaces before the slash) by a space.
 std::string strip_line_break_tags(std::string_view text) {
@@ -47,7 +49,9 @@ std::string strip_line_break_tags(std::string_view text) {
 }
 
 // Zero-width and byte-order marks carry no text; other format characters (ZWJ, ZWNJ) do.
-bool is_invisible(UChar32 c) { return c == 0xFEFF || c == 0x200B || c == 0x2060; }
+bool is_invisible(UChar32 c) {
+  return c == 0xFEFF || c == 0x200B || c == 0x2060;
+}
 
 bool is_printable_ascii(std::string_view text) {
   for (const char c : text) {
@@ -88,9 +92,8 @@ std::string TextNormalizer::operator()(std::string_view text) const {
   if (is_printable_ascii(text)) return normalize_printable_ascii(text, options_.lowercase);
 
   UErrorCode status = U_ZERO_ERROR;
-  icu::UnicodeString normalized =
-      nfkc().normalize(icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size())),
-                       status);
+  icu::UnicodeString normalized = nfkc().normalize(
+      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size())), status);
   if (U_FAILURE(status)) {
     throw std::runtime_error(std::string("NFKC normalization failed: ") + u_errorName(status));
   }

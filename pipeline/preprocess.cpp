@@ -80,11 +80,11 @@ void validate(const PreprocessOptions& o) {
     }
   }
   if (o.out_dir.empty()) throw std::invalid_argument("--out-dir is required");
-  if (!o.split.empty() &&
-      o.split.find_first_not_of("abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
-          std::string::npos) {
-    throw std::invalid_argument("--split must be a plain name (letters, digits, '_' or '-'), got '" +
-                                o.split + "'");
+  if (!o.split.empty() && o.split.find_first_not_of(
+                              "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
+                              std::string::npos) {
+    throw std::invalid_argument(
+        "--split must be a plain name (letters, digits, '_' or '-'), got '" + o.split + "'");
   }
   if (o.max_length_ratio != 0 && o.max_length_ratio < 1) {
     throw std::invalid_argument("--max-length-ratio must be >= 1 (or 0 for no limit)");
@@ -219,8 +219,8 @@ class Preprocessor {
 
   void malformed(const io::LineReader& reader, const std::string& what) {
     if (!o_.skip_invalid) {
-      throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) +
-                          ": " + what + " (use --skip-invalid to skip such lines)");
+      throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) + ": " +
+                          what + " (use --skip-invalid to skip such lines)");
     }
     ++summary_.dropped[kMalformed];
   }
@@ -284,15 +284,21 @@ class Preprocessor {
     const size_t valid = resolve_split_size(o_.valid_size, total);
     const size_t test = resolve_split_size(o_.test_size, total);
     const std::vector<Split> assignment = assign_splits(total, valid, test, o_.seed);
+    // A split asked to be empty (--test-size 0) is not written: it must not replace a test set
+    // that an earlier `--split test` run put in the same directory.
     const char* names[] = {"train", "valid", "test"};
-    std::vector<std::unique_ptr<SplitWriter>> writers;
-    for (const char* name : names) {
-      writers.push_back(std::make_unique<SplitWriter>(o_.out_dir, output_names(o_.format, name)));
+    const bool wanted[] = {true, valid > 0, test > 0};
+    std::vector<std::unique_ptr<SplitWriter>> writers(3);
+    for (size_t s = 0; s < 3; ++s) {
+      if (wanted[s]) {
+        writers[s] = std::make_unique<SplitWriter>(o_.out_dir, output_names(o_.format, names[s]));
+      }
     }
     for (size_t i = 0; i < total; ++i) {
       writers[static_cast<size_t>(assignment[i])]->write(kept_[i]);
     }
-    for (size_t s = 0; s < writers.size(); ++s) {
+    for (size_t s = 0; s < 3; ++s) {
+      if (!writers[s]) continue;
       summary_.split_sizes[names[s]] = writers[s]->count();
       writers[s]->commit(summary_.outputs);
     }
@@ -320,7 +326,7 @@ nlohmann::json PreprocessSummary::to_json() const {
   for (const auto& [reason, count] : dropped) dropped_json[reason] = count;
   nlohmann::json splits_json = nlohmann::json::object();
   for (const auto& [split, count] : split_sizes) splits_json[split] = count;
-  return {{"inputs", inputs},       {"lines_read", lines_read}, {"kept", kept},
+  return {{"inputs", inputs},        {"lines_read", lines_read}, {"kept", kept},
           {"dropped", dropped_json}, {"splits", splits_json},    {"outputs", outputs},
           {"seconds", seconds}};
 }

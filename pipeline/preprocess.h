@@ -2,15 +2,15 @@
 // `huiyan preprocess`: raw corpora -> normalized, filtered, split text files plus a summary.
 //
 // Output files in `out_dir`, one example per line, line i of paired files belonging together:
-//   parallel: <split>.src, <split>.tgt      labeled: <split>.txt, <split>.label      text: <split>.txt
+//   parallel: <split>.src, <split>.tgt      labeled: <split>.txt, <split>.label      text:
+//   <split>.txt
 // and summary.json (summary.<split>.json when the whole input is one named split).
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 #include <vector>
-
-#include <nlohmann/json.hpp>
 
 #include "pipeline/normalize.h"
 
@@ -20,7 +20,7 @@ enum class CorpusFormat { parallel, labeled, text };
 
 struct PreprocessOptions {
   CorpusFormat format = CorpusFormat::text;
-  std::string src_path;    // parallel text as two aligned files...
+  std::string src_path;  // parallel text as two aligned files...
   std::string tgt_path;
   std::string input_path;  // ...or everything in one file (TSV for parallel/labeled); "-" = stdin
   int src_column = 1;      // 1-based TSV columns
@@ -34,10 +34,10 @@ struct PreprocessOptions {
   size_t max_length = 0;        // words per side; 0 = no limit
   double max_length_ratio = 0;  // longer/shorter side in words; 0 = no limit
   bool dedup = false;
-  bool skip_invalid = false;    // skip and count lines with invalid UTF-8 or too few columns
+  bool skip_invalid = false;  // skip and count lines with invalid UTF-8 or too few columns
 
-  std::string split;            // non-empty: the whole input is this split, nothing is drawn
-  double valid_size = 0.05;     // below 1 a fraction, otherwise a count
+  std::string split;         // non-empty: the whole input is this split, nothing is drawn
+  double valid_size = 0.05;  // below 1 a fraction, otherwise a count
   double test_size = 0.05;
   uint64_t seed = 1;
   bool progress = true;

@@ -13,7 +13,9 @@ Progress::Progress(std::string label, std::string unit, bool enabled)
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
-Progress::~Progress() { finish(); }
+Progress::~Progress() {
+  finish();
+}
 
 void Progress::update(size_t done) {
   if (!active_) return;

@@ -10,15 +10,16 @@ namespace huiyan::pipeline {
 
 SentenceSplitter::SentenceSplitter(const std::string& locale) {
   UErrorCode status = U_ZERO_ERROR;
-  iterator_.reset(
-      icu::BreakIterator::createSentenceInstance(icu::Locale::createFromName(locale.c_str()), status));
+  iterator_.reset(icu::BreakIterator::createSentenceInstance(
+      icu::Locale::createFromName(locale.c_str()), status));
   if (U_FAILURE(status) || !iterator_) {
     throw std::runtime_error("ICU sentence segmentation unavailable for locale '" + locale +
                              "': " + u_errorName(status));
   }
 }
 
-SentenceSplitter::SentenceSplitter(const SentenceSplitter& other) : iterator_(other.iterator_->clone()) {}
+SentenceSplitter::SentenceSplitter(const SentenceSplitter& other)
+    : iterator_(other.iterator_->clone()) {}
 
 SentenceSplitter::~SentenceSplitter() = default;
 

@@ -2,12 +2,12 @@
 // ICU sentence segmentation (UAX #29 sentence boundaries), used to store documents as sentences
 // of tokens for the hierarchical attention model.
 
+#include <unicode/uversion.h>
+
 #include <memory>
 #include <string>
 #include <string_view>
 #include <vector>
-
-#include <unicode/uversion.h>
 
 U_NAMESPACE_BEGIN
 class BreakIterator;

@@ -25,7 +25,8 @@ uint64_t SplitMix64::below(uint64_t bound) {
 }
 
 size_t resolve_split_size(double size, size_t total) {
-  if (!(size >= 0)) throw std::invalid_argument("split size must be >= 0, got " + std::to_string(size));
+  if (!(size >= 0))
+    throw std::invalid_argument("split size must be >= 0, got " + std::to_string(size));
   if (size < 1) return static_cast<size_t>(std::llround(size * static_cast<double>(total)));
   if (size != std::floor(size)) {
     throw std::invalid_argument("split size " + std::to_string(size) +

@@ -52,8 +52,8 @@ std::string SubwordModel::decode_ids(std::span<const int> ids) const {
   const int size = vocab_size();
   for (const int id : ids) {
     if (id < 0 || id >= size) {
-      throw io::DataError("id " + std::to_string(id) + " is outside the vocabulary of " +
-                          origin_ + " (0.." + std::to_string(size - 1) + ")");
+      throw io::DataError("id " + std::to_string(id) + " is outside the vocabulary of " + origin_ +
+                          " (0.." + std::to_string(size - 1) + ")");
     }
   }
   std::string text;
@@ -69,13 +69,27 @@ std::string SubwordModel::decode_pieces(const std::vector<std::string>& pieces) 
   return text;
 }
 
-int SubwordModel::vocab_size() const { return processor_->GetPieceSize(); }
-int SubwordModel::pad_id() const { return processor_->pad_id(); }
-int SubwordModel::unk_id() const { return processor_->unk_id(); }
-int SubwordModel::bos_id() const { return processor_->bos_id(); }
-int SubwordModel::eos_id() const { return processor_->eos_id(); }
+int SubwordModel::vocab_size() const {
+  return processor_->GetPieceSize();
+}
+int SubwordModel::pad_id() const {
+  return processor_->pad_id();
+}
+int SubwordModel::unk_id() const {
+  return processor_->unk_id();
+}
+int SubwordModel::bos_id() const {
+  return processor_->bos_id();
+}
+int SubwordModel::eos_id() const {
+  return processor_->eos_id();
+}
 
-const std::string& SubwordModel::piece(int id) const { return processor_->IdToPiece(id); }
-float SubwordModel::score(int id) const { return processor_->GetScore(id); }
+const std::string& SubwordModel::piece(int id) const {
+  return processor_->IdToPiece(id);
+}
+float SubwordModel::score(int id) const {
+  return processor_->GetScore(id);
+}
 
 }  // namespace huiyan::pipeline

@@ -44,8 +44,8 @@ class SubwordModel {
   const std::string& bytes() const { return bytes_; }
 
  private:
-  SubwordModel(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor,
-               std::string bytes, std::string origin);
+  SubwordModel(std::unique_ptr<sentencepiece::SentencePieceProcessor> processor, std::string bytes,
+               std::string origin);
 
   std::unique_ptr<sentencepiece::SentencePieceProcessor> processor_;
   std::string bytes_;

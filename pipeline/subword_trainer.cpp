@@ -123,6 +123,11 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
     throw io::DataError(o.inputs.front() + ": no text to train a SentencePiece model on");
   }
 
+  if (o.log) {
+    o.log("training a " + o.model_type + " model of " + std::to_string(o.vocab_size) +
+          " pieces on " + std::to_string(summary.sentences_used) + " sentences (" +
+          std::to_string(summary.lines_read) + " lines read)");
+  }
   sentencepiece::SetRandomGeneratorSeed(static_cast<unsigned>(o.seed));
   const std::unordered_map<std::string, std::string> args = {
       {"model_type", o.model_type},

@@ -13,6 +13,7 @@ packages=(
   zlib1g-dev
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
+  time bc sentencepiece   # benchmarks: /usr/bin/time, bc and the spm_encode peer
 )
 
 missing=()

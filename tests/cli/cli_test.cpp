@@ -31,14 +31,16 @@ struct Result {
 Result huiyan(const std::string& args, const std::string& input = "") {
   TempDir dir;
   const std::string in = dir.write("stdin", input);
-  const std::string command = kBinary + " " + args + " < " + in + " > " + (dir / "stdout") +
-                              " 2> " + (dir / "stderr");
+  const std::string command =
+      kBinary + " " + args + " < " + in + " > " + (dir / "stdout") + " 2> " + (dir / "stderr");
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(dir / "stdout"),
           read_file(dir / "stderr")};
 }
 
-size_t count_lines(const std::string& text) { return std::count(text.begin(), text.end(), '\n'); }
+size_t count_lines(const std::string& text) {
+  return std::count(text.begin(), text.end(), '\n');
+}
 
 TEST(Cli, HelpListsBuiltCommandsAndVersion) {
   const auto help = huiyan("--help");
@@ -73,8 +75,8 @@ TEST(Cli, UsageErrorsExitWithTwoAndOneLine) {
 TEST(Cli, BadDataExitsWithOneNamingFileAndLine) {
   TempDir dir;
   const std::string bad = dir.write("bad.txt", "fine\nbroken \xFE\n");
-  const auto result = huiyan("preprocess --format text -i " + bad + " --out-dir " + (dir / "o") +
-                             " --split train");
+  const auto result =
+      huiyan("preprocess --format text -i " + bad + " --out-dir " + (dir / "o") + " --split train");
   EXPECT_EQ(result.exit_code, 1);
   EXPECT_EQ(result.err, "huiyan preprocess: error: " + bad +
                             ": line 2: invalid UTF-8 at byte 8 (use --skip-invalid to skip such "
@@ -93,24 +95,26 @@ TEST(Cli, BadDataExitsWithOneNamingFileAndLine) {
 TEST(Cli, SampleEndToEndPreprocessTokenizeBuild) {
   TempDir dir;
   const std::string out = dir / "data";
-  ASSERT_EQ(huiyan("preprocess --format parallel --src " + kData + "/multi30k/train.de --tgt " +
-                   kData + "/multi30k/train.en --out-dir " + out + " --valid-size 40 --test-size 0 -q")
-                .exit_code,
-            0);
+  ASSERT_EQ(
+      huiyan("preprocess --format parallel --src " + kData + "/multi30k/train.de --tgt " + kData +
+             "/multi30k/train.en --out-dir " + out + " --valid-size 40 --test-size 0 -q")
+          .exit_code,
+      0);
   const auto summary = nlohmann::json::parse(read_file(out + "/summary.json"));
   EXPECT_EQ(summary["splits"]["train"], 360);
   EXPECT_EQ(summary["splits"]["valid"], 40);
-  const auto train = huiyan("tokenize train -i " + out + "/train.src -i " + out +
-                            "/train.tgt --vocab-size 400 --byte-fallback -o " + (dir / "joint.model"));
+  const auto train =
+      huiyan("tokenize train -i " + out + "/train.src -i " + out +
+             "/train.tgt --vocab-size 400 --byte-fallback -o " + (dir / "joint.model"));
   ASSERT_EQ(train.exit_code, 0) << train.err;
   const auto build = huiyan("tokenize build --task translate --data-dir " + out + " -m " +
                             (dir / "joint.model") + " -o " + (dir / "data.h5"));
   ASSERT_EQ(build.exit_code, 0) << build.err;
   const auto dataset = io::read_dataset(dir / "data.h5");
   EXPECT_TRUE(dataset.joint_tokenizer);
-  ASSERT_EQ(dataset.splits.size(), 3u);  // train, valid and an empty test
+  ASSERT_EQ(dataset.splits.size(), 2u);  // --test-size 0 writes no test split
   for (const auto& split : dataset.splits) {
-    EXPECT_EQ(split.src.size(), split.name == "train" ? 360u : split.name == "valid" ? 40u : 0u);
+    EXPECT_EQ(split.src.size(), split.name == "train" ? 360u : 40u);
   }
 
   // Encode -> decode through pipes gives the cleaned text back, line for line (byte fallback
@@ -124,6 +128,32 @@ TEST(Cli, SampleEndToEndPreprocessTokenizeBuild) {
   const auto bad_id = huiyan("tokenize decode --ids -m " + (dir / "joint.model"), "5 x 7\n");
   EXPECT_EQ(bad_id.exit_code, 1);
   EXPECT_NE(bad_id.err.find("<stdin>: line 1: 'x' is not a token id"), std::string::npos);
+}
+
+TEST(Cli, ImdbSampleToDocumentsOfSentences) {
+  TempDir dir;
+  const std::string out = dir / "imdb";
+  const auto prep = huiyan("preprocess --format labeled --input " + kData +
+                           "/imdb/train.tsv --label-column 1 --text-column 4 --valid-size 30 "
+                           "--test-size 0 --out-dir " +
+                           out);
+  ASSERT_EQ(prep.exit_code, 0) << prep.err;
+  EXPECT_NE(prep.err.find("read 300 lines, kept 300"), std::string::npos) << prep.err;
+  EXPECT_EQ(read_file(out + "/train.txt").find("<br"), std::string::npos);
+  ASSERT_EQ(huiyan("tokenize train -i " + out +
+                   "/train.txt --split-sentences --vocab-size 500 -o " + (dir / "spm.model"))
+                .exit_code,
+            0);
+  const auto build = huiyan("tokenize build --task classify --sentences --data-dir " + out +
+                            " -m " + (dir / "spm.model") + " -o " + (dir / "imdb.h5"));
+  ASSERT_EQ(build.exit_code, 0) << build.err;
+  const auto dataset = io::read_dataset(dir / "imdb.h5");
+  EXPECT_EQ(dataset.label_names, (std::vector<std::string>{"0", "1"}));
+  for (const auto& split : dataset.splits) {
+    ASSERT_TRUE(split.doc_offsets && split.labels);
+    EXPECT_EQ(split.num_examples(), split.name == "train" ? 270u : 30u);
+    EXPECT_GT(split.src.size(), split.num_examples());  // reviews hold several sentences
+  }
 }
 
 TEST(Cli, SentencesSplitDocuments) {

@@ -15,10 +15,10 @@ TEST(Utf8, AcceptsWellFormedText) {
 
 TEST(Utf8, ReportsTheOffsetOfTheFirstBadByte) {
   EXPECT_EQ(find_invalid_utf8("abc\xFF"), 3u);
-  EXPECT_EQ(find_invalid_utf8("12345678\x80"), 8u);       // stray continuation after the fast path
-  EXPECT_EQ(find_invalid_utf8("ok \xC3"), 3u);            // truncated two-byte sequence
-  EXPECT_EQ(find_invalid_utf8("\xE2\x82"), 0u);           // truncated three-byte sequence
-  EXPECT_EQ(find_invalid_utf8("a\xE2\x28\xA1"), 1u);      // bad continuation
+  EXPECT_EQ(find_invalid_utf8("12345678\x80"), 8u);   // stray continuation after the fast path
+  EXPECT_EQ(find_invalid_utf8("ok \xC3"), 3u);        // truncated two-byte sequence
+  EXPECT_EQ(find_invalid_utf8("\xE2\x82"), 0u);       // truncated three-byte sequence
+  EXPECT_EQ(find_invalid_utf8("a\xE2\x28\xA1"), 1u);  // bad continuation
 }
 
 TEST(Utf8, RejectsOverlongSurrogatesAndOutOfRange) {

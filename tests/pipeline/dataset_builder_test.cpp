@@ -36,7 +36,9 @@ const io::DatasetSplit& split_named(const io::Dataset& dataset, const std::strin
   throw std::out_of_range("no split " + name);
 }
 
-std::vector<int> as_vector(std::span<const int32_t> ids) { return {ids.begin(), ids.end()}; }
+std::vector<int> as_vector(std::span<const int32_t> ids) {
+  return {ids.begin(), ids.end()};
+}
 
 TEST(DatasetBuilder, TranslateStoresEveryLineEncodedByTheModel) {
   TempDir dir;

@@ -8,13 +8,13 @@ namespace {
 TEST(Normalize, NfkcFoldsCompatibilityForms) {
   const TextNormalizer normalize;
   EXPECT_EQ(normalize("Ｈｅｌｌｏ　ｗｏｒｌｄ！"), "Hello world!");  // full-width letters and space
-  EXPECT_EQ(normalize("ﬁne ①"), "fine 1");                        // ligature, circled digit
-  EXPECT_EQ(normalize("ｶﾀｶﾅ"), "カタカナ");                        // half-width katakana
+  EXPECT_EQ(normalize("ﬁne ①"), "fine 1");                           // ligature, circled digit
+  EXPECT_EQ(normalize("ｶﾀｶﾅ"), "カタカナ");                          // half-width katakana
 }
 
 TEST(Normalize, ComposesCombiningMarks) {
   const TextNormalizer normalize;
-  EXPECT_EQ(normalize("Cafe\u0301"), "Caf\u00e9");    // e + combining acute -> é
+  EXPECT_EQ(normalize("Cafe\u0301"), "Caf\u00e9");  // e + combining acute -> é
   EXPECT_EQ(normalize("Mu\u0308ller"), "M\u00fcller");
 }
 

@@ -4,6 +4,7 @@
 #include <zlib.h>
 
 #include <fstream>
+#include <set>
 
 #include "io/error.h"
 #include "io/line_reader.h"
@@ -28,9 +29,9 @@ PreprocessOptions parallel(const TempDir& dir, const std::string& src, const std
 
 TEST(Preprocess, ParallelFiltersEachReason) {
   TempDir dir;
-  auto o = parallel(dir,
-                    "a b\n\nc d e f g h\none\nsame here\nsame here\nx\xFFy\nlast\n",
-                    "A B\nempty src\nC D E F G H\none two three four\nsame here\nsame here\nok\nLAST\n");
+  auto o =
+      parallel(dir, "a b\n\nc d e f g h\none\nsame here\nsame here\nx\xFFy\nlast\n",
+               "A B\nempty src\nC D E F G H\none two three four\nsame here\nsame here\nok\nLAST\n");
   o.max_length = 5;
   o.max_length_ratio = 3;
   o.dedup = true;
@@ -115,6 +116,7 @@ TEST(Preprocess, RandomSplitIsDeterministicAndComplete) {
     return read_file(dir / (out + "/valid.txt"));
   };
   const std::string first = run(1, "a");
+  EXPECT_TRUE(std::filesystem::exists(dir / "a/test.txt"));
   EXPECT_EQ(run(1, "b"), first);
   EXPECT_NE(run(2, "c"), first);
 
@@ -125,6 +127,24 @@ TEST(Preprocess, RandomSplitIsDeterministicAndComplete) {
   }
   EXPECT_EQ(seen.size(), 200u);
   EXPECT_EQ(std::set<std::string>(seen.begin(), seen.end()).size(), 200u);
+}
+
+TEST(Preprocess, ASplitOfSizeZeroLeavesAnEarlierSplitAlone) {
+  TempDir dir;
+  PreprocessOptions o;
+  o.format = CorpusFormat::text;
+  o.out_dir = dir / "out";
+  o.progress = false;
+  o.input_path = dir.write("test.txt", "held out\n");
+  o.split = "test";
+  preprocess(o);
+  o.input_path = dir.write("train.txt", "a\nb\nc\nd\n");
+  o.split = "";
+  o.valid_size = 1;
+  o.test_size = 0;
+  const auto summary = preprocess(o);
+  EXPECT_EQ(summary.split_sizes.count("test"), 0u);
+  EXPECT_EQ(read_file(dir / "out/test.txt"), "held out\n");
 }
 
 TEST(Preprocess, ReadsGzipAndParallelTsv) {
