@@ -20,4 +20,12 @@ inline void split_tsv(std::string_view line, std::vector<std::string_view>& fiel
   }
 }
 
+// `text` without leading and trailing spaces and tabs.
+inline std::string_view trim_blanks(std::string_view text) {
+  const size_t begin = text.find_first_not_of(" \t");
+  if (begin == std::string_view::npos) return {};
+  const size_t end = text.find_last_not_of(" \t");
+  return text.substr(begin, end - begin + 1);
+}
+
 }  // namespace huiyan::io

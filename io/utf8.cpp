@@ -3,6 +3,8 @@
 #include <cstdint>
 #include <cstring>
 
+#include "io/error.h"
+
 namespace huiyan::io {
 
 namespace {
@@ -62,6 +64,14 @@ size_t find_invalid_utf8(std::string_view text) {
     i += length;
   }
   return kValidUtf8;
+}
+
+void require_valid_utf8(std::string_view text, const std::string& source, size_t line,
+                        std::string_view hint) {
+  const size_t bad = find_invalid_utf8(text);
+  if (bad == kValidUtf8) return;
+  throw DataError(source + ": line " + std::to_string(line) + ": invalid UTF-8 at byte " +
+                  std::to_string(bad + 1) + std::string(hint));
 }
 
 }  // namespace huiyan::io

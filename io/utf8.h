@@ -2,6 +2,7 @@
 // UTF-8 validation: every text that enters huiyan is checked once, at the edge.
 
 #include <cstddef>
+#include <string>
 #include <string_view>
 
 namespace huiyan::io {
@@ -15,5 +16,10 @@ size_t find_invalid_utf8(std::string_view text);
 inline bool is_valid_utf8(std::string_view text) {
   return find_invalid_utf8(text) == kValidUtf8;
 }
+
+// Throws DataError "<source>: line <line>: invalid UTF-8 at byte <k><hint>" unless `text` is
+// well-formed.
+void require_valid_utf8(std::string_view text, const std::string& source, size_t line,
+                        std::string_view hint = {});
 
 }  // namespace huiyan::io

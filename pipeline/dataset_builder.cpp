@@ -15,6 +15,7 @@
 #include "io/dataset.h"
 #include "io/error.h"
 #include "io/line_reader.h"
+#include "io/tsv.h"
 #include "io/utf8.h"
 #include "pipeline/sentence_splitter.h"
 #include "pipeline/subword_model.h"
@@ -62,11 +63,7 @@ std::vector<std::string> read_text(const fs::path& path) {
   std::vector<std::string> lines;
   std::string line;
   while (reader.next(line)) {
-    const size_t bad = io::find_invalid_utf8(line);
-    if (bad != io::kValidUtf8) {
-      throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) +
-                          ": invalid UTF-8 at byte " + std::to_string(bad + 1));
-    }
+    io::require_valid_utf8(line, reader.name(), reader.line_number());
     lines.push_back(std::move(line));
   }
   return lines;
@@ -136,20 +133,13 @@ io::Ragged encode_documents(const SubwordModel& model, const std::vector<std::st
   return flatten(sentences);
 }
 
-std::string trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  const size_t end = text.find_last_not_of(" \t");
-  return std::string(text.substr(begin, end - begin + 1));
-}
-
 std::vector<std::string> label_fields(const std::string& field, bool multi, char separator) {
-  if (!multi) return {trim(field)};
+  if (!multi) return {std::string(io::trim_blanks(field))};
   std::vector<std::string> labels;
   size_t start = 0;
   while (start <= field.size()) {
     const size_t end = std::min(field.find(separator, start), field.size());
-    std::string label = trim(std::string_view(field).substr(start, end - start));
+    std::string label(io::trim_blanks(std::string_view(field).substr(start, end - start)));
     if (!label.empty()) labels.push_back(std::move(label));
     start = end + 1;
   }
@@ -306,7 +296,8 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
       } else {
         std::vector<int32_t> ids;
         ids.reserve(split.seconds.size());
-        for (const auto& field : split.seconds) ids.push_back(label_ids.at(trim(field)));
+        for (const auto& field : split.seconds)
+          ids.push_back(label_ids.at(std::string(io::trim_blanks(field))));
         out.labels = std::move(ids);
       }
     } else if (o.task == "translate") {

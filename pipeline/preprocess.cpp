@@ -52,13 +52,6 @@ size_t count_words(const std::string& normalized) {
   return static_cast<size_t>(std::count(normalized.begin(), normalized.end(), ' ')) + 1;
 }
 
-std::string_view trim(std::string_view text) {
-  const size_t begin = text.find_first_not_of(" \t");
-  if (begin == std::string_view::npos) return {};
-  const size_t end = text.find_last_not_of(" \t");
-  return text.substr(begin, end - begin + 1);
-}
-
 void validate(const PreprocessOptions& o) {
   const bool two_files = !o.src_path.empty() || !o.tgt_path.empty();
   if (o.format == CorpusFormat::parallel) {
@@ -206,12 +199,10 @@ class Preprocessor {
   }
 
   bool valid_utf8(const io::LineReader& reader, const std::string& line) {
-    const size_t bad = io::find_invalid_utf8(line);
-    if (bad == io::kValidUtf8) return true;
+    if (io::is_valid_utf8(line)) return true;
     if (!o_.skip_invalid) {
-      throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) +
-                          ": invalid UTF-8 at byte " + std::to_string(bad + 1) +
-                          " (use --skip-invalid to skip such lines)");
+      io::require_valid_utf8(line, reader.name(), reader.line_number(),
+                             " (use --skip-invalid to skip such lines)");
     }
     ++summary_.dropped[kInvalidUtf8];
     return false;
@@ -231,7 +222,7 @@ class Preprocessor {
     if (o_.format == CorpusFormat::parallel) {
       example.second = normalize_(second);
     } else if (o_.format == CorpusFormat::labeled) {
-      example.second = trim(second);
+      example.second = io::trim_blanks(second);
       if (example.second.empty()) {
         malformed(where, "empty label");
         return;

@@ -17,11 +17,7 @@ size_t split_sentences_stream(io::LineReader& in, std::ostream& out, const std::
   const SentenceSplitter prototype(locale);
   std::vector<SentenceSplitter> splitters(static_cast<size_t>(omp_get_max_threads()), prototype);
   return transform_lines(in, out, [&](const std::string& line, size_t number, int thread) {
-    const size_t bad = io::find_invalid_utf8(line);
-    if (bad != io::kValidUtf8) {
-      throw io::DataError(in.name() + ": line " + std::to_string(number) +
-                          ": invalid UTF-8 at byte " + std::to_string(bad + 1));
-    }
+    io::require_valid_utf8(line, in.name(), number);
     std::string text;
     for (const auto& sentence : splitters[static_cast<size_t>(thread)].split(line)) {
       if (!text.empty()) text.push_back(joined ? '\t' : '\n');

@@ -47,10 +47,7 @@ std::vector<std::string> split_spaces(const std::string& line) {
 size_t encode_stream(const SubwordModel& model, io::LineReader& in, std::ostream& out,
                      TokenFormat format) {
   return transform_lines(in, out, [&](const std::string& line, size_t number, int) {
-    const size_t bad = io::find_invalid_utf8(line);
-    if (bad != io::kValidUtf8) {
-      throw io::DataError(at(in, number) + ": invalid UTF-8 at byte " + std::to_string(bad + 1));
-    }
+    io::require_valid_utf8(line, in.name(), number);
     return format == TokenFormat::ids ? join(model.encode_ids(line))
                                       : join(model.encode_pieces(line));
   });

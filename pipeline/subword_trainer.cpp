@@ -104,12 +104,8 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
     io::LineReader reader(input);
     while (reader.next(line)) {
       ++summary.lines_read;
-      const size_t bad = io::find_invalid_utf8(line);
-      if (bad != io::kValidUtf8) {
-        throw io::DataError(reader.name() + ": line " + std::to_string(reader.line_number()) +
-                            ": invalid UTF-8 at byte " + std::to_string(bad + 1) +
-                            " (clean the text with huiyan preprocess first)");
-      }
+      io::require_valid_utf8(line, reader.name(), reader.line_number(),
+                             " (clean the text with huiyan preprocess first)");
       if (line.empty()) continue;
       if (splitter) {
         for (auto& sentence : splitter->split(line)) sample.add(std::move(sentence));

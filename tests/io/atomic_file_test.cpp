@@ -11,6 +11,7 @@
 
 #include "io/error.h"
 #include "io/hdf5_file.h"
+#include "tests/temp_dir.h"
 
 namespace huiyan::io {
 namespace {
@@ -19,22 +20,14 @@ namespace fs = std::filesystem;
 
 class AtomicFileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("huiyan_atomic_" + std::string(info->name()) + "_" + std::to_string(::getpid()) + "_" +
-            std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
-
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
+  std::string path(const std::string& name) const { return temp_ / name; }
 
   size_t file_count() const {
     return static_cast<size_t>(std::distance(fs::directory_iterator(dir_), {}));
   }
 
-  fs::path dir_;
+  huiyan::testing::TempDir temp_;
+  const fs::path& dir_ = temp_.path();
 };
 
 std::string read_file(const std::string& path) {

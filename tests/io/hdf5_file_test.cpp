@@ -12,6 +12,7 @@
 #include <vector>
 
 #include "io/error.h"
+#include "tests/temp_dir.h"
 
 namespace huiyan::io::h5 {
 namespace {
@@ -20,18 +21,10 @@ namespace fs = std::filesystem;
 
 class Hdf5FileTest : public ::testing::Test {
  protected:
-  void SetUp() override {
-    const auto* info = ::testing::UnitTest::GetInstance()->current_test_info();
-    dir_ = fs::temp_directory_path() /
-           ("huiyan_hdf5_" + std::string(info->name()) + "_" + std::to_string(::getpid()) + "_" +
-            std::to_string(std::random_device{}()));
-    fs::create_directories(dir_);
-  }
-  void TearDown() override { fs::remove_all(dir_); }
+  std::string path(const std::string& name) const { return temp_ / name; }
 
-  std::string path(const std::string& name) const { return (dir_ / name).string(); }
-
-  fs::path dir_;
+  huiyan::testing::TempDir temp_;
+  const fs::path& dir_ = temp_.path();
 };
 
 // Runs body, which must throw DataError, and returns its message.
