@@ -7,23 +7,6 @@
 
 namespace huiyan::pipeline {
 
-uint64_t SplitMix64::next() {
-  uint64_t z = (state_ += 0x9E3779B97F4A7C15ULL);
-  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
-  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
-  return z ^ (z >> 31);
-}
-
-uint64_t SplitMix64::below(uint64_t bound) {
-  // Rejection keeps the result exactly uniform.
-  const uint64_t limit = UINT64_MAX - UINT64_MAX % bound;
-  uint64_t value;
-  do {
-    value = next();
-  } while (value >= limit);
-  return value % bound;
-}
-
 size_t resolve_split_size(double size, size_t total) {
   if (!(size >= 0))
     throw std::invalid_argument("split size must be >= 0, got " + std::to_string(size));
@@ -44,7 +27,7 @@ std::vector<Split> assign_splits(size_t total, size_t valid, size_t test, uint64
   // A partial Fisher-Yates shuffle picks the valid then the test examples.
   std::vector<size_t> order(total);
   std::iota(order.begin(), order.end(), size_t{0});
-  SplitMix64 rng(seed);
+  nn::Random rng(seed);
   std::vector<Split> splits(total, Split::train);
   for (size_t i = 0; i < valid + test; ++i) {
     const size_t j = i + rng.below(total - i);

@@ -5,19 +5,9 @@
 #include <cstdint>
 #include <vector>
 
+#include "nn/random.h"
+
 namespace huiyan::pipeline {
-
-// SplitMix64 (Steele, Lea, Flood 2014): tiny, fast and fully specified, unlike std::shuffle.
-class SplitMix64 {
- public:
-  explicit SplitMix64(uint64_t seed) : state_(seed) {}
-  uint64_t next();
-  // Uniform in [0, bound), bound > 0.
-  uint64_t below(uint64_t bound);
-
- private:
-  uint64_t state_;
-};
 
 enum class Split : uint8_t { train = 0, valid = 1, test = 2 };
 

@@ -54,7 +54,7 @@ class Reservoir {
 
  private:
   size_t capacity_;
-  SplitMix64 rng_;
+  nn::Random rng_;
   size_t seen_ = 0;
   std::vector<std::string> items_;
 };

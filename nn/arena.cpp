@@ -1,0 +1,61 @@
+#include "nn/arena.h"
+
+#include <cstdlib>
+#include <new>
+
+namespace huiyan::nn {
+
+namespace {
+constexpr size_t kAlignment = 64;
+size_t round_up(size_t bytes) {
+  return (bytes + kAlignment - 1) / kAlignment * kAlignment;
+}
+}  // namespace
+
+void Arena::Free::operator()(void* p) const {
+  std::free(p);
+}
+
+Arena::Arena(size_t initial_bytes) {
+  add_block(initial_bytes);
+}
+
+void Arena::add_block(size_t bytes) {
+  bytes = round_up(std::max<size_t>(bytes, kAlignment));
+  void* memory = std::aligned_alloc(kAlignment, bytes);
+  if (memory == nullptr) throw std::bad_alloc();
+  blocks_.push_back({std::unique_ptr<std::byte, Free>(static_cast<std::byte*>(memory)), bytes, 0});
+}
+
+void* Arena::allocate(size_t bytes) {
+  bytes = round_up(std::max<size_t>(bytes, 1));
+  Block* block = &blocks_.back();
+  if (block->offset + bytes > block->size) {
+    add_block(std::max(bytes, block->size * 2));
+    block = &blocks_.back();
+  }
+  void* p = block->memory.get() + block->offset;
+  block->offset += bytes;
+  used_ += bytes;
+  return p;
+}
+
+void Arena::reset() {
+  high_water_ = std::max(high_water_, used_);
+  if (blocks_.size() > 1) {
+    size_t total = 0;
+    for (const auto& block : blocks_) total += block.size;
+    blocks_.clear();
+    add_block(total);
+  }
+  blocks_.back().offset = 0;
+  used_ = 0;
+}
+
+size_t Arena::capacity_bytes() const {
+  size_t total = 0;
+  for (const auto& block : blocks_) total += block.size;
+  return total;
+}
+
+}  // namespace huiyan::nn

@@ -1,0 +1,43 @@
+#pragma once
+// Memory for one training step (or one inference batch): allocation is a pointer bump, and
+// reset() frees everything at once. After a reset with several blocks in use, the next step gets
+// one block as large as all of them, so a steady state makes no system allocation at all.
+
+#include <cstddef>
+#include <memory>
+#include <vector>
+
+namespace huiyan::nn {
+
+class Arena {
+ public:
+  explicit Arena(size_t initial_bytes = size_t{1} << 20);
+
+  // 64-byte aligned, uninitialized.
+  void* allocate(size_t bytes);
+  template <typename T>
+  T* allocate(size_t count) {
+    return static_cast<T*>(allocate(count * sizeof(T)));
+  }
+
+  void reset();
+  size_t used_bytes() const { return used_; }
+  size_t capacity_bytes() const;
+
+ private:
+  struct Free {
+    void operator()(void* p) const;
+  };
+  struct Block {
+    std::unique_ptr<std::byte, Free> memory;
+    size_t size = 0;
+    size_t offset = 0;
+  };
+  void add_block(size_t bytes);
+
+  std::vector<Block> blocks_;
+  size_t used_ = 0;
+  size_t high_water_ = 0;
+};
+
+}  // namespace huiyan::nn

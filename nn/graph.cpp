@@ -1,0 +1,109 @@
+#include "nn/graph.h"
+
+#include <algorithm>
+#include <cstring>
+#include <stdexcept>
+
+namespace huiyan::nn {
+
+Tensor Graph::empty(const Shape& shape) {
+  auto impl = std::make_shared<TensorImpl>();
+  impl->shape = shape;
+  impl->data = arena_.allocate<float>(static_cast<size_t>(shape.numel()));
+  impl->graph = this;
+  impl->generation = generation_;
+  return Tensor(std::move(impl));
+}
+
+Tensor Graph::zeros(const Shape& shape) {
+  return full(shape, 0.0f);
+}
+
+Tensor Graph::full(const Shape& shape, float value) {
+  Tensor t = empty(shape);
+  std::fill_n(t.data(), t.numel(), value);
+  return t;
+}
+
+Tensor Graph::from(const Shape& shape, std::span<const float> values) {
+  if (static_cast<int64_t>(values.size()) != shape.numel()) {
+    throw std::invalid_argument(std::to_string(values.size()) + " values for shape " + shape.str());
+  }
+  Tensor t = empty(shape);
+  std::copy(values.begin(), values.end(), t.data());
+  return t;
+}
+
+IntTensor Graph::ids(const Shape& shape, std::span<const int32_t> values) {
+  if (static_cast<int64_t>(values.size()) != shape.numel()) {
+    throw std::invalid_argument(std::to_string(values.size()) + " ids for shape " + shape.str());
+  }
+  int32_t* data = arena_.allocate<int32_t>(values.size());
+  std::copy(values.begin(), values.end(), data);
+  return IntTensor{shape, data, this};
+}
+
+Tensor Graph::variable(const Shape& shape, std::span<const float> values) {
+  Tensor t = from(shape, values);
+  t.impl().requires_grad = recording_;
+  return t;
+}
+
+Tensor Graph::output(const Shape& shape, std::initializer_list<const Tensor*> inputs) {
+  Tensor t = empty(shape);
+  if (recording_) {
+    t.impl().requires_grad = std::any_of(inputs.begin(), inputs.end(), [](const Tensor* input) {
+      return input->defined() && input->requires_grad();
+    });
+  }
+  return t;
+}
+
+void Graph::record(const Tensor& output, std::function<void()> backward) {
+  if (!output.requires_grad()) return;
+  tape_.push_back({output.shared(), std::move(backward)});
+}
+
+float* Graph::gradient_for(TensorImpl& t, bool& accumulate) {
+  if (t.grad == nullptr) {
+    const auto n = static_cast<size_t>(t.shape.numel());
+    if (t.graph != nullptr) {
+      t.grad = arena_.allocate<float>(n);
+    } else {
+      t.grad_storage.assign(n, 0.0f);
+      t.grad = t.grad_storage.data();
+    }
+  }
+  accumulate = t.grad_written;
+  t.grad_written = true;
+  return t.grad;
+}
+
+void Graph::backward(const Tensor& loss) {
+  if (loss.numel() != 1) {
+    throw std::logic_error("backward() needs a one-element loss, got shape " + loss.shape().str());
+  }
+  if (!loss.requires_grad()) throw std::logic_error("backward() on a loss that needs no gradient");
+  bool accumulate = false;
+  float* seed = gradient_for(loss.impl(), accumulate);
+  seed[0] = accumulate ? seed[0] + 1.0f : 1.0f;
+  for (auto node = tape_.rbegin(); node != tape_.rend(); ++node) {
+    if (node->output->grad_written) node->backward();
+  }
+  tape_.clear();
+}
+
+void Graph::reset() {
+  tape_.clear();
+  arena_.reset();
+  ++generation_;
+}
+
+Graph& graph_of(std::initializer_list<const Tensor*> inputs) {
+  for (const Tensor* input : inputs) {
+    if (input->defined() && input->graph() != nullptr) return *input->graph();
+  }
+  throw std::logic_error("an op needs at least one input made by a Graph");
+}
+
+}  // namespace huiyan::nn

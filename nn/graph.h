@@ -1,0 +1,83 @@
+#pragma once
+// Define-by-run autograd: every op on a tensor that needs a gradient appends its backward step
+// to the graph's tape; backward() runs the tape in reverse. The graph also owns the arena that
+// holds one step's tensors, so reset() after the optimizer step frees them all at once.
+
+#include <functional>
+#include <initializer_list>
+#include <memory>
+#include <vector>
+
+#include "nn/arena.h"
+#include "nn/tensor.h"
+
+namespace huiyan::nn {
+
+class Graph {
+ public:
+  Graph() = default;
+  Graph(const Graph&) = delete;
+  Graph& operator=(const Graph&) = delete;
+
+  // Fresh tensors in the arena, needing no gradient.
+  Tensor empty(const Shape& shape);  // uninitialized
+  Tensor zeros(const Shape& shape);
+  Tensor full(const Shape& shape, float value);
+  Tensor from(const Shape& shape, std::span<const float> values);
+  IntTensor ids(const Shape& shape, std::span<const int32_t> values);
+  // A leaf that needs a gradient (while recording), read with Tensor::gradient() before reset().
+  Tensor variable(const Shape& shape, std::span<const float> values);
+
+  // For ops: the output tensor of an op on `inputs`; it needs a gradient when recording is on and
+  // any input needs one.
+  Tensor output(const Shape& shape, std::initializer_list<const Tensor*> inputs);
+  // For ops: records how to propagate output's gradient to the inputs. Skipped by backward() when
+  // no gradient reached `output`.
+  void record(const Tensor& output, std::function<void()> backward);
+  // For backward steps: t's gradient buffer (allocated on first use). `accumulate` says whether
+  // it already holds values to add to; after the call it counts as written.
+  float* gradient_for(TensorImpl& t, bool& accumulate);
+
+  // d(loss)/d(every tensor needing a gradient), loss being a one-element tensor.
+  void backward(const Tensor& loss);
+
+  // Frees the tape and every tensor made since the last reset; using one afterwards throws.
+  void reset();
+
+  bool recording() const { return recording_; }
+  void set_recording(bool on) { recording_ = on; }
+  uint64_t generation() const { return generation_; }
+  Arena& arena() { return arena_; }
+  size_t tape_size() const { return tape_.size(); }
+
+ private:
+  struct Node {
+    std::shared_ptr<TensorImpl> output;
+    std::function<void()> backward;
+  };
+
+  Arena arena_;
+  std::vector<Node> tape_;
+  bool recording_ = true;
+  uint64_t generation_ = 1;
+};
+
+// Inference mode: while alive, ops on `graph` record nothing and no tensor needs a gradient.
+class NoGrad {
+ public:
+  explicit NoGrad(Graph& graph) : graph_(graph), previous_(graph.recording()) {
+    graph.set_recording(false);
+  }
+  ~NoGrad() { graph_.set_recording(previous_); }
+  NoGrad(const NoGrad&) = delete;
+  NoGrad& operator=(const NoGrad&) = delete;
+
+ private:
+  Graph& graph_;
+  bool previous_;
+};
+
+// The graph of the first input made by a graph; std::logic_error if all are persistent.
+Graph& graph_of(std::initializer_list<const Tensor*> inputs);
+
+}  // namespace huiyan::nn

@@ -1,0 +1,26 @@
+#pragma once
+// Batched matrix products on oneDNN's matmul primitive:
+//   C[b] (+)= op(A[b]) · op(B[b]) (+ bias),  op(X) = X or Xᵀ,
+// with A [batch_a, M, K] (or [batch_a, K, M] when transposed), B [batch_b, K, N] (or
+// [batch_b, N, K]), C [batch, M, N], batch = max(batch_a, batch_b); a batch of 1 is broadcast.
+// Transposition is a matter of strides: no copies.
+
+#include <cstdint>
+
+namespace huiyan::nn::kernels {
+
+struct GemmShape {
+  int64_t batch_a = 1;
+  int64_t batch_b = 1;
+  int64_t m = 0;
+  int64_t n = 0;
+  int64_t k = 0;
+  bool transpose_a = false;
+  bool transpose_b = false;
+};
+
+// `accumulate`: add to C instead of overwriting it. `bias`: N values added to every row.
+void gemm(const GemmShape& shape, const float* a, const float* b, float* c, bool accumulate,
+          const float* bias = nullptr);
+
+}  // namespace huiyan::nn::kernels

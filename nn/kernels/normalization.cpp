@@ -1,0 +1,143 @@
+#include "nn/kernels/normalization.h"
+
+#include <bit>
+#include <cmath>
+
+#include "nn/dnnl_util.h"
+#include "nn/kernels/parallel.h"
+
+namespace huiyan::nn::kernels {
+
+namespace {
+
+constexpr int64_t kSoftmaxOp = 5;
+constexpr int64_t kLayerNormOp = 6;
+const auto kLayerNormFlags =
+    dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
+
+HUIYAN_VECTORIZED void softmax_backward_row(int64_t n, const float* y, const float* dy, float* dx,
+                                            bool log, bool accumulate) {
+  float dot = 0;
+  if (log) {
+    for (int64_t i = 0; i < n; ++i) dot += dy[i];
+  } else {
+    for (int64_t i = 0; i < n; ++i) dot += dy[i] * y[i];
+  }
+  for (int64_t i = 0; i < n; ++i) {
+    const float d = log ? dy[i] - std::exp(y[i]) * dot : y[i] * (dy[i] - dot);
+    dx[i] = accumulate ? dx[i] + d : d;
+  }
+}
+
+HUIYAN_VECTORIZED void layer_norm_backward_row(int64_t n, const float* x, const float* gamma,
+                                               float mean, float rstd, const float* dy, float* dx,
+                                               bool accumulate) {
+  float mean_g = 0;
+  float mean_gx = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    const float g = dy[i] * gamma[i];
+    mean_g += g;
+    mean_gx += g * (x[i] - mean) * rstd;
+  }
+  mean_g /= static_cast<float>(n);
+  mean_gx /= static_cast<float>(n);
+  for (int64_t i = 0; i < n; ++i) {
+    const float xhat = (x[i] - mean) * rstd;
+    const float d = rstd * (dy[i] * gamma[i] - mean_g - xhat * mean_gx);
+    dx[i] = accumulate ? dx[i] + d : d;
+  }
+}
+
+dnnl::layer_normalization_forward::primitive_desc layer_norm_forward_pd(
+    const dnnl::memory::desc& data_md, const dnnl::memory::desc& stat_md, float eps) {
+  const dnnl::layer_normalization_forward::desc desc(dnnl::prop_kind::forward_training, data_md,
+                                                     stat_md, eps, kLayerNormFlags);
+  return dnnl::layer_normalization_forward::primitive_desc(desc, Engine::get().engine());
+}
+
+}  // namespace
+
+void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log) {
+  if (rows * cols == 0) return;
+  const dnnl::memory::desc data_md({rows, cols}, dt::f32, tag::ab);
+  PrimitiveKey key;
+  key.add(kSoftmaxOp).add(rows).add(cols).add(log);
+  auto& primitive = Engine::get().primitive(key, [&] {
+    const dnnl::softmax_v2_forward::desc desc(
+        dnnl::prop_kind::forward_training,
+        log ? dnnl::algorithm::softmax_log : dnnl::algorithm::softmax_accurate, data_md, data_md,
+        1);
+    return dnnl::softmax_v2_forward(
+        dnnl::softmax_v2_forward::primitive_desc(desc, Engine::get().engine()));
+  });
+  run(primitive, {{DNNL_ARG_SRC, mem(data_md, x)}, {DNNL_ARG_DST, mem(data_md, y)}});
+}
+
+void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx,
+                      bool log, bool accumulate) {
+  parallel_rows(rows, cols, [&](int64_t row) {
+    softmax_backward_row(cols, y + row * cols, dy + row * cols, dx + row * cols, log, accumulate);
+  });
+}
+
+void layer_norm(int64_t rows, int64_t cols, const float* x, const float* gamma, const float* beta,
+                float eps, float* y, float* mean, float* var) {
+  if (rows * cols == 0) return;
+  const dnnl::memory::desc data_md({rows, cols}, dt::f32, tag::ab);
+  const dnnl::memory::desc stat_md({rows}, dt::f32, tag::a);
+  const dnnl::memory::desc param_md({cols}, dt::f32, tag::a);
+  PrimitiveKey key;
+  key.add(kLayerNormOp).add(rows).add(cols).add(std::bit_cast<int32_t>(eps));
+  auto& primitive = Engine::get().primitive(key, [&] {
+    return dnnl::layer_normalization_forward(layer_norm_forward_pd(data_md, stat_md, eps));
+  });
+  run(primitive, {{DNNL_ARG_SRC, mem(data_md, x)},
+                  {DNNL_ARG_DST, mem(data_md, y)},
+                  {DNNL_ARG_SCALE, mem(param_md, gamma)},
+                  {DNNL_ARG_SHIFT, mem(param_md, beta)},
+                  {DNNL_ARG_MEAN, mem(stat_md, mean)},
+                  {DNNL_ARG_VARIANCE, mem(stat_md, var)}});
+}
+
+void layer_norm_backward(int64_t rows, int64_t cols, const float* x, const float* gamma,
+                         const float* mean, const float* var, const float* dy, float eps,
+                         const LayerNormGradients& out) {
+  if (out.dx != nullptr) {
+    parallel_rows(rows, cols, [&](int64_t row) {
+      layer_norm_backward_row(cols, x + row * cols, gamma, mean[row],
+                              1.0f / std::sqrt(var[row] + eps), dy + row * cols,
+                              out.dx + row * cols, out.dx_accumulate);
+    });
+  }
+  if (out.dgamma == nullptr && out.dbeta == nullptr) return;
+  // Column bands: each thread sums its own columns over every row, so the sums are deterministic.
+  constexpr int64_t kBand = 64;
+  const int64_t bands = (cols + kBand - 1) / kBand;
+#pragma omp parallel for schedule(static) if (rows * cols > 65536)
+  for (int64_t band = 0; band < bands; ++band) {
+    const int64_t begin = band * kBand;
+    const int64_t end = std::min(cols, begin + kBand);
+    float dgamma[kBand] = {};
+    float dbeta[kBand] = {};
+    for (int64_t row = 0; row < rows; ++row) {
+      const float rstd = 1.0f / std::sqrt(var[row] + eps);
+      const float* x_row = x + row * cols;
+      const float* dy_row = dy + row * cols;
+      for (int64_t c = begin; c < end; ++c) {
+        dgamma[c - begin] += dy_row[c] * (x_row[c] - mean[row]) * rstd;
+        dbeta[c - begin] += dy_row[c];
+      }
+    }
+    for (int64_t c = begin; c < end; ++c) {
+      if (out.dgamma != nullptr) {
+        out.dgamma[c] =
+            out.dgamma_accumulate ? out.dgamma[c] + dgamma[c - begin] : dgamma[c - begin];
+      }
+      if (out.dbeta != nullptr) {
+        out.dbeta[c] = out.dbeta_accumulate ? out.dbeta[c] + dbeta[c - begin] : dbeta[c - begin];
+      }
+    }
+  }
+}
+
+}  // namespace huiyan::nn::kernels

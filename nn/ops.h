@@ -1,0 +1,85 @@
+#pragma once
+// The network's operations as free functions that read like the formulas. Each records its
+// backward step when a gradient is needed (see graph.h). Shapes are checked; a mismatch is a
+// std::invalid_argument naming the op and the shapes.
+
+#include <cstdint>
+#include <utility>
+#include <vector>
+
+#include "nn/graph.h"
+#include "nn/random.h"
+#include "nn/tensor.h"
+
+namespace huiyan::nn {
+
+// --- linear algebra ---------------------------------------------------------------------------
+// a [..., M, K] · b [..., K, N] -> [..., M, N]; b may be 2-D and is then shared by every batch.
+// transpose_a / transpose_b: use the transposed matrices (stored [..., K, M] / [..., N, K]).
+Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
+// x [..., in] · weightᵀ + bias, weight [out, in], bias [out] (may be undefined).
+Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+
+// --- elementwise --------------------------------------------------------------------------------
+// b broadcasts to a's shape (numpy rules, b's dims equal to a's or 1).
+Tensor add(const Tensor& a, const Tensor& b);
+Tensor sub(const Tensor& a, const Tensor& b);
+Tensor mul(const Tensor& a, const Tensor& b);
+Tensor div(const Tensor& a, const Tensor& b);
+Tensor affine(const Tensor& x, float alpha, float beta = 0);  // alpha * x + beta
+Tensor relu(const Tensor& x);
+Tensor gelu(const Tensor& x);  // exact (erf) form
+Tensor tanh(const Tensor& x);
+Tensor sigmoid(const Tensor& x);
+Tensor exp(const Tensor& x);
+Tensor log(const Tensor& x);
+
+// --- normalization ------------------------------------------------------------------------------
+// Over the last axis.
+Tensor softmax(const Tensor& x);
+Tensor log_softmax(const Tensor& x);
+// (x - mean) / sqrt(var + eps) * gamma + beta over the last axis; gamma, beta [last].
+Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps = 1e-5f);
+
+// --- reductions (the axis is removed)
+// -------------------------------------------------------------
+Tensor sum(const Tensor& x, int axis);
+Tensor mean(const Tensor& x, int axis);
+Tensor max(const Tensor& x, int axis);
+Tensor sum_all(const Tensor& x);  // one element, shape [1]
+Tensor mean_all(const Tensor& x);
+
+// --- shapes
+// ---------------------------------------------------------------------------------------
+Tensor reshape(const Tensor& x, const Shape& shape);  // same number of elements; -1 not supported
+Tensor transpose(const Tensor& x, std::vector<int> order);  // out dim i = x dim order[i]
+Tensor concat(const std::vector<Tensor>& parts, int axis);
+Tensor slice(const Tensor& x, int axis, int64_t begin, int64_t end);
+std::vector<Tensor> split(const Tensor& x, int axis, const std::vector<int64_t>& sizes);
+
+// --- lookups, losses, masks
+// ----------------------------------------------------------------------- table [vocab, dim], ids
+// [...] -> [..., dim]. Rows of `padding_id` get no gradient.
+Tensor embedding(const Tensor& table, const IntTensor& ids, int32_t padding_id = -1);
+// Mean over rows whose target is not ignore_index of the cross-entropy of softmax(logits [N, V])
+// with targets [N] smoothed by label_smoothing (the target keeps 1 - e, every class gets e / V).
+Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, float label_smoothing = 0,
+                     int32_t ignore_index = -1);
+// Zeroes each element with probability p and scales the rest by 1 / (1 - p). The mask depends
+// only on rng's next number and the element's index, never on the thread count.
+Tensor dropout(const Tensor& x, float p, Random& rng);
+// x where keep != 0, else `value`; keep broadcasts to x's shape.
+Tensor mask_fill(const Tensor& x, const Tensor& keep, float value);
+// [batch, max_len]: 1 for positions < length, else 0.
+Tensor sequence_mask(Graph& graph, const IntTensor& lengths, int64_t max_len);
+// [len, len]: 1 on and below the diagonal (position i may see positions <= i), else 0.
+Tensor causal_mask(Graph& graph, int64_t len);
+
+// --- no gradient
+// ---------------------------------------------------------------------------------- Over the last
+// axis, one per row; ties go to the lowest index.
+std::vector<int32_t> argmax(const Tensor& x);
+// The k largest of each row, largest first: (values, indices), each rows × k.
+std::pair<std::vector<float>, std::vector<int32_t>> top_k(const Tensor& x, int64_t k);
+
+}  // namespace huiyan::nn

@@ -1,0 +1,45 @@
+#pragma once
+// Seeded random numbers, the same on every machine and thread count: SplitMix64 (Steele, Lea,
+// Flood 2014) as a stream, and its mixing function as a counter-based generator for parallel
+// loops (element i of a dropout mask depends only on the key and i, never on thread timing).
+
+#include <cstdint>
+
+namespace huiyan::nn {
+
+// SplitMix64's finalizer: a bijective 64-bit mix.
+inline uint64_t mix64(uint64_t z) {
+  z = (z ^ (z >> 30)) * 0xBF58476D1CE4E5B9ULL;
+  z = (z ^ (z >> 27)) * 0x94D049BB133111EBULL;
+  return z ^ (z >> 31);
+}
+
+// Uniform in [0, 1) from the top 24 bits, exact in float.
+inline float unit_float(uint64_t bits) {
+  return static_cast<float>(bits >> 40) * 0x1.0p-24f;
+}
+
+// The `index`-th number of the counter-based stream `key`.
+inline uint64_t counter_random(uint64_t key, uint64_t index) {
+  return mix64(key + 0x9E3779B97F4A7C15ULL * (index + 1));
+}
+
+class Random {
+ public:
+  explicit Random(uint64_t seed) : state_(seed) {}
+
+  uint64_t next() { return mix64(state_ += 0x9E3779B97F4A7C15ULL); }
+  // Uniform in [0, bound), bound > 0, exactly uniform (rejection).
+  uint64_t below(uint64_t bound);
+  float uniform() { return unit_float(next()); }  // [0, 1)
+  float uniform(float low, float high) { return low + (high - low) * uniform(); }
+  float normal(float mean, float stddev);  // Box-Muller
+
+  uint64_t state() const { return state_; }
+  void set_state(uint64_t state) { state_ = state; }
+
+ private:
+  uint64_t state_;
+};
+
+}  // namespace huiyan::nn

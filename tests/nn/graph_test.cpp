@@ -1,0 +1,62 @@
+#include "nn/graph.h"
+
+#include <gtest/gtest.h>
+
+#include "nn/ops.h"
+
+namespace huiyan::nn {
+namespace {
+
+TEST(Graph, NoGradRecordsNothing) {
+  Graph graph;
+  Tensor w = Tensor::persistent({2, 2}, true);
+  const Tensor x = graph.from({1, 2}, std::vector<float>{1, 2});
+  {
+    NoGrad no_grad(graph);
+    const Tensor y = matmul(x, w);
+    EXPECT_FALSE(y.requires_grad());
+    EXPECT_EQ(graph.tape_size(), 0u);
+  }
+  const Tensor y = matmul(x, w);
+  EXPECT_TRUE(y.requires_grad());
+  EXPECT_EQ(graph.tape_size(), 1u);
+}
+
+TEST(Graph, ParameterGradientsAccumulateOverBackwardCalls) {
+  Graph graph;
+  Tensor w = Tensor::persistent({3}, true);
+  std::fill_n(w.data(), 3, 2.0f);
+  for (int step = 0; step < 2; ++step) {
+    const Tensor x = graph.from({3}, std::vector<float>{1, 2, 3});
+    graph.backward(sum_all(mul(x, w)));
+    graph.reset();
+  }
+  EXPECT_EQ(w.gradient(), (std::vector<float>{2, 4, 6}));
+}
+
+TEST(Graph, TensorsAreInvalidAfterReset) {
+  Graph graph;
+  const Tensor x = graph.zeros({4});
+  graph.reset();
+  EXPECT_THROW(x.data(), std::logic_error);
+}
+
+TEST(Graph, ArenaSettlesIntoOneBlock) {
+  Graph graph;
+  for (int step = 0; step < 3; ++step) {
+    for (int i = 0; i < 20; ++i) graph.zeros({64 * 1024});
+    graph.reset();
+  }
+  const size_t capacity = graph.arena().capacity_bytes();
+  for (int i = 0; i < 20; ++i) graph.zeros({64 * 1024});
+  EXPECT_EQ(graph.arena().capacity_bytes(), capacity);  // no new block once warmed up
+}
+
+TEST(Graph, BackwardNeedsAScalarLossWithAGradient) {
+  Graph graph;
+  EXPECT_THROW(graph.backward(graph.zeros({2})), std::logic_error);
+  EXPECT_THROW(graph.backward(graph.zeros({1})), std::logic_error);
+}
+
+}  // namespace
+}  // namespace huiyan::nn
