@@ -2,10 +2,25 @@
 
 #include <omp.h>
 
+#include <charconv>
 #include <iostream>
-#include <thread>
 
 namespace huiyan::cli {
+
+std::ostream& operator<<(std::ostream& out, const Count& count) {
+  return out << count.value;
+}
+
+void validate(boost::any& result, const std::vector<std::string>& values, Count*, int) {
+  po::validators::check_first_occurrence(result);
+  const std::string& text = po::validators::get_single_string(values);
+  uint64_t value = 0;
+  const auto [end, error] = std::from_chars(text.data(), text.data() + text.size(), value);
+  if (text.empty() || error != std::errc() || end != text.data() + text.size()) {
+    throw po::invalid_option_value(text);
+  }
+  result = Count{value};
+}
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
@@ -47,11 +62,12 @@ po::options_description common_options(CommonOptions& common) {
 }
 
 void apply(const CommonOptions& common) {
-  if (common.threads < 0) throw UsageError("--threads must be >= 0");
-  const int threads = common.threads > 0
-                          ? common.threads
-                          : static_cast<int>(std::max(1u, std::thread::hardware_concurrency()));
-  omp_set_num_threads(threads);
+  // 0 keeps OpenMP's default: every core this process may use, or OMP_NUM_THREADS.
+  constexpr int kMaxThreads = 1024;
+  if (common.threads < 0 || common.threads > kMaxThreads) {
+    throw UsageError("--threads must be between 0 and " + std::to_string(kMaxThreads));
+  }
+  if (common.threads > 0) omp_set_num_threads(common.threads);
 }
 
 }  // namespace huiyan::cli

@@ -3,6 +3,8 @@
 // --help output, and the common options (--threads, --quiet).
 
 #include <boost/program_options.hpp>
+#include <cstdint>
+#include <ostream>
 #include <stdexcept>
 #include <string>
 #include <vector>
@@ -10,6 +12,15 @@
 namespace huiyan::cli {
 
 namespace po = boost::program_options;
+
+// An option value that must be a whole number >= 0: "-1" is refused rather than wrapped around
+// to 2^64 - 1 as Boost would for an unsigned type.
+struct Count {
+  uint64_t value = 0;
+};
+std::ostream& operator<<(std::ostream& out, const Count& count);
+// Boost.Program_options finds this by argument-dependent lookup.
+void validate(boost::any& result, const std::vector<std::string>& values, Count*, int);
 
 // A usage mistake: exit code 2.
 class UsageError : public std::invalid_argument {

@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "io/error.h"
 
 namespace huiyan::cli {
 
@@ -24,6 +25,8 @@ int run_preprocess(const std::vector<std::string>& args) {
   std::string format;
   bool keep_br_tags = false;
   bool json = false;
+  Count max_length;
+  Count seed;
   CommonOptions common;
 
   auto input = option_group("Input");
@@ -53,7 +56,7 @@ int run_preprocess(const std::vector<std::string>& args) {
       "keep-br-tags", po::bool_switch(&keep_br_tags),
       "keep HTML line breaks (<br />); by default they become spaces")(
       "keep-empty", po::bool_switch(&o.keep_empty), "keep examples whose text is empty")(
-      "max-length", po::value(&o.max_length)->value_name("N")->default_value(0),
+      "max-length", po::value(&max_length)->value_name("N")->default_value(Count{0}),
       "drop examples with more words than this on either side (0 = no limit)")(
       "max-length-ratio", po::value(&o.max_length_ratio)->value_name("R")->default_value(0),
       "parallel: drop pairs whose longer side has more than this times the words of the "
@@ -69,8 +72,9 @@ int run_preprocess(const std::vector<std::string>& args) {
       "examples drawn for valid: a fraction if below 1, else a count")(
       "test-size", po::value(&o.test_size)->value_name("X")->default_value(0.05, "0.05"),
       "examples drawn for test: a fraction if below 1, else a count")(
-      "seed", po::value(&o.seed)->value_name("N")->default_value(1), "seed of the random split")(
-      "json", po::bool_switch(&json), "print the summary as JSON on stdout");
+      "seed", po::value(&seed)->value_name("N")->default_value(Count{1}),
+      "seed of the random split")("json", po::bool_switch(&json),
+                                  "print the summary as JSON on stdout");
 
   po::options_description all(kHelpWidth, kHelpWidth / 2);
   all.add(input).add(cleaning).add(output).add(common_options(common));
@@ -90,9 +94,16 @@ int run_preprocess(const std::vector<std::string>& args) {
   o.format = parse_format(format);
   o.normalize.strip_line_break_tags = !keep_br_tags;
   o.progress = !common.quiet;
+  o.max_length = max_length.value;
+  o.seed = seed.value;
 
   const pipeline::PreprocessSummary summary = pipeline::preprocess(o);
-  if (json) std::cout << summary.to_json().dump(2) << "\n";
+  if (json) {
+    std::cout << summary.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n"
+              << std::flush;
+    if (!std::cout) throw io::DataError("<stdout>: write failed");
+  }
   if (!common.quiet) std::cerr << summary.to_text();
   return 0;
 }

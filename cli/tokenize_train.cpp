@@ -13,6 +13,9 @@ namespace huiyan::cli {
 int run_tokenize_train(const std::vector<std::string>& args) {
   pipeline::SubwordTrainOptions o;
   CommonOptions common;
+  Count max_sentences;
+  Count max_sentence_bytes;
+  Count seed;
   auto options = option_group("Options");
   options.add_options()(
       "input,i", po::value(&o.inputs)->value_name("FILE")->required()->composing(),
@@ -29,24 +32,33 @@ int run_tokenize_train(const std::vector<std::string>& args) {
       "share of characters the vocabulary covers (1.0 for small alphabets)")(
       "split-sentences", po::bool_switch(&o.split_sentences),
       "train on the ICU sentences of each line (for documents)")(
-      "max-sentences", po::value(&o.max_sentences)->value_name("N")->default_value(2'000'000),
+      "max-sentences", po::value(&max_sentences)->value_name("N")->default_value(Count{2'000'000}),
       "train on a seeded random sample of at most this many sentences")(
-      "max-sentence-bytes", po::value(&o.max_sentence_bytes)->value_name("N")->default_value(16384),
+      "max-sentence-bytes",
+      po::value(&max_sentence_bytes)->value_name("N")->default_value(Count{16384}),
       "longer sentences are left out of training")(
       "byte-fallback", po::bool_switch(&o.byte_fallback),
       "spell unknown characters as UTF-8 byte pieces instead of <unk>")(
-      "seed", po::value(&o.seed)->value_name("N")->default_value(1),
+      "seed", po::value(&seed)->value_name("N")->default_value(Count{1}),
       "seed of the sample and of SentencePiece")("verbose", po::bool_switch(&o.verbose),
                                                  "show SentencePiece's own log");
   options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(args, "huiyan tokenize train -i FILE [-i FILE ...] -o NAME.model [options]",
-                     "Trains a SentencePiece model. Special ids: pad 0, unk 1, bos 2, eos 3.",
+                     "Trains a SentencePiece model. Special ids: pad 0, unk 1, bos 2, eos 3.\n"
+                     "The model depends on the seed and on the thread count (SentencePiece's own\n"
+                     "training is multi-threaded): give --threads to reproduce a model elsewhere.",
                      options, values)) {
     return 0;
   }
   apply(common);
   o.threads = omp_get_max_threads();
+  o.max_sentences = max_sentences.value;
+  o.max_sentence_bytes = max_sentence_bytes.value;
+  o.seed = seed.value;
+  if (o.max_sentence_bytes < 1 || o.max_sentence_bytes > (1u << 30)) {
+    throw UsageError("--max-sentence-bytes must be between 1 and 2^30");
+  }
   if (!common.quiet) o.log = [](const std::string& message) { std::cerr << message << "\n"; };
   const auto summary = pipeline::train_subword_model(o);
   if (!common.quiet) {

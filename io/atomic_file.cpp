@@ -83,10 +83,15 @@ std::ofstream AtomicFile::open_stream() const {
 }
 
 void AtomicFile::commit(std::ofstream& stream) {
+  finish(stream);
+  commit();
+}
+
+void AtomicFile::finish(std::ofstream& stream) {
   errno = 0;
   stream.close();
   if (stream.fail()) throw_system_error(destination_, "cannot write the temporary file");
-  commit();
+  sync_path(temp_path_, O_RDONLY, destination_, "cannot sync the temporary file");
 }
 
 void AtomicFile::commit() {

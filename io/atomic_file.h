@@ -30,6 +30,10 @@ class AtomicFile {
   void commit();
   // Closes the stream, reports a failed write, then commits.
   void commit(std::ofstream& stream);
+  // Closes the stream, reports a failed write and syncs the temporary file, without renaming: for
+  // files that belong together, finish all, then commit all, so a failure while writing any of
+  // them leaves every destination untouched.
+  void finish(std::ofstream& stream);
 
  private:
   std::string destination_;

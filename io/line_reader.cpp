@@ -43,6 +43,15 @@ bool LineReader::fill() {
   long got;
   if (gz_ != nullptr) {
     got = gzread(gz_, buffer_.data() + end_, static_cast<unsigned>(room));
+    if (got == 0) {
+      // zlib reports a cut-off stream as a plain end of file; gzerror tells them apart.
+      int code = Z_OK;
+      const char* message = gzerror(gz_, &code);
+      if (code != Z_OK) {
+        throw DataError(name_ + ": line " + std::to_string(line_number_ + 1) +
+                        ": the gzip stream is truncated or corrupt (" + message + ")");
+      }
+    }
     if (got < 0) {
       int code = 0;
       const char* message = gzerror(gz_, &code);

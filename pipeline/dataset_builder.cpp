@@ -38,12 +38,33 @@ TaskFiles files_for(const std::string& task) {
   throw std::invalid_argument("--task must be translate, classify or text, got '" + task + "'");
 }
 
-// Splits present in `dir`: train, valid, test first, then the others by name.
+bool is_split_name(const std::string& name) {
+  return !name.empty() && name != "tokenizer" && name != "label_names" &&
+         name.find_first_not_of(
+             "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") ==
+             std::string::npos;
+}
+
+// Models must use the ids every huiyan model assumes (`tokenize train` sets them).
+void require_huiyan_special_ids(const SubwordModel& model, const std::string& path) {
+  if (model.pad_id() != 0 || model.unk_id() != 1 || model.bos_id() != 2 || model.eos_id() != 3) {
+    throw io::DataError(
+        path + ": special ids are pad " + std::to_string(model.pad_id()) + ", unk " +
+        std::to_string(model.unk_id()) + ", bos " + std::to_string(model.bos_id()) + ", eos " +
+        std::to_string(model.eos_id()) +
+        "; huiyan needs pad 0, unk 1, bos 2, eos 3 (train it with huiyan tokenize train)");
+  }
+}
+
+// Splits present in `dir`: train, valid, test first, then the others by name. Files whose stem
+// can't be a split name, or that lack their partner file, are left alone (README.txt).
 std::vector<std::string> find_splits(const fs::path& dir, const TaskFiles& files) {
   std::vector<std::string> found;
   for (const auto& entry : fs::directory_iterator(dir)) {
-    if (entry.is_regular_file() && entry.path().extension() == files.input) {
-      found.push_back(entry.path().stem().string());
+    const std::string stem = entry.path().stem().string();
+    if (entry.is_regular_file() && entry.path().extension() == files.input && is_split_name(stem) &&
+        (files.second.empty() || fs::exists(dir / (stem + files.second)))) {
+      found.push_back(stem);
     }
   }
   const auto rank = [](const std::string& name) {
@@ -69,17 +90,22 @@ std::vector<std::string> read_text(const fs::path& path) {
   return lines;
 }
 
-// Runs `body(i)` for i in [0, n) on all threads; the first exception is rethrown.
+// Runs `body(i)` for i in [0, n) on all threads; rethrows the exception of the lowest i that
+// failed, so an error names the same line whatever the thread timing.
 template <typename Body>
 void parallel_for(size_t n, Body body) {
   std::exception_ptr failure;
-#pragma omp parallel for schedule(dynamic, 32)
+  size_t failed_at = n;
+#pragma omp parallel for schedule(dynamic, 16)
   for (long i = 0; i < static_cast<long>(n); ++i) {
     try {
       body(static_cast<size_t>(i));
     } catch (...) {
 #pragma omp critical
-      if (!failure) failure = std::current_exception();
+      if (static_cast<size_t>(i) < failed_at) {
+        failed_at = static_cast<size_t>(i);
+        failure = std::current_exception();
+      }
     }
   }
   if (failure) std::rethrow_exception(failure);
@@ -105,25 +131,15 @@ io::Ragged encode_all(const SubwordModel& model, const std::vector<std::string>&
 io::Ragged encode_documents(const SubwordModel& model, const std::vector<std::string>& docs,
                             const std::string& locale, std::vector<int64_t>& doc_offsets) {
   std::vector<std::vector<std::vector<int>>> encoded(docs.size());
+  // ICU break iterators are not thread-safe: one per thread, made before the parallel loop.
   const SentenceSplitter prototype(locale);
-  std::exception_ptr failure;
-#pragma omp parallel
-  {
-    // ICU break iterators are not thread-safe: one per thread.
-    SentenceSplitter splitter(prototype);
-#pragma omp for schedule(dynamic, 16)
-    for (long d = 0; d < static_cast<long>(docs.size()); ++d) {
-      try {
-        for (const auto& sentence : splitter.split(docs[d])) {
-          encoded[d].push_back(model.encode_ids(sentence));
-        }
-      } catch (...) {
-#pragma omp critical
-        if (!failure) failure = std::current_exception();
-      }
+  std::vector<SentenceSplitter> splitters(static_cast<size_t>(omp_get_max_threads()), prototype);
+  parallel_for(docs.size(), [&](size_t d) {
+    auto& splitter = splitters[static_cast<size_t>(omp_get_thread_num())];
+    for (const auto& sentence : splitter.split(docs[d])) {
+      encoded[d].push_back(model.encode_ids(sentence));
     }
-  }
-  if (failure) std::rethrow_exception(failure);
+  });
   std::vector<std::vector<int>> sentences;
   doc_offsets.assign(1, 0);
   for (auto& doc : encoded) {
@@ -194,9 +210,19 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
   std::optional<SubwordModel> tgt_model;
   if (per_side) tgt_model = SubwordModel::load(o.tgt_model);
   const SubwordModel& tgt = tgt_model ? *tgt_model : src_model;
+  require_huiyan_special_ids(src_model, per_side ? o.src_model : o.model);
+  if (per_side) require_huiyan_special_ids(tgt, o.tgt_model);
 
   std::vector<std::string> split_names =
       o.splits.empty() ? find_splits(o.data_dir, files) : o.splits;
+  std::set<std::string> seen_names;
+  for (const auto& name : split_names) {
+    if (!is_split_name(name) || !seen_names.insert(name).second) {
+      throw std::invalid_argument("'" + name +
+                                  "' is not a usable split name (letters, digits, '_' "
+                                  "or '-', not 'tokenizer' or 'label_names', each once)");
+    }
+  }
   if (split_names.empty()) {
     throw io::DataError(o.data_dir + ": no <split>" + files.input +
                         " files (run huiyan preprocess)");

@@ -21,14 +21,19 @@ size_t transform_lines(io::LineReader& in, std::ostream& out, const LineConverte
     const long n = static_cast<long>(batch.size());
     if (n == 0) return;
     results.resize(batch.size());
+    // The error reported is the one of the lowest line, whatever the thread timing.
     std::exception_ptr failure;
+    long failed_at = n;
 #pragma omp parallel for schedule(dynamic, 16) if (n > 16)
     for (long i = 0; i < n; ++i) {
       try {
         results[i] = convert(batch[i], first_line + static_cast<size_t>(i), omp_get_thread_num());
       } catch (...) {
 #pragma omp critical
-        if (!failure) failure = std::current_exception();
+        if (i < failed_at) {
+          failed_at = i;
+          failure = std::current_exception();
+        }
       }
     }
     if (failure) std::rethrow_exception(failure);

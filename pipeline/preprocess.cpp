@@ -61,6 +61,9 @@ void validate(const PreprocessOptions& o) {
     if (two_files == !o.input_path.empty()) {
       throw std::invalid_argument("parallel text needs either --src and --tgt, or --input (TSV)");
     }
+    if (two_files && o.src_path == "-" && o.tgt_path == "-") {
+      throw std::invalid_argument("--src and --tgt cannot both be standard input");
+    }
     if (!two_files && (o.src_column < 1 || o.tgt_column < 1 || o.src_column == o.tgt_column)) {
       throw std::invalid_argument("--src-column and --tgt-column must be distinct and >= 1");
     }
@@ -102,10 +105,15 @@ class SplitWriter {
 
   size_t count() const { return count_; }
 
+  // Writes and syncs every file, renaming none.
+  void finish() {
+    for (size_t i = 0; i < files_.size(); ++i) files_[i]->finish(streams_[i]);
+  }
+
   void commit(std::vector<std::string>& outputs) {
-    for (size_t i = 0; i < files_.size(); ++i) {
-      files_[i]->commit(streams_[i]);
-      outputs.push_back(files_[i]->destination());
+    for (auto& file : files_) {
+      file->commit();
+      outputs.push_back(file->destination());
     }
   }
 
@@ -256,7 +264,8 @@ class Preprocessor {
       }
     }
     if (o_.dedup) {
-      // A 64-bit hash per kept example: memory stays small on large corpora.
+      // A 64-bit hash per kept example keeps memory small on large corpora; two different
+      // examples collide with probability about n^2 / 2^65 (1e-7 for 2 million examples).
       std::string key = example.first;
       key.push_back('\t');
       key += example.second;
@@ -268,6 +277,7 @@ class Preprocessor {
   void write_outputs() {
     if (streaming_) {
       summary_.split_sizes[o_.split] = streaming_->count();
+      streaming_->finish();
       streaming_->commit(summary_.outputs);
       return;
     }
@@ -278,7 +288,7 @@ class Preprocessor {
     // A split asked to be empty (--test-size 0) is not written: it must not replace a test set
     // that an earlier `--split test` run put in the same directory.
     const char* names[] = {"train", "valid", "test"};
-    const bool wanted[] = {true, valid > 0, test > 0};
+    const bool wanted[] = {true, o_.valid_size != 0, o_.test_size != 0};
     std::vector<std::unique_ptr<SplitWriter>> writers(3);
     for (size_t s = 0; s < 3; ++s) {
       if (wanted[s]) {
@@ -287,6 +297,11 @@ class Preprocessor {
     }
     for (size_t i = 0; i < total; ++i) {
       writers[static_cast<size_t>(assignment[i])]->write(kept_[i]);
+    }
+    // Every file is complete on disk before the first rename: a failure while writing leaves
+    // the old splits as they were.
+    for (auto& writer : writers) {
+      if (writer) writer->finish();
     }
     for (size_t s = 0; s < 3; ++s) {
       if (!writers[s]) continue;
@@ -298,7 +313,9 @@ class Preprocessor {
   void write_summary() {
     const std::string name = o_.split.empty() ? "summary.json" : "summary." + o_.split + ".json";
     const std::string path = (std::filesystem::path(o_.out_dir) / name).string();
-    io::write_file_atomically(path, summary_.to_json().dump(2) + "\n");
+    io::write_file_atomically(
+        path,
+        summary_.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace) + "\n");
     summary_.outputs.push_back(path);
   }
 

@@ -19,7 +19,9 @@ SentenceSplitter::SentenceSplitter(const std::string& locale) {
 }
 
 SentenceSplitter::SentenceSplitter(const SentenceSplitter& other)
-    : iterator_(other.iterator_->clone()) {}
+    : iterator_(other.iterator_->clone()) {
+  if (!iterator_) throw std::runtime_error("ICU could not copy a sentence break iterator");
+}
 
 SentenceSplitter::~SentenceSplitter() = default;
 

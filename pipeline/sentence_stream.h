@@ -1,6 +1,7 @@
 #pragma once
 // `huiyan tokenize sentences`: each input line is a document; its ICU sentences are written
-// one per line followed by an empty line, or, with `joined`, on one line separated by tabs.
+// one per line followed by an empty line, or, with `joined`, on one line separated by tabs (the
+// input holds no tabs after `huiyan preprocess`). An empty document gives just the empty line.
 
 #include <cstddef>
 #include <ostream>

@@ -10,7 +10,13 @@ namespace huiyan::pipeline {
 size_t resolve_split_size(double size, size_t total) {
   if (!(size >= 0))
     throw std::invalid_argument("split size must be >= 0, got " + std::to_string(size));
-  if (size < 1) return static_cast<size_t>(std::llround(size * static_cast<double>(total)));
+  // Rounded down, so fractions that add up to at most 1 always fit.
+  if (size < 1) return static_cast<size_t>(std::floor(size * static_cast<double>(total)));
+  if (size > static_cast<double>(total)) {
+    throw std::invalid_argument("split size " +
+                                std::to_string(static_cast<long long>(std::min(size, 9e18))) +
+                                " exceeds the " + std::to_string(total) + " examples available");
+  }
   if (size != std::floor(size)) {
     throw std::invalid_argument("split size " + std::to_string(size) +
                                 " is neither a fraction below 1 nor a whole count");
@@ -19,7 +25,7 @@ size_t resolve_split_size(double size, size_t total) {
 }
 
 std::vector<Split> assign_splits(size_t total, size_t valid, size_t test, uint64_t seed) {
-  if (valid + test > total) {
+  if (valid > total || test > total - valid) {
     throw std::invalid_argument("valid (" + std::to_string(valid) + ") + test (" +
                                 std::to_string(test) + ") examples exceed the " +
                                 std::to_string(total) + " available");

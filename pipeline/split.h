@@ -11,7 +11,7 @@ namespace huiyan::pipeline {
 
 enum class Split : uint8_t { train = 0, valid = 1, test = 2 };
 
-// A split size given by the user: below 1 a fraction of `total`, otherwise a count.
+// A split size given by the user: below 1 a fraction of `total` (rounded down), otherwise a count.
 // Throws std::invalid_argument for negative sizes or fractional counts.
 size_t resolve_split_size(double size, size_t total);
 

@@ -2,6 +2,7 @@
 
 #include <sentencepiece_processor.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iterator>
 #include <stdexcept>
@@ -11,9 +12,14 @@
 namespace huiyan::pipeline {
 
 SubwordModel SubwordModel::load(const std::string& path) {
+  std::error_code error;
+  if (!std::filesystem::is_regular_file(path, error)) {
+    throw io::DataError(path + ": cannot open SentencePiece model (not a regular file)");
+  }
   std::ifstream in(path, std::ios::binary);
   if (!in) throw io::DataError(path + ": cannot open SentencePiece model");
   std::string bytes{std::istreambuf_iterator<char>(in), std::istreambuf_iterator<char>()};
+  if (in.bad()) throw io::DataError(path + ": cannot read SentencePiece model");
   return from_bytes(std::move(bytes), path);
 }
 

@@ -6,6 +6,7 @@
 #
 #   bash scripts/bench_data.sh [--data DIR] [--threads N]     (DIR defaults to ../shared/data)
 set -euo pipefail
+export LC_ALL=C  # decimal points for bc and printf
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
 data=$root/../shared/data
 threads=$(nproc)
@@ -17,6 +18,10 @@ while [ $# -gt 0 ]; do
   esac
 done
 
+if [ ! -d "$data/multi30k" ] || [ ! -d "$data/imdb" ]; then
+  echo "$0: needs $data/multi30k and $data/imdb (the shared datasets; see --data)" >&2
+  exit 2
+fi
 bash "$root/scripts/build.sh" >/dev/null
 huiyan=$root/build/cli/huiyan
 work=$(mktemp -d)

@@ -64,7 +64,10 @@ TEST(Cli, UsageErrorsExitWithTwoAndOneLine) {
   for (const char* args : {"", "frobnicate", "preprocess", "preprocess --format parallel",
                            "preprocess --format nonsense --out-dir x -i y", "tokenize",
                            "tokenize explode", "tokenize train --vocab-size many",
-                           "preprocess --format text -i a --out-dir b --threads -3"}) {
+                           "preprocess --format text -i a --out-dir b --threads -3",
+                           "preprocess --format text -i a --out-dir b --max-length -1",
+                           "tokenize train -i a -o b --max-sentences -5",
+                           "preprocess --format parallel --src - --tgt - --out-dir b"}) {
     const auto result = huiyan(args);
     EXPECT_EQ(result.exit_code, 2) << args << ": " << result.err;
     if (std::string(args).empty()) continue;  // bare `huiyan` prints the help

@@ -45,6 +45,27 @@ TEST(LineReader, ReadsGzipTransparently) {
   EXPECT_EQ(lines.back(), "line 99999");
 }
 
+TEST(LineReader, TruncatedGzipIsAnErrorNotAShortFile) {
+  TempDir dir;
+  const std::string path = dir / "cut.gz";
+  gzFile gz = gzopen(path.c_str(), "wb");
+  ASSERT_NE(gz, nullptr);
+  std::string text;
+  for (int i = 0; i < 200000; ++i) text += "line " + std::to_string(i) + "\n";
+  gzwrite(gz, text.data(), static_cast<unsigned>(text.size()));
+  gzclose(gz);
+  const std::string whole = huiyan::testing::read_file(path);
+  dir.write("cut.gz", whole.substr(0, whole.size() / 2));
+  LineReader reader(path);
+  try {
+    all_lines(reader);
+    FAIL() << "no error";
+  } catch (const DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("cut.gz: line "), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("truncated or corrupt"), std::string::npos) << e.what();
+  }
+}
+
 TEST(LineReader, HandlesLinesLongerThanItsBuffer) {
   TempDir dir;
   const std::string long_line(3'000'000, 'x');

@@ -111,7 +111,7 @@ TEST(Preprocess, RandomSplitIsDeterministicAndComplete) {
     o.out_dir = dir / out;
     const auto summary = preprocess(o);
     EXPECT_EQ(summary.split_sizes.at("train"), 165u);
-    EXPECT_EQ(summary.split_sizes.at("valid"), 20u);
+    EXPECT_EQ(summary.split_sizes.at("valid"), 20u);  // 10% of 200
     EXPECT_EQ(summary.split_sizes.at("test"), 15u);
     return read_file(dir / (out + "/valid.txt"));
   };

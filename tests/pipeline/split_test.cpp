@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 namespace huiyan::pipeline {
@@ -28,6 +29,11 @@ TEST(Split, ResolvesFractionsAndCounts) {
   EXPECT_THROW(resolve_split_size(-0.1, 1000), std::invalid_argument);
   EXPECT_THROW(resolve_split_size(2.5, 1000), std::invalid_argument);
   EXPECT_THROW(assign_splits(10, 8, 3, 1), std::invalid_argument);
+  EXPECT_THROW(resolve_split_size(1e20, 1000), std::invalid_argument);
+  EXPECT_THROW(resolve_split_size(INFINITY, 1000), std::invalid_argument);
+  // Fractions round down, so halves of an odd count still fit together.
+  EXPECT_EQ(resolve_split_size(0.5, 5), 2u);
+  EXPECT_NO_THROW(assign_splits(5, resolve_split_size(0.5, 5), resolve_split_size(0.5, 5), 1));
 }
 
 }  // namespace
