@@ -8,6 +8,7 @@
 #include "nn/dnnl_util.h"
 #include "nn/kernels/broadcast.h"
 #include "nn/kernels/parallel.h"
+#include "nn/kernels/reduce.h"
 
 namespace huiyan::nn::kernels {
 
@@ -15,7 +16,6 @@ namespace {
 
 constexpr int64_t kBinaryOp = 2;
 constexpr int64_t kUnaryOp = 3;
-constexpr int64_t kReduceOp = 4;
 constexpr int64_t kGrain = 1 << 14;
 
 dnnl::algorithm binary_algorithm(BinaryOp op) {
@@ -206,34 +206,44 @@ void binary_same(BinaryOp op, const Shape& shape, const float* src, const Shape&
 
 void reduce_to(const Shape& a_shape, const float* src, const Shape& b_shape, float* dst,
                bool accumulate) {
-  if (a_shape.numel() == b_shape.numel()) {
-    axpy(a_shape.numel(), 1.0f, src, dst, accumulate);
-    return;
-  }
   const int rank = std::max(a_shape.rank, 1);
-  const Shape a_padded = pad_rank(a_shape, rank);
-  const Shape b_padded = pad_rank(b_shape, rank);
-  if (a_padded.numel() == 0) {
-    if (!accumulate) std::fill_n(dst, b_padded.numel(), 0.0f);
+  const Shape a = pad_rank(a_shape, rank);
+  const Shape b = pad_rank(b_shape, rank);
+  // The usual case: b is a with one run of consecutive dims set to 1 ([N] over [rows, N], [M, 1]
+  // over [M, N], [B, 1, 1, T] over [B, H, T, T] after merging): a reduction over one axis.
+  int first = rank;
+  int last = -1;
+  for (int i = 0; i < rank; ++i) {
+    if (b[i] != a[i]) {
+      first = std::min(first, i);
+      last = i;
+    }
+  }
+  bool one_run = true;
+  for (int i = first; i <= last; ++i) one_run = one_run && b[i] == 1;
+  if (last < 0) {
+    axpy(a.numel(), 1.0f, src, dst, accumulate);
     return;
   }
-  const auto a_md = md(a_padded);
-  const auto b_md = md(b_padded);
-  PrimitiveKey key;
-  key.add(kReduceOp);
-  add_shape(key, a_padded);
-  add_shape(key, b_padded);
-  auto& primitive = Engine::get().primitive(key, [&] {
-    const dnnl::reduction::desc desc(dnnl::algorithm::reduction_sum, a_md, b_md, 0.0f, 0.0f);
-    return dnnl::reduction(dnnl::reduction::primitive_desc(desc, Engine::get().engine()));
-  });
-  if (!accumulate) {
-    run(primitive, {{DNNL_ARG_SRC, mem(a_md, src)}, {DNNL_ARG_DST, mem(b_md, dst)}});
+  if (one_run) {
+    int64_t outer = 1, axis = 1, inner = 1;
+    for (int i = 0; i < first; ++i) outer *= a[i];
+    for (int i = first; i <= last; ++i) axis *= a[i];
+    for (int i = last + 1; i < rank; ++i) inner *= a[i];
+    reduce_axis(Reduction::sum, outer, axis, inner, src, dst, accumulate);
     return;
   }
-  std::vector<float> sums(static_cast<size_t>(b_padded.numel()));
-  run(primitive, {{DNNL_ARG_SRC, mem(a_md, src)}, {DNNL_ARG_DST, mem(b_md, sums.data())}});
-  axpy(b_padded.numel(), 1.0f, sums.data(), dst, true);
+  // Several separate broadcast runs: rare, so a plain serial loop.
+  const int64_t b_size = b.numel();
+  std::vector<float> sums(static_cast<size_t>(b_size), 0.0f);
+  const Broadcast walk(a_shape, b_shape);
+  const int64_t cols = walk.cols();
+  for (int64_t row = 0; row < walk.rows(); ++row) {
+    const int64_t offset = walk.b_row_offset(row);
+    for (int64_t c = 0; c < cols; ++c)
+      sums[static_cast<size_t>(offset + c * walk.b_strides[3])] += src[row * cols + c];
+  }
+  axpy(b_size, 1.0f, sums.data(), dst, accumulate);
 }
 
 }  // namespace huiyan::nn::kernels
