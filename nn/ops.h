@@ -8,19 +8,20 @@
 #include <vector>
 
 #include "nn/graph.h"
+#include "nn/kernels/rnn.h"
 #include "nn/random.h"
 #include "nn/tensor.h"
 
 namespace huiyan::nn {
 
-// --- linear algebra ---------------------------------------------------------------------------
+// ## Linear algebra
 // a [..., M, K] · b [..., K, N] -> [..., M, N]; b may be 2-D and is then shared by every batch.
 // transpose_a / transpose_b: use the transposed matrices (stored [..., K, M] / [..., N, K]).
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
 // x [..., in] · weightᵀ + bias, weight [out, in], bias [out] (may be undefined).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
 
-// --- elementwise --------------------------------------------------------------------------------
+// ## Elementwise
 // b broadcasts to a's shape (numpy rules, b's dims equal to a's or 1).
 Tensor add(const Tensor& a, const Tensor& b);
 Tensor sub(const Tensor& a, const Tensor& b);
@@ -34,32 +35,29 @@ Tensor sigmoid(const Tensor& x);
 Tensor exp(const Tensor& x);
 Tensor log(const Tensor& x);
 
-// --- normalization ------------------------------------------------------------------------------
+// ## Normalization
 // Over the last axis.
 Tensor softmax(const Tensor& x);
 Tensor log_softmax(const Tensor& x);
 // (x - mean) / sqrt(var + eps) * gamma + beta over the last axis; gamma, beta [last].
 Tensor layer_norm(const Tensor& x, const Tensor& gamma, const Tensor& beta, float eps = 1e-5f);
 
-// --- reductions (the axis is removed)
-// -------------------------------------------------------------
+// ## Reductions (the axis is removed)
 Tensor sum(const Tensor& x, int axis);
 Tensor mean(const Tensor& x, int axis);
 Tensor max(const Tensor& x, int axis);
 Tensor sum_all(const Tensor& x);  // one element, shape [1]
 Tensor mean_all(const Tensor& x);
 
-// --- shapes
-// ---------------------------------------------------------------------------------------
+// ## Shapes
 Tensor reshape(const Tensor& x, const Shape& shape);  // same number of elements; -1 not supported
 Tensor transpose(const Tensor& x, std::vector<int> order);  // out dim i = x dim order[i]
 Tensor concat(const std::vector<Tensor>& parts, int axis);
 Tensor slice(const Tensor& x, int axis, int64_t begin, int64_t end);
 std::vector<Tensor> split(const Tensor& x, int axis, const std::vector<int64_t>& sizes);
 
-// --- lookups, losses, masks
-// ----------------------------------------------------------------------- table [vocab, dim], ids
-// [...] -> [..., dim]. Rows of `padding_id` get no gradient.
+// ## Lookups, losses, masks
+// table [vocab, dim], ids [...] -> [..., dim]. Rows of `padding_id` get no gradient.
 Tensor embedding(const Tensor& table, const IntTensor& ids, int32_t padding_id = -1);
 // Mean over rows whose target is not ignore_index of the cross-entropy of softmax(logits [N, V])
 // with targets [N] smoothed by label_smoothing (the target keeps 1 - e, every class gets e / V).
@@ -75,9 +73,20 @@ Tensor sequence_mask(Graph& graph, const IntTensor& lengths, int64_t max_len);
 // [len, len]: 1 on and below the diagonal (position i may see positions <= i), else 0.
 Tensor causal_mask(Graph& graph, int64_t len);
 
-// --- no gradient
-// ---------------------------------------------------------------------------------- Over the last
-// axis, one per row; ties go to the lowest index.
+// ## Recurrence
+// One left-to-right GRU or LSTM layer (see kernels/rnn.h for the formulas and weight layout) over
+// x [batch, time, input] from a zero state: [batch, time, hidden]. Positions past a sequence's end
+// hold garbage that later positions never see; mask them (rnn.h's RNN does).
+Tensor recurrent_layer(kernels::Cell cell, const Tensor& x, const Tensor& w_layer,
+                       const Tensor& w_iter, const Tensor& bias);
+// Each sequence of x [batch, time, dim] reversed within its length: out[b, t] = x[b, len_b - 1 - t]
+// for t < len_b; positions past the end are copied as they are.
+Tensor reverse_sequences(const Tensor& x, const IntTensor& lengths);
+// x [batch, time, dim] at each sequence's last position: [batch, dim] (zeros for length 0).
+Tensor last_steps(const Tensor& x, const IntTensor& lengths);
+
+// ## No gradient
+// Over the last axis, one per row; ties go to the lowest index.
 std::vector<int32_t> argmax(const Tensor& x);
 // The k largest of each row, largest first: (values, indices), each rows × k.
 std::pair<std::vector<float>, std::vector<int32_t>> top_k(const Tensor& x, int64_t k);

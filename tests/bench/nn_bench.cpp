@@ -179,6 +179,70 @@ void BM_Embedding_ForwardBackward(benchmark::State& state) {
 }
 BENCHMARK(BM_Embedding_ForwardBackward)->Unit(benchmark::kMillisecond);
 
+// A recurrent layer forward + backward (T 24, batch 64, input 256, hidden 512), against sgemm
+// doing the same products: the input projection over all steps, one recurrent product per step,
+// each three times (forward, input gradient, weight gradient).
+constexpr int64_t kRnnTime = 24, kRnnBatch = 64, kRnnInput = 256, kRnnHidden = 512;
+
+double rnn_flops(int64_t gates) {
+  const double per_pass =
+      2.0 * kRnnTime * kRnnBatch * gates * kRnnHidden * (kRnnInput + kRnnHidden);
+  return 3.0 * per_pass;
+}
+
+void sgemm_rnn_equivalent(benchmark::State& state, int64_t gates) {
+  const int64_t g = gates * kRnnHidden;
+  const auto x = random_values(kRnnTime * kRnnBatch * kRnnInput, 1);
+  const auto w = random_values(g * kRnnInput, 2);
+  const auto u = random_values(g * kRnnHidden, 3);
+  const auto h = random_values(kRnnBatch * kRnnHidden, 4);
+  std::vector<float> gx(kRnnTime * kRnnBatch * g), gh(kRnnBatch * g);
+  for (auto _ : state) {
+    for (int pass = 0; pass < 3; ++pass) {
+      sgemm(false, true, kRnnTime * kRnnBatch, g, kRnnInput, x.data(), w.data(), gx.data());
+      for (int64_t t = 0; t < kRnnTime; ++t) {
+        sgemm(false, true, kRnnBatch, g, kRnnHidden, h.data(), u.data(), gh.data());
+      }
+    }
+    benchmark::DoNotOptimize(gh.data());
+  }
+  set_flops(state, rnn_flops(gates));
+}
+
+void rnn_forward_backward(benchmark::State& state, huiyan::nn::kernels::Cell cell) {
+  const int64_t gates = huiyan::nn::kernels::gate_count(cell);
+  Graph graph;
+  const Tensor w = parameter({gates * kRnnHidden, kRnnInput}, 2);
+  const Tensor u = parameter({gates * kRnnHidden, kRnnHidden}, 3);
+  const Tensor b = parameter({4 * kRnnHidden}, 4);
+  const auto x_values = random_values(kRnnBatch * kRnnTime * kRnnInput, 1);
+  for (auto _ : state) {
+    const Tensor x = graph.variable({kRnnBatch, kRnnTime, kRnnInput}, x_values);
+    const Tensor y = huiyan::nn::recurrent_layer(cell, x, w, u, b);
+    graph.backward(huiyan::nn::sum_all(y));
+    for (const Tensor* p : {&w, &u, &b}) p->impl().grad_written = false;
+    graph.reset();
+  }
+  set_flops(state, rnn_flops(gates));
+}
+
+void BM_Sgemm_GruEquivalent(benchmark::State& state) {
+  sgemm_rnn_equivalent(state, 3);
+}
+void BM_Gru_ForwardBackward(benchmark::State& state) {
+  rnn_forward_backward(state, huiyan::nn::kernels::Cell::gru);
+}
+void BM_Sgemm_LstmEquivalent(benchmark::State& state) {
+  sgemm_rnn_equivalent(state, 4);
+}
+void BM_Lstm_ForwardBackward(benchmark::State& state) {
+  rnn_forward_backward(state, huiyan::nn::kernels::Cell::lstm);
+}
+BENCHMARK(BM_Sgemm_GruEquivalent)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Gru_ForwardBackward)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Sgemm_LstmEquivalent)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Lstm_ForwardBackward)->Unit(benchmark::kMillisecond);
+
 // What the framework adds per op: a tiny add recorded on the tape, its backward, and the reset.
 void BM_OpOverhead(benchmark::State& state) {
   Graph graph;
@@ -213,6 +277,9 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ratio("linear fwd+bwd 2048x256->1024", "BM_Linear_ForwardBackward", "BM_Sgemm_LinearEquivalent",
           "target >= 0.70");
     ratio("batched matmul 128x[64x64]x[64x64]", "BM_Matmul_Batched", "BM_Sgemm_BatchedEquivalent",
+          "");
+    ratio("GRU fwd+bwd T24 N64 256->512", "BM_Gru_ForwardBackward", "BM_Sgemm_GruEquivalent", "");
+    ratio("LSTM fwd+bwd T24 N64 256->512", "BM_Lstm_ForwardBackward", "BM_Sgemm_LstmEquivalent",
           "");
     const auto overhead = values_["BM_OpOverhead"]["us/op"];
     std::printf("  %-40s %8.2f us per op (tape + dispatch, target <= 5)\n", "framework overhead",
