@@ -17,6 +17,7 @@ namespace {
 constexpr int64_t kBinaryOp = 2;
 constexpr int64_t kUnaryOp = 3;
 constexpr int64_t kGrain = 1 << 14;
+constexpr int64_t kSmall = 2048;  // elements below which our loop beats a oneDNN call
 
 dnnl::algorithm binary_algorithm(BinaryOp op) {
   switch (op) {
@@ -143,6 +144,11 @@ void check_broadcast(const Shape& a, const Shape& b, const char* op) {
 void binary(BinaryOp op, const Shape& a_shape, const float* a, const Shape& b_shape, const float* b,
             float* out) {
   if (a_shape.numel() == 0) return;
+  // A oneDNN call opens a parallel region (1-2 us); small tensors are done before that pays off.
+  if (a_shape.numel() <= kSmall) {
+    binary_same(op, a_shape, a, b_shape, b, out, false);
+    return;
+  }
   const int rank = std::max(a_shape.rank, 1);
   const Shape a_padded = pad_rank(a_shape, rank);
   const Shape b_padded = pad_rank(b_shape, rank);
@@ -163,6 +169,35 @@ void binary(BinaryOp op, const Shape& a_shape, const float* a, const Shape& b_sh
 
 void unary(UnaryOp op, int64_t n, const float* x, float* out, float alpha, float beta) {
   if (n == 0) return;
+  if (n <= kSmall) {  // see binary()
+    for (int64_t i = 0; i < n; ++i) {
+      const float v = x[i];
+      switch (op) {
+        case UnaryOp::relu:
+          out[i] = v > 0 ? v : 0.0f;
+          break;
+        case UnaryOp::gelu:
+          out[i] = 0.5f * v * (1.0f + std::erf(v * 0.70710678118654752f));
+          break;
+        case UnaryOp::tanh:
+          out[i] = std::tanh(v);
+          break;
+        case UnaryOp::sigmoid:
+          out[i] = 1.0f / (1.0f + std::exp(-v));
+          break;
+        case UnaryOp::exp:
+          out[i] = std::exp(v);
+          break;
+        case UnaryOp::log:
+          out[i] = std::log(v);
+          break;
+        case UnaryOp::affine:
+          out[i] = alpha * v + beta;
+          break;
+      }
+    }
+    return;
+  }
   if (op == UnaryOp::relu) alpha = 0, beta = 0;  // oneDNN's alpha is the negative slope
   const dnnl::memory::desc data_md({n}, dt::f32, tag::a);
   PrimitiveKey key;

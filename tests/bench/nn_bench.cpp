@@ -243,13 +243,15 @@ BENCHMARK(BM_Gru_ForwardBackward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Sgemm_LstmEquivalent)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lstm_ForwardBackward)->Unit(benchmark::kMillisecond);
 
-// What the framework adds per op: a tiny add recorded on the tape, its backward, and the reset.
-void BM_OpOverhead(benchmark::State& state) {
+// What the framework adds per op: a small add recorded on the tape, its backward, and the reset.
+// Below 2048 elements ops run our own loop; from there on each is a oneDNN primitive call (a
+// cache lookup, memory objects, a parallel region), so both sizes are measured.
+void op_overhead(benchmark::State& state, int64_t n) {
   Graph graph;
-  const std::vector<float> values = {1, 2, 3, 4};
+  const std::vector<float> values(static_cast<size_t>(n), 1.0f);
   constexpr int kOps = 64;
   for (auto _ : state) {
-    Tensor x = graph.variable({4}, values);
+    Tensor x = graph.variable({n}, values);
     for (int i = 0; i < kOps; ++i) x = huiyan::nn::add(x, x);
     graph.backward(huiyan::nn::sum_all(x));
     graph.reset();
@@ -258,7 +260,14 @@ void BM_OpOverhead(benchmark::State& state) {
   state.counters["us/op"] = benchmark::Counter(
       kOps * 1e-6, benchmark::Counter::kIsIterationInvariantRate | benchmark::Counter::kInvert);
 }
+void BM_OpOverhead(benchmark::State& state) {
+  op_overhead(state, 4);
+}
+void BM_OpOverheadOneDnn(benchmark::State& state) {
+  op_overhead(state, 4096);
+}
 BENCHMARK(BM_OpOverhead)->Unit(benchmark::kMicrosecond);
+BENCHMARK(BM_OpOverheadOneDnn)->Unit(benchmark::kMicrosecond);
 
 // Keeps every run's counters to print the ratios once all have run.
 class RatioReporter : public benchmark::ConsoleReporter {
@@ -281,9 +290,10 @@ class RatioReporter : public benchmark::ConsoleReporter {
     ratio("GRU fwd+bwd T24 N64 256->512", "BM_Gru_ForwardBackward", "BM_Sgemm_GruEquivalent", "");
     ratio("LSTM fwd+bwd T24 N64 256->512", "BM_Lstm_ForwardBackward", "BM_Sgemm_LstmEquivalent",
           "");
-    const auto overhead = values_["BM_OpOverhead"]["us/op"];
-    std::printf("  %-40s %8.2f us per op (tape + dispatch, target <= 5)\n", "framework overhead",
-                overhead);
+    std::printf("  %-40s %8.2f us per op (tape + dispatch, target <= 5)\n",
+                "framework overhead, 4 elements", values_["BM_OpOverhead"]["us/op"]);
+    std::printf("  %-40s %8.2f us per op (incl. a oneDNN call on 16 KiB)\n",
+                "framework overhead, 4096 elements", values_["BM_OpOverheadOneDnn"]["us/op"]);
   }
 
  private:
