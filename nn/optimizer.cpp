@@ -95,8 +95,7 @@ void check_non_negative(const char* what, float value) {
 
 }  // namespace
 
-// --- Optimizer
-// ------------------------------------------------------------------------------------
+// ## Optimizer
 
 Optimizer::Optimizer(std::vector<NamedTensor> params) : params_(std::move(params)) {
   std::unordered_set<std::string> names;
@@ -189,8 +188,7 @@ void Optimizer::load_state(const std::vector<NamedTensor>& state) {
   steps_ = static_cast<int64_t>(stored_steps);
 }
 
-// --- SGD
-// ------------------------------------------------------------------------------------------
+// ## SGD
 
 SGD::SGD(std::vector<NamedTensor> params, float momentum, float weight_decay, bool nesterov)
     : Optimizer(std::move(params)),
@@ -216,8 +214,7 @@ void SGD::update(size_t param, float lr, int64_t /*step*/) {
   });
 }
 
-// --- Adam, AdamW
-// ----------------------------------------------------------------------------------
+// ## Adam, AdamW
 
 Adam::Adam(std::vector<NamedTensor> params, float beta1, float beta2, float eps, float weight_decay)
     : Adam(std::move(params), beta1, beta2, eps, weight_decay, false) {}
@@ -263,8 +260,7 @@ AdamW::AdamW(std::vector<NamedTensor> params, float beta1, float beta2, float ep
              float weight_decay)
     : Adam(std::move(params), beta1, beta2, eps, weight_decay, true) {}
 
-// --- clipping
-// -------------------------------------------------------------------------------------
+// ## Clipping
 
 float clip_grad_norm(const std::vector<NamedTensor>& params, float max_norm) {
   if (!(max_norm > 0.0f)) {
