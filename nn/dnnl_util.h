@@ -43,6 +43,17 @@ inline void run(dnnl::primitive& primitive, const std::unordered_map<int, dnnl::
   Engine::get().stream().wait();
 }
 
+// Attributes that make a primitive add its result to the destination (C += ...) when asked.
+inline dnnl::primitive_attr accumulate_attr(bool accumulate) {
+  dnnl::primitive_attr attr;
+  if (accumulate) {
+    dnnl::post_ops ops;
+    ops.append_sum(1.0f);
+    attr.set_post_ops(ops);
+  }
+  return attr;
+}
+
 // Key prefix: op code followed by a shape.
 inline PrimitiveKey& add_shape(PrimitiveKey& key, const Shape& shape) {
   key.add(shape.rank);

@@ -39,12 +39,7 @@ void permute(const Shape& x_shape, const std::vector<int>& order, const float* x
   add_shape(key, x_shape);
   for (const int axis : order) key.add(axis);
   auto& primitive = Engine::get().primitive(key, [&] {
-    dnnl::primitive_attr attr;
-    if (accumulate) {
-      dnnl::post_ops ops;
-      ops.append_sum(1.0f);
-      attr.set_post_ops(ops);
-    }
+    const dnnl::primitive_attr attr = accumulate_attr(accumulate);
     auto& engine = Engine::get().engine();
     return dnnl::reorder(dnnl::reorder::primitive_desc(engine, src_md, engine, dst_md, attr));
   });

@@ -53,12 +53,7 @@ void gemm(const GemmShape& s, const float* a, const float* b, float* c, bool acc
       .add(accumulate)
       .add(bias != nullptr);
   auto& primitive = Engine::get().primitive(key, [&] {
-    dnnl::primitive_attr attr;
-    if (accumulate) {
-      dnnl::post_ops ops;
-      ops.append_sum(1.0f);
-      attr.set_post_ops(ops);
-    }
+    const dnnl::primitive_attr attr = accumulate_attr(accumulate);
     const auto desc =
         bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
     return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, Engine::get().engine()));

@@ -113,12 +113,7 @@ void reorder(const md_t& from_md, const void* from, const md_t& to_md, void* to,
   add_desc(from_md);
   add_desc(to_md);
   auto& primitive = Engine::get().primitive(key, [&] {
-    dnnl::primitive_attr attr;
-    if (accumulate) {
-      dnnl::post_ops ops;
-      ops.append_sum(1.0f);
-      attr.set_post_ops(ops);
-    }
+    const dnnl::primitive_attr attr = accumulate_attr(accumulate);
     return dnnl::reorder(dnnl::reorder::primitive_desc(engine, from_md, engine, to_md, attr));
   });
   run(primitive, {{DNNL_ARG_FROM, dnnl::memory(from_md, engine, const_cast<void*>(from))},
