@@ -63,6 +63,11 @@ Tensor embedding(const Tensor& table, const IntTensor& ids, int32_t padding_id =
 // with targets [N] smoothed by label_smoothing (the target keeps 1 - e, every class gets e / V).
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, float label_smoothing = 0,
                      int32_t ignore_index = -1);
+// Softmax over the last axis of x restricted to positions where `keep` (broadcast to x's shape)
+// is not 0: kept weights sum to 1, the others are exactly 0; a row with nothing kept is all 0.
+Tensor masked_softmax(const Tensor& x, const Tensor& keep);
+// out[i] = x[i, index[i]] for x [N, K] (x's leading dims flattened), index [N].
+Tensor pick(const Tensor& x, const IntTensor& index);
 // Zeroes each element with probability p and scales the rest by 1 / (1 - p). The mask depends
 // only on rng's next number and the element's index, never on the thread count.
 Tensor dropout(const Tensor& x, float p, Random& rng);

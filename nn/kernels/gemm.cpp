@@ -11,11 +11,14 @@ namespace {
 
 constexpr int64_t kGemmOp = 1;
 
-// [batch, rows, cols] stored row-major, or stored as [batch, cols, rows] when transposed.
-dnnl::memory::desc matrix_md(int64_t batch, int64_t rows, int64_t cols, bool transposed) {
+// [batch, rows, cols] stored row-major, or stored as [batch, cols, rows] when transposed;
+// consecutive matrices `batch_stride` apart (0: packed).
+dnnl::memory::desc matrix_md(int64_t batch, int64_t rows, int64_t cols, bool transposed,
+                             int64_t batch_stride = 0) {
   const dnnl::memory::dims dims = {batch, rows, cols};
-  const dnnl::memory::dims strides = transposed ? dnnl::memory::dims{rows * cols, 1, rows}
-                                                : dnnl::memory::dims{rows * cols, cols, 1};
+  const int64_t stride = batch_stride > 0 ? batch_stride : rows * cols;
+  const dnnl::memory::dims strides =
+      transposed ? dnnl::memory::dims{stride, 1, rows} : dnnl::memory::dims{stride, cols, 1};
   return dnnl::memory::desc(dims, dt::f32, strides);
 }
 
@@ -36,8 +39,8 @@ void gemm(const GemmShape& s, const float* a, const float* b, float* c, bool acc
     }
     return;
   }
-  const auto a_md = matrix_md(s.batch_a, s.m, s.k, s.transpose_a);
-  const auto b_md = matrix_md(s.batch_b, s.k, s.n, s.transpose_b);
+  const auto a_md = matrix_md(s.batch_a, s.m, s.k, s.transpose_a, s.a_batch_stride);
+  const auto b_md = matrix_md(s.batch_b, s.k, s.n, s.transpose_b, s.b_batch_stride);
   const auto c_md = matrix_md(batch, s.m, s.n, false);
   const auto bias_md = dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc);
 
@@ -51,7 +54,9 @@ void gemm(const GemmShape& s, const float* a, const float* b, float* c, bool acc
       .add(s.transpose_a)
       .add(s.transpose_b)
       .add(accumulate)
-      .add(bias != nullptr);
+      .add(bias != nullptr)
+      .add(s.a_batch_stride)
+      .add(s.b_batch_stride);
   auto& primitive = Engine::get().primitive(key, [&] {
     const dnnl::primitive_attr attr = accumulate_attr(accumulate);
     const auto desc =

@@ -17,6 +17,10 @@ struct GemmShape {
   int64_t k = 0;
   bool transpose_a = false;
   bool transpose_b = false;
+  // Distance between consecutive matrices of a batch; 0 means packed (rows · cols). Lets a batch
+  // read the first rows of larger matrices, as a key/value cache does.
+  int64_t a_batch_stride = 0;
+  int64_t b_batch_stride = 0;
 };
 
 // `accumulate`: add to C instead of overwriting it. `bias`: N values added to every row.

@@ -1,0 +1,41 @@
+#pragma once
+// Xu et al. 2015 (hard attention): s ~ Multinoulli(α) while training, s = argmax α at inference;
+// context = values[s]; trained by REINFORCE: ∇ ≈ (R − b) ∇ log α_s with b a moving average of R.
+//
+// Works with the weights of any soft attention layer, so hard attention is selectable wherever
+// soft attention is.
+
+#include <vector>
+
+#include "nn/attention_additive.h"
+
+namespace huiyan::nn {
+
+struct HardAttentionResult {
+  Tensor context;                 // values[b, s_b] [batch, dim]
+  std::vector<int32_t> selected;  // s_b
+  Tensor log_probability;         // log α[b, s_b] [batch], carries the gradient for REINFORCE
+};
+
+class HardAttention {
+ public:
+  // baseline_decay: b ← decay · b + (1 − decay) · mean(R).
+  explicit HardAttention(uint64_t seed, float baseline_decay = 0.9f);
+
+  // weights [batch, time] (from a soft attention layer), values [batch, time, dim].
+  HardAttentionResult select(const Tensor& weights, const Tensor& values, bool sample);
+
+  // The surrogate loss −mean((R − b) · log α_s) whose gradient is the REINFORCE estimate; also
+  // moves the baseline toward mean(R). rewards [batch], one per sampled selection.
+  Tensor reinforce_loss(const HardAttentionResult& selection, const std::vector<float>& rewards);
+
+  float baseline() const { return baseline_; }
+
+ private:
+  Random rng_;
+  float decay_;
+  float baseline_ = 0;
+  bool has_baseline_ = false;
+};
+
+}  // namespace huiyan::nn

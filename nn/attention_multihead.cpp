@@ -1,0 +1,165 @@
+#include "nn/attention_multihead.h"
+
+#include <cmath>
+#include <stdexcept>
+
+#include "nn/kernels/gemm.h"
+
+namespace huiyan::nn {
+
+MultiHeadResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                             const Tensor& keep, float dropout_p, Random* rng) {
+  const int64_t d = q.shape()[-1];
+  const Tensor scores = affine(matmul(q, k, false, true), 1.0f / std::sqrt(static_cast<float>(d)));
+  MultiHeadResult result;
+  result.weights = keep.defined() ? masked_softmax(scores, keep) : softmax(scores);
+  const Tensor used = dropout_p > 0 ? dropout(result.weights, dropout_p, *rng) : result.weights;
+  result.output = matmul(used, v);
+  return result;
+}
+
+Tensor attention_keep(Graph& graph, const Tensor& key_keep, int64_t batch, int64_t query_len,
+                      int64_t key_len, bool causal, int64_t query_offset) {
+  Tensor keep = graph.empty({batch, 1, query_len, key_len});
+  float* out = keep.data();
+  const float* keys = key_keep.defined() ? key_keep.data() : nullptr;
+  for (int64_t b = 0; b < batch; ++b) {
+    for (int64_t i = 0; i < query_len; ++i) {
+      for (int64_t j = 0; j < key_len; ++j) {
+        const bool visible = !causal || j <= i + query_offset;
+        const bool real = keys == nullptr || keys[b * key_len + j] != 0.0f;
+        out[(b * query_len + i) * key_len + j] = visible && real ? 1.0f : 0.0f;
+      }
+    }
+  }
+  return keep;
+}
+
+KvCache::KvCache(int64_t batch_, int64_t heads_, int64_t head_dim_, int64_t capacity_)
+    : batch(batch_),
+      heads(heads_),
+      head_dim(head_dim_),
+      capacity(capacity_),
+      keys(static_cast<size_t>(batch_ * heads_ * capacity_ * head_dim_)),
+      values(keys.size()) {}
+
+MultiHeadAttention::MultiHeadAttention(int64_t dim, int64_t heads, Random& rng,
+                                       float attention_dropout)
+    : q(dim, dim, rng),
+      k(dim, dim, rng),
+      v(dim, dim, rng),
+      out(dim, dim, rng),
+      heads_(heads),
+      head_dim_(heads > 0 ? dim / heads : 0),
+      dropout_(attention_dropout, rng.next()) {
+  if (heads <= 0 || dim % heads != 0) {
+    throw std::invalid_argument("multi-head attention: dim " + std::to_string(dim) +
+                                " is not a multiple of " + std::to_string(heads) + " heads");
+  }
+  add_module("q", q);
+  add_module("k", k);
+  add_module("v", v);
+  add_module("out", out);
+  add_module("dropout", dropout_);
+}
+
+Tensor MultiHeadAttention::split_heads(const Tensor& x) const {
+  const Shape& s = x.shape();
+  return transpose(reshape(x, {s[0], s[1], heads_, head_dim_}), {0, 2, 1, 3});
+}
+
+Tensor MultiHeadAttention::merge_heads(const Tensor& x) const {
+  const Shape& s = x.shape();
+  return reshape(transpose(x, {0, 2, 1, 3}), {s[0], s[2], s[1] * s[3]});
+}
+
+MultiHeadResult MultiHeadAttention::operator()(const Tensor& query, const Tensor& key,
+                                               const Tensor& value, const Tensor& key_keep,
+                                               bool causal) {
+  const Shape& qs = query.shape();
+  const Shape& ks = key.shape();
+  if (qs.rank != 3 || ks.rank != 3 || value.shape() != ks || qs[0] != ks[0] || qs[2] != ks[2]) {
+    throw std::invalid_argument("multi-head attention: query " + qs.str() + ", key " + ks.str() +
+                                ", value " + value.shape().str());
+  }
+  Graph& graph = graph_of({&query, &key, &value});
+  Tensor keep;
+  if (key_keep.defined() || causal)
+    keep = attention_keep(graph, key_keep, qs[0], qs[1], ks[1], causal);
+  const float p = training() ? dropout_.p() : 0.0f;
+  MultiHeadResult heads = scaled_dot_product_attention(
+      split_heads(q(query)), split_heads(k(key)), split_heads(v(value)), keep, p, &dropout_.rng());
+  heads.output = out(merge_heads(heads.output));
+  return heads;
+}
+
+MultiHeadResult MultiHeadAttention::attend_cache(const Tensor& query_heads, const KvCache& cache,
+                                                 const Tensor& keep) {
+  Graph& graph = graph_of({&query_heads});
+  const int64_t batch = cache.batch;
+  const int64_t len = cache.length;
+  const int64_t d = head_dim_;
+  const int64_t bh = batch * heads_;
+  // Scores against the first `len` cached keys of each (batch, head): strided batches, no copy.
+  const Tensor scaled_q = affine(query_heads, 1.0f / std::sqrt(static_cast<float>(d)));
+  Tensor scores = graph.empty({batch, heads_, 1, len});
+  kernels::GemmShape qk{bh, bh, 1, len, d, false, true};
+  qk.b_batch_stride = cache.capacity * d;
+  kernels::gemm(qk, scaled_q.data(), cache.keys.data(), scores.data(), false);
+  MultiHeadResult result;
+  result.weights = keep.defined() ? masked_softmax(scores, keep) : softmax(scores);
+  Tensor context = graph.empty({batch, heads_, 1, d});
+  kernels::GemmShape wv{bh, bh, 1, d, len, false, false};
+  wv.b_batch_stride = cache.capacity * d;
+  kernels::gemm(wv, result.weights.data(), cache.values.data(), context.data(), false);
+  result.output = out(merge_heads(context));
+  return result;
+}
+
+MultiHeadResult MultiHeadAttention::step(const Tensor& query, KvCache& cache) {
+  if (query.requires_grad() || (query.graph() && query.graph()->recording())) {
+    throw std::logic_error("MultiHeadAttention::step is for decoding: use it under NoGrad");
+  }
+  const Shape& qs = query.shape();
+  if (qs.rank != 3 || qs[1] != 1 || qs[0] != cache.batch || cache.heads != heads_ ||
+      cache.head_dim != head_dim_) {
+    throw std::invalid_argument("multi-head attention step: query " + qs.str() +
+                                " does not match the cache");
+  }
+  if (cache.length == cache.capacity) {
+    throw std::length_error("key/value cache full at " + std::to_string(cache.capacity) +
+                            " positions");
+  }
+  const Tensor new_keys = split_heads(k(query));  // [B, H, 1, d]
+  const Tensor new_values = split_heads(v(query));
+  const int64_t d = head_dim_;
+  for (int64_t bh = 0; bh < cache.batch * heads_; ++bh) {
+    const int64_t at = (bh * cache.capacity + cache.length) * d;
+    std::copy_n(new_keys.data() + bh * d, d, cache.keys.data() + at);
+    std::copy_n(new_values.data() + bh * d, d, cache.values.data() + at);
+  }
+  ++cache.length;
+  return attend_cache(split_heads(q(query)), cache, Tensor());
+}
+
+KvCache MultiHeadAttention::precompute(const Tensor& memory) {
+  const Shape& ms = memory.shape();
+  KvCache cache(ms[0], heads_, head_dim_, ms[1]);
+  const Tensor keys = split_heads(k(memory));  // [B, H, Tk, d], packed as the cache is
+  const Tensor values = split_heads(v(memory));
+  std::copy_n(keys.data(), keys.numel(), cache.keys.data());
+  std::copy_n(values.data(), values.numel(), cache.values.data());
+  cache.length = ms[1];
+  return cache;
+}
+
+MultiHeadResult MultiHeadAttention::attend_cached(const Tensor& query, const KvCache& cache,
+                                                  const Tensor& key_keep) {
+  Graph& graph = graph_of({&query});
+  Tensor keep;
+  if (key_keep.defined())
+    keep = attention_keep(graph, key_keep, cache.batch, 1, cache.length, false);
+  return attend_cache(split_heads(q(query)), cache, keep);
+}
+
+}  // namespace huiyan::nn

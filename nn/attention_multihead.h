@@ -1,0 +1,80 @@
+#pragma once
+// Vaswani et al. 2017: Attention(Q, K, V) = softmax(QKᵀ/√d_k + mask) V; MultiHead(Q, K, V) =
+// Concat(head₁, …, head_h) W^O, headᵢ = Attention(Q Wᵢ^Q, K Wᵢ^K, V Wᵢ^V).
+//
+// Masks are "keep" tensors (1 = may attend): the additive mask of the paper with -∞ for 0, done
+// by a masked softmax, so masked weights are exactly 0 and a row with nothing to attend to is 0.
+
+#include <vector>
+
+#include "nn/layers.h"
+
+namespace huiyan::nn {
+
+struct MultiHeadResult {
+  Tensor output;   // [batch, query_len, dim] (or [batch, heads, query_len, head_dim] for the op)
+  Tensor weights;  // [batch, heads, query_len, key_len], before attention dropout
+};
+
+// q [B, H, Tq, d], k [B, H, Tk, d], v [B, H, Tk, dv]; keep broadcastable to [B, H, Tq, Tk] or
+// undefined; dropout on the weights with probability `dropout` drawn from `rng` (may be null when
+// dropout is 0).
+MultiHeadResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
+                                             const Tensor& keep, float dropout = 0,
+                                             Random* rng = nullptr);
+
+// keep [batch, 1, query_len, key_len]: key_keep [batch, key_len] (undefined: all keys) and, when
+// causal, key j visible from query i only if j <= i + query_offset.
+Tensor attention_keep(Graph& graph, const Tensor& key_keep, int64_t batch, int64_t query_len,
+                      int64_t key_len, bool causal, int64_t query_offset = 0);
+
+// Keys and values of one attention layer kept across decoding steps, [batch, heads, capacity,
+// head_dim] each; positions [0, length) are filled.
+struct KvCache {
+  int64_t batch = 0;
+  int64_t heads = 0;
+  int64_t head_dim = 0;
+  int64_t capacity = 0;
+  int64_t length = 0;
+  std::vector<float> keys;
+  std::vector<float> values;
+
+  KvCache() = default;
+  KvCache(int64_t batch, int64_t heads, int64_t head_dim, int64_t capacity);
+};
+
+class MultiHeadAttention : public Module {
+ public:
+  MultiHeadAttention(int64_t dim, int64_t heads, Random& rng, float attention_dropout = 0);
+
+  // query [B, Tq, D], key and value [B, Tk, D]; key_keep [B, Tk] or undefined.
+  MultiHeadResult operator()(const Tensor& query, const Tensor& key, const Tensor& value,
+                             const Tensor& key_keep, bool causal);
+
+  // Incremental self-attention for decoding (no gradient): query [B, 1, D] is the newest position;
+  // its key and value join `cache`, and it attends to every cached position.
+  MultiHeadResult step(const Tensor& query, KvCache& cache);
+  // Cross-attention for decoding: the memory's keys and values projected once...
+  KvCache precompute(const Tensor& memory);
+  // ...then attended by each new query [B, 1, D] (key_keep [B, Tk] or undefined).
+  MultiHeadResult attend_cached(const Tensor& query, const KvCache& cache, const Tensor& key_keep);
+
+  int64_t heads() const { return heads_; }
+  int64_t head_dim() const { return head_dim_; }
+
+  Linear q;
+  Linear k;
+  Linear v;
+  Linear out;
+
+ private:
+  Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, d]
+  Tensor merge_heads(const Tensor& x) const;  // [B, H, T, d] -> [B, T, D]
+  MultiHeadResult attend_cache(const Tensor& query_heads, const KvCache& cache, const Tensor& keep);
+
+  int64_t heads_;
+  int64_t head_dim_;
+  Dropout dropout_;
+};
+
+}  // namespace huiyan::nn
