@@ -28,7 +28,9 @@ inline void expect_distribution(const Tensor& weights, const std::vector<float>&
         any = true;
       }
     }
-    if (any) EXPECT_NEAR(total, 1.0, 1e-5) << "row " << row;
+    if (any) {
+      EXPECT_NEAR(total, 1.0, 1e-5) << "row " << row;
+    }
   }
 }
 
