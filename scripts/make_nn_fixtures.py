@@ -111,6 +111,59 @@ for layer in range(2):
 fixtures["bigru_padded"] = {"x": tensor(x), "lengths": lengths, "params": params,
                             "out": tensor(out), "h_n": tensor(h_n)}
 
+# --- attention layers, parameters under huiyan's names ([out, in] like torch.nn.Linear) ---
+def params_of(named):
+    return {name: tensor(t) for name, t in named.items()}
+
+
+# Bahdanau, the seed's Keras layer: V(tanh(W1(values) + W2(query[:, None]))), softmax over time
+W1, W2, V = torch.nn.Linear(4, 5), torch.nn.Linear(3, 5), torch.nn.Linear(5, 1)
+query, values = torch.rand(2, 3) * 2 - 1, torch.rand(2, 6, 4) * 2 - 1
+keep = torch.tensor([[1, 1, 1, 1, 1, 1], [1, 1, 1, 0, 0, 0]], dtype=torch.bool)
+score = V(torch.tanh(W1(values) + W2(query)[:, None])).squeeze(-1)
+weights = torch.softmax(score.masked_fill(~keep, float("-inf")), dim=1)
+context = (weights[:, :, None] * values).sum(1)
+fixtures["additive_attention"] = {
+    "params": params_of({"W1.weight": W1.weight, "W1.bias": W1.bias, "W2.weight": W2.weight,
+                         "W2.bias": W2.bias, "V.weight": V.weight, "V.bias": V.bias}),
+    "query": tensor(query), "values": tensor(values), "keep": tensor(keep.double()),
+    "weights": tensor(weights), "context": tensor(context)}
+
+# multi-head attention: torch.nn.MultiheadAttention with a key padding mask and a causal mask
+mha = torch.nn.MultiheadAttention(embed_dim=8, num_heads=2, batch_first=True)
+x = torch.rand(2, 4, 8) * 2 - 1
+padding = torch.tensor([[False] * 4, [False, False, True, True]])  # True = ignore
+causal = torch.triu(torch.ones(4, 4, dtype=torch.bool), diagonal=1)
+out, w = mha(x, x, x, key_padding_mask=padding, attn_mask=causal, average_attn_weights=False)
+wq, wk, wv = mha.in_proj_weight.split(8, 0)
+bq, bk, bv = mha.in_proj_bias.split(8)
+fixtures["multihead_attention"] = {
+    "params": params_of({"q.weight": wq, "q.bias": bq, "k.weight": wk, "k.bias": bk,
+                         "v.weight": wv, "v.bias": bv, "out.weight": mha.out_proj.weight,
+                         "out.bias": mha.out_proj.bias}),
+    "x": tensor(x), "key_keep": tensor((~padding).double()), "output": tensor(out),
+    "weights": tensor(w)}
+
+# the seed's SelfAttention pooling: tanh(Dense_relu(x)) W, softmax over time, Aᵀ x
+dense, Wp = torch.nn.Linear(3, 5), torch.nn.Linear(5, 1, bias=False)
+x = torch.rand(2, 4, 3) * 2 - 1
+a = torch.softmax(Wp(torch.tanh(torch.relu(dense(x)))).squeeze(-1), dim=1)
+fixtures["self_attention_pooling"] = {
+    "params": params_of({"dense.weight": dense.weight, "dense.bias": dense.bias,
+                         "W.weight": Wp.weight}),
+    "x": tensor(x), "weights": tensor(a), "context": tensor((a[:, :, None] * x).sum(1))}
+
+# Luong global attention, general score, and the attentional state
+Wa, Wc = torch.nn.Linear(4, 4, bias=False), torch.nn.Linear(8, 4, bias=False)
+h_t, h_s = torch.rand(2, 4) * 2 - 1, torch.rand(2, 5, 4) * 2 - 1
+score = torch.einsum("bh,bsh->bs", h_t, Wa(h_s))
+a = torch.softmax(score, dim=1)
+c = torch.einsum("bs,bsh->bh", a, h_s)
+fixtures["luong_general"] = {
+    "params": params_of({"W_a.weight": Wa.weight, "W_c.weight": Wc.weight}),
+    "state": tensor(h_t), "source": tensor(h_s), "weights": tensor(a), "context": tensor(c),
+    "attentional": tensor(torch.tanh(Wc(torch.cat([c, h_t], 1))))}
+
 path = os.path.join(os.path.dirname(__file__), "..", "tests", "data", "nn", "torch_fixtures.json")
 with open(path, "w") as f:
     json.dump({"made_by": f"scripts/make_nn_fixtures.py with torch {torch.__version__}",

@@ -6,6 +6,10 @@
 #include <fstream>
 #include <nlohmann/json.hpp>
 
+#include "nn/attention_additive.h"
+#include "nn/attention_luong.h"
+#include "nn/attention_multihead.h"
+#include "nn/attention_pooling.h"
 #include "nn/ops.h"
 #include "nn/rnn.h"
 
@@ -137,6 +141,71 @@ TEST(TorchFixtures, BidirectionalGruOverPaddedBatch) {
     h_n.insert(h_n.end(), v.begin(), v.end());
   }
   expect_close(h_n, f["h_n"], 1e-5, "h_n");
+}
+
+// Copies the fixture's parameters into `module` by name; every parameter must be there.
+void load(Module& module, const nlohmann::json& params) {
+  for (auto& [name, tensor] : module.parameters()) {
+    ASSERT_TRUE(params.contains(name)) << name;
+    const auto values = values_of(params[name]);
+    ASSERT_EQ(static_cast<int64_t>(values.size()), tensor.numel()) << name;
+    std::copy(values.begin(), values.end(), tensor.data());
+  }
+}
+
+Tensor constant(Graph& graph, const nlohmann::json& t) {
+  return graph.from(shape_of(t), values_of(t));
+}
+
+TEST(TorchFixtures, AdditiveAttentionIsTheSeedLayer) {
+  const auto& f = fixtures()["additive_attention"];
+  Random rng(1);
+  AdditiveAttention attention(3, 4, 5, rng);
+  load(attention, f["params"]);
+  Graph graph;
+  const auto r = attention(constant(graph, f["query"]), constant(graph, f["values"]),
+                           constant(graph, f["keep"]));
+  expect_close(r.weights.values(), f["weights"], 1e-5, "weights");
+  expect_close(r.context.values(), f["context"], 1e-5, "context");
+}
+
+TEST(TorchFixtures, MultiHeadAttentionWithPaddingAndCausalMasks) {
+  const auto& f = fixtures()["multihead_attention"];
+  Random rng(1);
+  MultiHeadAttention attention(8, 2, rng);
+  load(attention, f["params"]);
+  Graph graph;
+  const Tensor x = constant(graph, f["x"]);
+  const auto r = attention(x, x, x, constant(graph, f["key_keep"]), true);
+  expect_close(r.output.values(), f["output"], 1e-5, "output");
+  expect_close(r.weights.values(), f["weights"], 1e-5, "weights");
+}
+
+TEST(TorchFixtures, SelfAttentionPoolingIsTheSeedLayer) {
+  const auto& f = fixtures()["self_attention_pooling"];
+  Random rng(1);
+  SelfAttentionPooling pool(3, 5, rng);
+  load(pool, f["params"]);
+  Graph graph;
+  const auto r = pool(constant(graph, f["x"]), Tensor());
+  expect_close(r.weights.values(), f["weights"], 1e-5, "weights");
+  expect_close(r.context.values(), f["context"], 1e-5, "context");
+}
+
+TEST(TorchFixtures, LuongGeneralGlobalAttention) {
+  const auto& f = fixtures()["luong_general"];
+  Random rng(1);
+  LuongOptions options;
+  options.score = LuongScore::general;
+  options.hidden = 4;
+  LuongAttention attention(options, rng);
+  load(attention, f["params"]);
+  Graph graph;
+  const auto r = attention(constant(graph, f["state"]), constant(graph, f["source"]), Tensor(),
+                           graph.ids({2}, std::vector<int32_t>{5, 5}));
+  expect_close(r.weights.values(), f["weights"], 1e-5, "weights");
+  expect_close(r.context.values(), f["context"], 1e-5, "context");
+  expect_close(r.attentional.values(), f["attentional"], 1e-5, "attentional");
 }
 
 }  // namespace
