@@ -83,10 +83,20 @@ MultiHeadResult MultiHeadAttention::operator()(const Tensor& query, const Tensor
                                 ", value " + value.shape().str());
   }
   Graph& graph = graph_of({&query, &key, &value});
-  Tensor keep;
-  if (key_keep.defined() || causal)
-    keep = attention_keep(graph, key_keep, qs[0], qs[1], ks[1], causal);
   const float p = training() ? dropout_.p() : 0.0f;
+  // Long inputs without weights (or dropout on them): the fused kernel, no T×T matrix. Its causal
+  // mask assumes queries and keys are the same positions.
+  if (!need_weights && p == 0 && fused_from_ > 0 && ks[1] >= fused_from_ &&
+      (!causal || qs[1] == ks[1])) {
+    MultiHeadResult fused;
+    fused.output = out(merge_heads(fused_attention(split_heads(q(query)), split_heads(k(key)),
+                                                   split_heads(v(value)), key_keep, causal)));
+    return fused;
+  }
+  Tensor keep;
+  if (key_keep.defined() || causal) {
+    keep = attention_keep(graph, key_keep, qs[0], qs[1], ks[1], causal);
+  }
   MultiHeadResult heads = scaled_dot_product_attention(
       split_heads(q(query)), split_heads(k(key)), split_heads(v(value)), keep, p, &dropout_.rng());
   heads.output = out(merge_heads(heads.output));

@@ -59,6 +59,12 @@ class MultiHeadAttention : public Module {
   // ...then attended by each new query [B, 1, D] (key_keep [B, Tk] or undefined).
   MultiHeadResult attend_cached(const Tensor& query, const KvCache& cache, const Tensor& key_keep);
 
+  // From this key length on, attention without weights runs the fused kernel (no T×T matrix);
+  // 0 turns it off. Weights are then not returned (MultiHeadResult::weights undefined) unless
+  // asked for with need_weights.
+  void set_fused_from(int64_t key_len) { fused_from_ = key_len; }
+  bool need_weights = true;
+
   int64_t heads() const { return heads_; }
   int64_t head_dim() const { return head_dim_; }
 
@@ -74,6 +80,7 @@ class MultiHeadAttention : public Module {
 
   int64_t heads_;
   int64_t head_dim_;
+  int64_t fused_from_ = 256;
   Dropout dropout_;
 };
 

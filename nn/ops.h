@@ -68,6 +68,10 @@ Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, float label
 Tensor masked_softmax(const Tensor& x, const Tensor& keep);
 // out[i] = x[i, index[i]] for x [N, K] (x's leading dims flattened), index [N].
 Tensor pick(const Tensor& x, const IntTensor& index);
+// softmax(QKᵀ/√d + mask) V for q [B, H, Tq, d], k [B, H, Tk, d], v [B, H, Tk, dv] without the
+// Tq×Tk matrix (kernels/fused_attention.h): key_keep [B, Tk] (undefined: all keys), causal.
+Tensor fused_attention(const Tensor& q, const Tensor& k, const Tensor& v, const Tensor& key_keep,
+                       bool causal);
 // Zeroes each element with probability p and scales the rest by 1 / (1 - p). The mask depends
 // only on rng's next number and the element's index, never on the thread count.
 Tensor dropout(const Tensor& x, float p, Random& rng);

@@ -11,6 +11,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/attention_multihead.h"
 #include "nn/graph.h"
 #include "nn/ops.h"
 #include "nn/random.h"
@@ -243,6 +244,45 @@ BENCHMARK(BM_Gru_ForwardBackward)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Sgemm_LstmEquivalent)->Unit(benchmark::kMillisecond);
 BENCHMARK(BM_Lstm_ForwardBackward)->Unit(benchmark::kMillisecond);
 
+// Attention over long inputs, forward + backward: the naive path (the T×T weights kept) against
+// the fused kernel (blocked online softmax). batch 2, heads 4, d 64. FLOPs counted alike for
+// both: the four T×T×d products of forward and the four of backward (the fused backward
+// recomputes the scores on top). Memory: the step's arena bytes at the end of backward.
+constexpr int64_t kAttnBatch = 2, kAttnHeads = 4, kAttnDim = 64;
+
+void attention_forward_backward(benchmark::State& state, bool fused) {
+  const int64_t t = state.range(0);
+  const Shape shape{kAttnBatch, kAttnHeads, t, kAttnDim};
+  const auto q = random_values(shape.numel(), 1), k = random_values(shape.numel(), 2),
+             v = random_values(shape.numel(), 3);
+  Graph graph;
+  size_t peak = 0;
+  for (auto _ : state) {
+    const Tensor tq = graph.variable(shape, q), tk = graph.variable(shape, k),
+                 tv = graph.variable(shape, v);
+    Tensor out;
+    if (fused) {
+      out = huiyan::nn::fused_attention(tq, tk, tv, Tensor(), true);
+    } else {
+      const Tensor keep = huiyan::nn::attention_keep(graph, Tensor(), kAttnBatch, t, t, true);
+      out = huiyan::nn::scaled_dot_product_attention(tq, tk, tv, keep).output;
+    }
+    graph.backward(huiyan::nn::sum_all(out));
+    peak = std::max(peak, graph.arena().used_bytes());
+    graph.reset();
+  }
+  set_flops(state, 8.0 * 2 * kAttnBatch * kAttnHeads * static_cast<double>(t) * t * kAttnDim);
+  state.counters["MiB"] = static_cast<double>(peak) / (1 << 20);
+}
+void BM_Attention_Naive(benchmark::State& state) {
+  attention_forward_backward(state, false);
+}
+void BM_Attention_Fused(benchmark::State& state) {
+  attention_forward_backward(state, true);
+}
+BENCHMARK(BM_Attention_Naive)->Arg(128)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+BENCHMARK(BM_Attention_Fused)->Arg(128)->Arg(512)->Arg(2048)->Unit(benchmark::kMillisecond);
+
 // What the framework adds per op: a small add recorded on the tape, its backward, and the reset.
 // Below 2048 elements ops run our own loop; from there on each is a oneDNN primitive call (a
 // cache lookup, memory objects, a parallel region), so both sizes are measured.
@@ -287,6 +327,15 @@ class RatioReporter : public benchmark::ConsoleReporter {
           "target >= 0.70");
     ratio("batched matmul 128x[64x64]x[64x64]", "BM_Matmul_Batched", "BM_Sgemm_BatchedEquivalent",
           "");
+    for (const char* t : {"128", "512", "2048"}) {
+      const std::string naive = std::string("BM_Attention_Naive/") + t;
+      const std::string fused = std::string("BM_Attention_Fused/") + t;
+      std::printf(
+          "  causal attention fwd+bwd T=%-5s fused %7.1f GFLOP/s %8.1f MiB, naive %7.1f GFLOP/s "
+          "%8.1f MiB\n",
+          t, values_[fused]["GFLOP/s"], values_[fused]["MiB"], values_[naive]["GFLOP/s"],
+          values_[naive]["MiB"]);
+    }
     ratio("GRU fwd+bwd T24 N64 256->512", "BM_Gru_ForwardBackward", "BM_Sgemm_GruEquivalent", "");
     ratio("LSTM fwd+bwd T24 N64 256->512", "BM_Lstm_ForwardBackward", "BM_Sgemm_LstmEquivalent",
           "");
