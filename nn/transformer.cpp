@@ -1,0 +1,241 @@
+#include "nn/transformer.h"
+
+#include <cmath>
+#include <stdexcept>
+
+namespace huiyan::nn {
+
+TransformerConfig TransformerConfig::preset(const std::string& name) {
+  TransformerConfig config;
+  if (name == "small") {
+    config.dim = 256, config.heads = 4, config.encoder_layers = 3, config.decoder_layers = 3;
+    config.ff_dim = 1024;
+  } else if (name == "base") {
+    config.dim = 512, config.heads = 8, config.encoder_layers = 6, config.decoder_layers = 6;
+    config.ff_dim = 2048;
+  } else {
+    throw std::invalid_argument("unknown Transformer preset '" + name + "' (small, base)");
+  }
+  return config;
+}
+
+namespace {
+
+void no_weights(MultiHeadAttention& attention) {
+  attention.need_weights = false;
+}
+
+}  // namespace
+
+TransformerEncoderLayer::TransformerEncoderLayer(const TransformerConfig& c, Random& rng)
+    : self_attn(c.dim, c.heads, rng, c.attention_dropout),
+      self_attn_norm(c.dim, rng),
+      ffn(c.dim, c.ff_dim, rng),
+      ffn_norm(c.dim, rng),
+      pre_norm_(c.pre_norm),
+      dropout_(c.dropout, rng.next()) {
+  no_weights(self_attn);
+  add_module("self_attn", self_attn);
+  add_module("self_attn_norm", self_attn_norm);
+  add_module("ffn", ffn);
+  add_module("ffn_norm", ffn_norm);
+  add_module("dropout", dropout_);
+}
+
+Tensor TransformerEncoderLayer::operator()(const Tensor& x, const Tensor& keep) {
+  if (pre_norm_) {
+    const Tensor h = self_attn_norm(x);
+    const Tensor attended = add(x, dropout_(self_attn(h, h, h, keep, false).output));
+    return add(attended, dropout_(ffn(ffn_norm(attended))));
+  }
+  const Tensor attended = self_attn_norm(add(x, dropout_(self_attn(x, x, x, keep, false).output)));
+  return ffn_norm(add(attended, dropout_(ffn(attended))));
+}
+
+TransformerDecoderLayer::TransformerDecoderLayer(const TransformerConfig& c, Random& rng)
+    : self_attn(c.dim, c.heads, rng, c.attention_dropout),
+      self_attn_norm(c.dim, rng),
+      cross_attn(c.dim, c.heads, rng, c.attention_dropout),
+      cross_attn_norm(c.dim, rng),
+      ffn(c.dim, c.ff_dim, rng),
+      ffn_norm(c.dim, rng),
+      pre_norm_(c.pre_norm),
+      dropout_(c.dropout, rng.next()) {
+  no_weights(self_attn);
+  no_weights(cross_attn);
+  add_module("self_attn", self_attn);
+  add_module("self_attn_norm", self_attn_norm);
+  add_module("cross_attn", cross_attn);
+  add_module("cross_attn_norm", cross_attn_norm);
+  add_module("ffn", ffn);
+  add_module("ffn_norm", ffn_norm);
+  add_module("dropout", dropout_);
+}
+
+template <typename Sublayer>
+Tensor TransformerDecoderLayer::residual(const Tensor& x, LayerNorm& norm, Sublayer sublayer) {
+  if (pre_norm_) return add(x, dropout_(sublayer(norm(x))));
+  return norm(add(x, dropout_(sublayer(x))));
+}
+
+Tensor TransformerDecoderLayer::operator()(const Tensor& y, const Tensor& memory,
+                                           const Tensor& memory_keep) {
+  const Tensor attended = residual(y, self_attn_norm, [&](const Tensor& h) {
+    return self_attn(h, h, h, Tensor(), true).output;
+  });
+  const Tensor crossed = residual(attended, cross_attn_norm, [&](const Tensor& h) {
+    return cross_attn(h, memory, memory, memory_keep, false).output;
+  });
+  return residual(crossed, ffn_norm, [&](const Tensor& h) { return ffn(h); });
+}
+
+Tensor TransformerDecoderLayer::step(const Tensor& y, KvCache& self_cache,
+                                     const KvCache& memory_cache, const Tensor& memory_keep,
+                                     Tensor* cross_weights) {
+  const Tensor attended = residual(
+      y, self_attn_norm, [&](const Tensor& h) { return self_attn.step(h, self_cache).output; });
+  const Tensor crossed = residual(attended, cross_attn_norm, [&](const Tensor& h) {
+    MultiHeadResult r = cross_attn.attend_cached(h, memory_cache, memory_keep);
+    if (cross_weights != nullptr) *cross_weights = r.weights;
+    return r.output;
+  });
+  return residual(crossed, ffn_norm, [&](const Tensor& h) { return ffn(h); });
+}
+
+Transformer::Transformer(const TransformerConfig& c, uint64_t seed)
+    : config_(c),
+      rng_(seed),
+      dropout_(c.dropout, rng_.next()),
+      src_embed(c.src_vocab, c.dim, rng_, c.pad_id) {
+  if (c.dim % c.heads != 0)
+    throw std::invalid_argument("Transformer: dim must be a multiple of heads");
+  if (c.share_embeddings && c.src_vocab != c.tgt_vocab) {
+    throw std::invalid_argument("Transformer: shared embeddings need one vocabulary");
+  }
+  add_module("src_embed", src_embed);
+  if (!c.share_embeddings) {
+    tgt_embed_own = std::make_unique<Embedding>(c.tgt_vocab, c.dim, rng_, c.pad_id);
+    add_module("tgt_embed", *tgt_embed_own);
+  }
+  if (c.learned_positions) {
+    src_positions = std::make_unique<LearnedPositions>(c.max_positions, c.dim, rng_);
+    tgt_positions = std::make_unique<LearnedPositions>(c.max_positions, c.dim, rng_);
+    add_module("src_positions", *src_positions);
+    add_module("tgt_positions", *tgt_positions);
+  }
+  for (int64_t i = 0; i < c.encoder_layers; ++i) {
+    encoder.push_back(std::make_unique<TransformerEncoderLayer>(c, rng_));
+    add_module("encoder.layers." + std::to_string(i), *encoder.back());
+  }
+  for (int64_t i = 0; i < c.decoder_layers; ++i) {
+    decoder.push_back(std::make_unique<TransformerDecoderLayer>(c, rng_));
+    add_module("decoder.layers." + std::to_string(i), *decoder.back());
+  }
+  if (c.pre_norm) {
+    encoder_norm = std::make_unique<LayerNorm>(c.dim, rng_);
+    decoder_norm = std::make_unique<LayerNorm>(c.dim, rng_);
+    add_module("encoder.norm", *encoder_norm);
+    add_module("decoder.norm", *decoder_norm);
+  }
+  if (!c.tie_output) {
+    output_own = std::make_unique<Linear>(c.dim, c.tgt_vocab, rng_, false);
+    add_module("output", *output_own);
+  }
+  add_module("dropout", dropout_);
+}
+
+Tensor Transformer::embed(const Embedding& table, const IntTensor& ids, LearnedPositions* learned,
+                          int64_t offset) {
+  Graph& graph = *ids.graph;
+  const int64_t len = ids.shape[1];
+  const Tensor scaled = affine(table(ids), std::sqrt(static_cast<float>(config_.dim)));
+  const Tensor positions = learned ? (*learned)(graph, len, offset)
+                                   : sinusoidal_positions(graph, len, config_.dim, offset);
+  return dropout_(add(scaled, positions));
+}
+
+Tensor Transformer::project(const Tensor& hidden) const {
+  return output_own ? (*output_own)(hidden) : linear(hidden, tgt_embed().table, Tensor());
+}
+
+Tensor Transformer::encode(const IntTensor& src, const IntTensor& src_lengths) {
+  Graph& graph = *src.graph;
+  const Tensor keep = sequence_mask(graph, src_lengths, src.shape[1]);
+  Tensor x = embed(src_embed, src, src_positions.get(), 0);
+  for (auto& layer : encoder) x = (*layer)(x, keep);
+  return encoder_norm ? (*encoder_norm)(x) : x;
+}
+
+Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory,
+                           const IntTensor& src_lengths) {
+  Graph& graph = *tgt_in.graph;
+  const Tensor memory_keep = sequence_mask(graph, src_lengths, memory.shape()[1]);
+  Tensor y = embed(tgt_embed(), tgt_in, tgt_positions.get(), 0);
+  for (auto& layer : decoder) y = (*layer)(y, memory, memory_keep);
+  if (decoder_norm) y = (*decoder_norm)(y);
+  return project(y);
+}
+
+DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& src_lengths) {
+  Graph& graph = *memory.graph();
+  DecoderState state;
+  state.memory_keep = sequence_mask(graph, src_lengths, memory.shape()[1]);
+  const int64_t batch = memory.shape()[0];
+  for (auto& layer : decoder) {
+    state.memory_caches.push_back(layer->cross_attn.precompute(memory));
+    state.self_caches.emplace_back(batch, config_.heads, config_.dim / config_.heads,
+                                   config_.max_positions);
+  }
+  return state;
+}
+
+Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderState& state,
+                                Tensor* cross_weights) {
+  Graph& graph = *state.memory_keep.graph();
+  const auto batch = static_cast<int64_t>(tokens.size());
+  if (state.position >= config_.max_positions) {
+    throw std::length_error("decoding past " + std::to_string(config_.max_positions) +
+                            " positions");
+  }
+  Tensor y = embed(tgt_embed(), graph.ids({batch, 1}, tokens), tgt_positions.get(), state.position);
+  for (size_t l = 0; l < decoder.size(); ++l) {
+    Tensor* weights = l + 1 == decoder.size() ? cross_weights : nullptr;
+    y = decoder[l]->step(y, state.self_caches[l], state.memory_caches[l], state.memory_keep,
+                         weights);
+  }
+  if (decoder_norm) y = (*decoder_norm)(y);
+  ++state.position;
+  return log_softmax(reshape(project(y), {batch, config_.tgt_vocab}));
+}
+
+namespace {
+
+KvCache select_cache_rows(const KvCache& cache, const std::vector<int32_t>& rows) {
+  KvCache out(static_cast<int64_t>(rows.size()), cache.heads, cache.head_dim, cache.capacity);
+  out.length = cache.length;
+  const int64_t block = cache.heads * cache.capacity * cache.head_dim;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::copy_n(cache.keys.begin() + rows[i] * block, block,
+                out.keys.begin() + static_cast<int64_t>(i) * block);
+    std::copy_n(cache.values.begin() + rows[i] * block, block,
+                out.values.begin() + static_cast<int64_t>(i) * block);
+  }
+  return out;
+}
+
+}  // namespace
+
+void Transformer::select_rows(DecoderState& state, const std::vector<int32_t>& rows) {
+  for (auto& cache : state.self_caches) cache = select_cache_rows(cache, rows);
+  for (auto& cache : state.memory_caches) cache = select_cache_rows(cache, rows);
+  Graph& graph = *state.memory_keep.graph();
+  const int64_t len = state.memory_keep.shape()[1];
+  Tensor keep = graph.empty({static_cast<int64_t>(rows.size()), len});
+  for (size_t i = 0; i < rows.size(); ++i) {
+    std::copy_n(state.memory_keep.data() + rows[i] * len, len,
+                keep.data() + static_cast<int64_t>(i) * len);
+  }
+  state.memory_keep = keep;
+}
+
+}  // namespace huiyan::nn

@@ -1,0 +1,158 @@
+#include "nn/transformer.h"
+
+#include <gtest/gtest.h>
+
+#include "nn/optimizer.h"
+
+namespace huiyan::nn {
+namespace {
+
+TransformerConfig tiny(bool pre_norm = false, bool learned = false) {
+  TransformerConfig c;
+  c.src_vocab = 20;
+  c.tgt_vocab = 20;
+  c.dim = 16;
+  c.heads = 2;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
+  c.ff_dim = 32;
+  c.dropout = 0.1f;
+  c.pre_norm = pre_norm;
+  c.learned_positions = learned;
+  c.max_positions = 32;
+  c.share_embeddings = true;
+  return c;
+}
+
+TEST(Transformer, PresetsAndParameterNames) {
+  const auto small = TransformerConfig::preset("small");
+  EXPECT_EQ(small.dim, 256);
+  EXPECT_EQ(small.encoder_layers, 3);
+  EXPECT_EQ(TransformerConfig::preset("base").ff_dim, 2048);
+  EXPECT_THROW(TransformerConfig::preset("huge"), std::invalid_argument);
+  Transformer model(tiny(), 1);
+  const auto params = model.parameters();
+  EXPECT_EQ(params.front().name, "src_embed.weight");
+  bool found = false;
+  for (const auto& p : params) found = found || p.name == "decoder.layers.1.cross_attn.q.weight";
+  EXPECT_TRUE(found);
+}
+
+// Logits at target position t depend on the source and on target positions <= t only, and never
+// on what padding holds.
+TEST(Transformer, CausalAndPaddingInvariant) {
+  Transformer model(tiny(), 2);
+  model.train(false);
+  Graph graph;
+  const auto logits = [&](std::vector<int32_t> src, std::vector<int32_t> tgt) {
+    const IntTensor lengths = graph.ids({1}, std::vector<int32_t>{4});
+    const Tensor memory = model.encode(graph.ids({1, 6}, src), lengths);
+    return model.decode(graph.ids({1, 5}, tgt), memory, lengths).values();
+  };
+  const auto base = logits({5, 6, 7, 8, 0, 0}, {2, 9, 10, 11, 12});
+  const auto padded = logits({5, 6, 7, 8, 13, 14}, {2, 9, 10, 11, 12});  // garbage in padding
+  const auto future = logits({5, 6, 7, 8, 0, 0}, {2, 9, 10, 3, 3});      // positions 3, 4 changed
+  for (size_t i = 0; i < base.size(); ++i) EXPECT_NEAR(base[i], padded[i], 1e-5) << i;
+  for (size_t i = 0; i < 3 * 20; ++i) EXPECT_NEAR(base[i], future[i], 1e-5) << i;
+  bool changed = false;
+  for (size_t i = 3 * 20; i < base.size(); ++i)
+    changed = changed || std::abs(base[i] - future[i]) > 1e-4;
+  EXPECT_TRUE(changed);
+}
+
+class TransformerDecoding : public ::testing::TestWithParam<std::tuple<bool, bool>> {};
+
+// Step-by-step decoding with key/value caches gives the full forward pass's log-probabilities.
+TEST_P(TransformerDecoding, CachedStepsEqualTheFullForward) {
+  const auto [pre_norm, learned] = GetParam();
+  Transformer model(tiny(pre_norm, learned), 3);
+  model.train(false);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const std::vector<int32_t> src = {5, 6, 7, 8, 9, 4, 0, 0};
+  const std::vector<int32_t> tgt = {2, 11, 12, 13, 14, 2, 15, 16, 0, 0};
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{4, 2});
+  const Tensor memory = model.encode(graph.ids({2, 4}, src), lengths);
+  const auto full = log_softmax(model.decode(graph.ids({2, 5}, tgt), memory, lengths)).values();
+  DecoderState state = model.start_decoding(memory, lengths);
+  for (int t = 0; t < 5; ++t) {
+    const auto step =
+        model.decode_step({tgt[static_cast<size_t>(t)], tgt[static_cast<size_t>(5 + t)]}, state)
+            .values();
+    for (int b = 0; b < 2; ++b)
+      for (int v = 0; v < 20; ++v)
+        EXPECT_NEAR(step[static_cast<size_t>(b * 20 + v)],
+                    full[static_cast<size_t>((b * 5 + t) * 20 + v)], 1e-4)
+            << t;
+  }
+}
+
+INSTANTIATE_TEST_SUITE_P(Norms, TransformerDecoding,
+                         ::testing::Combine(::testing::Bool(), ::testing::Bool()));
+
+TEST(Transformer, SelectRowsReordersEveryCache) {
+  Transformer model(tiny(), 4);
+  model.train(false);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{3, 2});
+  const Tensor memory =
+      model.encode(graph.ids({2, 3}, std::vector<int32_t>{5, 6, 7, 8, 9, 0}), lengths);
+  DecoderState a = model.start_decoding(memory, lengths);
+  model.decode_step({2, 2}, a);
+  model.decode_step({10, 11}, a);
+  Transformer::select_rows(a, {1, 1, 0});  // like beam search: row 1 twice, then row 0
+  const auto reordered = model.decode_step({12, 12, 12}, a).values();
+  DecoderState b = model.start_decoding(memory, lengths);
+  model.decode_step({2, 2}, b);
+  model.decode_step({10, 11}, b);
+  const auto direct = model.decode_step({12, 12}, b).values();
+  for (int v = 0; v < 20; ++v) {
+    EXPECT_NEAR(reordered[static_cast<size_t>(v)], direct[static_cast<size_t>(20 + v)], 1e-5);
+    EXPECT_NEAR(reordered[static_cast<size_t>(20 + v)], direct[static_cast<size_t>(20 + v)], 1e-5);
+    EXPECT_NEAR(reordered[static_cast<size_t>(40 + v)], direct[static_cast<size_t>(v)], 1e-5);
+  }
+}
+
+// A tiny Transformer learns to reverse sequences of 5 tokens.
+TEST(Learning, TransformerLearnsToReverse) {
+  TransformerConfig c = tiny();
+  c.dim = 32;
+  c.ff_dim = 64;
+  c.dropout = 0;
+  Transformer model(c, 5);
+  Adam adam(model.parameters());
+  Graph graph;
+  Random data(6);
+  const int64_t batch = 32, len = 5;
+  float loss = 10;
+  int step = 0;
+  for (; step < 400 && loss > 0.05f; ++step) {
+    std::vector<int32_t> src(batch * len), tgt_in(batch * (len + 1)), tgt_out(batch * (len + 1));
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t t = 0; t < len; ++t)
+        src[static_cast<size_t>(b * len + t)] = 4 + static_cast<int32_t>(data.below(16));
+      tgt_in[static_cast<size_t>(b * (len + 1))] = 2;  // bos
+      for (int64_t t = 0; t < len; ++t) {
+        const int32_t token = src[static_cast<size_t>(b * len + len - 1 - t)];
+        tgt_out[static_cast<size_t>(b * (len + 1) + t)] = token;
+        tgt_in[static_cast<size_t>(b * (len + 1) + t + 1)] = token;
+      }
+      tgt_out[static_cast<size_t>(b * (len + 1) + len)] = 3;  // eos
+    }
+    const IntTensor lengths = graph.ids({batch}, std::vector<int32_t>(batch, len));
+    const Tensor memory = model.encode(graph.ids({batch, len}, src), lengths);
+    const Tensor logits = model.decode(graph.ids({batch, len + 1}, tgt_in), memory, lengths);
+    const Tensor objective = cross_entropy(reshape(logits, {batch * (len + 1), 20}),
+                                           graph.ids({batch * (len + 1)}, tgt_out));
+    loss = objective.item();
+    graph.backward(objective);
+    adam.step(step < 50 ? 0.001f * (step + 1) / 50 : 0.001f);
+    adam.zero_grad();
+    graph.reset();
+  }
+  EXPECT_LT(loss, 0.05f) << "after " << step << " steps";
+}
+
+}  // namespace
+}  // namespace huiyan::nn
