@@ -24,10 +24,14 @@ void validate(boost::any& result, const std::vector<std::string>& values, Count*
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"eval", "score translations: corpus BLEU and chrF as sacreBLEU computes them", run_eval},
       {"preprocess", "clean, filter and split raw corpora (parallel, labelled or plain text)",
        run_preprocess},
       {"tokenize", "train SentencePiece models, encode/decode text, build HDF5 datasets",
        run_tokenize},
+      {"train", "train a model: translation (Transformer) on a tokenized dataset", run_train},
+      {"translate", "translate text with a model file: stdin to stdout, beam search",
+       run_translate},
   };
   return table;
 }

@@ -47,7 +47,7 @@ class LayerNorm : public Module {
 // Identity when not training; otherwise drops with probability p, seeded.
 class Dropout : public Module {
  public:
-  Dropout(float p, uint64_t seed) : p_(p), rng_(seed) {}
+  Dropout(float p, uint64_t seed) : p_(p), rng_(seed) { add_random_stream(rng_); }
   Tensor operator()(const Tensor& x) { return training() && p_ > 0 ? dropout(x, p_, rng_) : x; }
   float p() const { return p_; }
   Random& rng() { return rng_; }

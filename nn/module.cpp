@@ -1,6 +1,7 @@
 #include "nn/module.h"
 
 #include <cmath>
+#include <stdexcept>
 
 namespace huiyan::nn {
 
@@ -19,6 +20,29 @@ int64_t Module::parameter_count() const {
 void Module::collect(const std::string& prefix, std::vector<NamedTensor>& out) const {
   for (const auto& p : parameters_) out.push_back({prefix + p.name, p.tensor});
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
+}
+
+void Module::collect_randoms(std::vector<Random*>& out) const {
+  out.insert(out.end(), randoms_.begin(), randoms_.end());
+  for (const auto& [name, child] : children_) child->collect_randoms(out);
+}
+
+std::vector<uint64_t> Module::random_states() const {
+  std::vector<Random*> streams;
+  collect_randoms(streams);
+  std::vector<uint64_t> states;
+  for (const Random* rng : streams) states.push_back(rng->state());
+  return states;
+}
+
+void Module::set_random_states(const std::vector<uint64_t>& states) {
+  std::vector<Random*> streams;
+  collect_randoms(streams);
+  if (states.size() != streams.size()) {
+    throw std::invalid_argument("set_random_states: " + std::to_string(states.size()) +
+                                " states for " + std::to_string(streams.size()) + " streams");
+  }
+  for (size_t i = 0; i < streams.size(); ++i) streams[i]->set_state(states[i]);
 }
 
 void Module::train(bool on) {

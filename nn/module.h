@@ -30,6 +30,11 @@ class Module {
   std::vector<NamedTensor> parameters() const;
   int64_t parameter_count() const;
 
+  // The states of every random stream below this module (dropout masks), in registration order:
+  // saved with a checkpoint, so resumed training draws the same masks.
+  std::vector<uint64_t> random_states() const;
+  void set_random_states(const std::vector<uint64_t>& states);
+
   // Training mode turns dropout on; it applies to the whole subtree.
   void train(bool on);
   bool training() const { return training_; }
@@ -38,12 +43,15 @@ class Module {
   // A new parameter [shape] initialised by `init` from `rng`.
   Tensor add_parameter(const std::string& name, const Shape& shape, Init init, Random& rng);
   void add_module(const std::string& name, Module& child);
+  void add_random_stream(Random& rng) { randoms_.push_back(&rng); }
 
  private:
   void collect(const std::string& prefix, std::vector<NamedTensor>& out) const;
+  void collect_randoms(std::vector<Random*>& out) const;
 
   std::vector<NamedTensor> parameters_;
   std::vector<std::pair<std::string, Module*>> children_;
+  std::vector<Random*> randoms_;
   bool training_ = true;
 };
 

@@ -7,6 +7,7 @@
 #include <functional>
 #include <ostream>
 #include <string>
+#include <vector>
 
 #include "io/line_reader.h"
 
@@ -18,5 +19,12 @@ namespace huiyan::pipeline {
 using LineConverter =
     std::function<std::string(const std::string& line, size_t line_number, int thread)>;
 size_t transform_lines(io::LineReader& in, std::ostream& out, const LineConverter& convert);
+
+// The same streaming, for converters that work on a whole batch at once (a model): `convert`
+// gets up to `max_batch` lines and the number of the first, and returns one output per line.
+using BatchConverter = std::function<std::vector<std::string>(const std::vector<std::string>& lines,
+                                                              size_t first_line)>;
+size_t transform_line_batches(io::LineReader& in, std::ostream& out, size_t max_batch,
+                              const BatchConverter& convert);
 
 }  // namespace huiyan::pipeline

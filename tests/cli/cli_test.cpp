@@ -10,6 +10,7 @@
 #include <nlohmann/json.hpp>
 
 #include "io/dataset.h"
+#include "tests/cli/run_huiyan.h"
 #include "tests/temp_dir.h"
 
 namespace huiyan {
@@ -21,21 +22,9 @@ using huiyan::testing::TempDir;
 const std::string kBinary = HUIYAN_BINARY;
 const std::string kData = HUIYAN_TEST_DATA_DIR;
 
-struct Result {
-  int exit_code;
-  std::string out;
-  std::string err;
-};
-
 // Runs `huiyan <args>` through the shell with `input` on stdin.
-Result huiyan(const std::string& args, const std::string& input = "") {
-  TempDir dir;
-  const std::string in = dir.write("stdin", input);
-  const std::string command =
-      kBinary + " " + args + " < " + in + " > " + (dir / "stdout") + " 2> " + (dir / "stderr");
-  const int status = std::system(command.c_str());
-  return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(dir / "stdout"),
-          read_file(dir / "stderr")};
+testing::Outcome huiyan(const std::string& args, const std::string& input = "") {
+  return testing::run_huiyan(args, input);
 }
 
 size_t count_lines(const std::string& text) {
@@ -47,7 +36,8 @@ TEST(Cli, HelpListsBuiltCommandsAndVersion) {
   EXPECT_EQ(help.exit_code, 0);
   EXPECT_NE(help.out.find("preprocess"), std::string::npos);
   EXPECT_NE(help.out.find("tokenize"), std::string::npos);
-  EXPECT_EQ(help.out.find("translate"), std::string::npos);  // not built yet: not listed
+  EXPECT_NE(help.out.find("translate"), std::string::npos);
+  EXPECT_EQ(help.out.find("recommend"), std::string::npos);  // not built yet: not listed
   const auto version = huiyan("--version");
   EXPECT_EQ(version.exit_code, 0);
   EXPECT_EQ(version.out.rfind("huiyan ", 0), 0u);

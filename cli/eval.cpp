@@ -1,0 +1,168 @@
+// huiyan eval: scores a system's output. Given --hyp, the metric mode: corpus BLEU and chrF of a
+// hypothesis file against one or more reference files, as sacreBLEU computes them. Model
+// evaluation modes (--task ...) are to be added beside it, each in its own branch of run_eval.
+
+#include <algorithm>
+#include <iostream>
+#include <nlohmann/json.hpp>
+
+#include "cli/command.h"
+#include "io/error.h"
+#include "io/line_reader.h"
+#include "io/utf8.h"
+#include "pipeline/bleu.h"
+#include "pipeline/chrf.h"
+
+namespace huiyan::cli {
+
+namespace {
+
+struct MetricEvalOptions {
+  std::string hyp;
+  std::vector<std::string> refs;
+  std::vector<std::string> metrics;  // as given: names or comma-separated lists
+  std::string tokenize;
+  bool lowercase = false;
+  bool json = false;
+};
+
+struct Metrics {
+  bool bleu = false;
+  bool chrf = false;
+};
+
+Metrics parse_metrics(const std::vector<std::string>& values) {
+  Metrics metrics;
+  for (const auto& value : values) {
+    size_t start = 0;
+    while (start <= value.size()) {
+      const size_t comma = std::min(value.find(',', start), value.size());
+      const std::string name = value.substr(start, comma - start);
+      if (name == "bleu") {
+        metrics.bleu = true;
+      } else if (name == "chrf") {
+        metrics.chrf = true;
+      } else {
+        throw UsageError("unknown metric '" + name + "' (bleu, chrf or bleu,chrf)");
+      }
+      start = comma + 1;
+    }
+  }
+  return metrics;
+}
+
+// Reads a hypothesis or reference file as sacreBLEU's command line does: one segment a line, with
+// its trailing whitespace stripped (so a line of spaces is an empty reference). Text must be UTF-8.
+std::vector<std::string> read_segments(const std::string& path) {
+  io::LineReader reader(path);
+  std::vector<std::string> segments;
+  std::string line;
+  while (reader.next(line)) {
+    io::require_valid_utf8(line, reader.name(), reader.line_number());
+    segments.emplace_back(pipeline::rstrip_python(line));
+  }
+  return segments;
+}
+
+// The checks sacreBLEU makes, as DataErrors naming the file and line.
+void check_alignment(const MetricEvalOptions& o, const std::vector<std::string>& hyps,
+                     const pipeline::ReferenceStreams& refs) {
+  for (size_t stream = 0; stream < refs.size(); ++stream) {
+    if (refs[stream].size() != hyps.size()) {
+      throw io::DataError(o.refs[stream] + ": has " + std::to_string(refs[stream].size()) +
+                          " lines but " + o.hyp + " has " + std::to_string(hyps.size()));
+    }
+  }
+  for (size_t line = 0; line < hyps.size(); ++line) {
+    bool any = false;
+    for (const auto& stream : refs) any = any || !stream[line].empty();
+    if (!any) {
+      throw io::DataError(o.refs.front() + ": line " + std::to_string(line + 1) +
+                          ": the reference is empty" +
+                          (refs.size() > 1 ? " in every reference file" : "") +
+                          " (sacreBLEU refuses such lines too)");
+    }
+  }
+}
+
+int run_metric_eval(const MetricEvalOptions& o) {
+  if (o.refs.empty()) throw UsageError("--hyp needs at least one --ref");
+  size_t from_stdin = o.hyp == "-" ? 1 : 0;
+  for (const auto& ref : o.refs) from_stdin += ref == "-" ? 1 : 0;
+  if (from_stdin > 1) throw UsageError("only one of --hyp and --ref can be '-' (standard input)");
+  const Metrics metrics = parse_metrics(o.metrics);
+  pipeline::BleuOptions bleu_options;
+  bleu_options.tokenizer = pipeline::parse_mt_tokenizer(o.tokenize);
+  bleu_options.lowercase = o.lowercase;
+  pipeline::ChrfOptions chrf_options;
+  chrf_options.lowercase = o.lowercase;
+
+  const auto hyps = read_segments(o.hyp);
+  pipeline::ReferenceStreams refs;
+  for (const auto& path : o.refs) refs.push_back(read_segments(path));
+  check_alignment(o, hyps, refs);
+
+  nlohmann::json json;
+  // The order sacreBLEU prints them in.
+  if (metrics.bleu) {
+    const auto bleu = pipeline::corpus_bleu(hyps, refs, bleu_options);
+    if (o.json) {
+      json["bleu"] = bleu.score;
+      json["signature"]["bleu"] = bleu.signature;
+      json["bleu_details"] = {{"precisions", bleu.precisions}, {"counts", bleu.counts},
+                              {"totals", bleu.totals},         {"bp", bleu.bp},
+                              {"ratio", bleu.ratio},           {"hyp_len", bleu.hyp_len},
+                              {"ref_len", bleu.ref_len}};
+    } else {
+      std::cout << bleu.text() << "\n" << bleu.signature << "\n";
+    }
+  }
+  if (metrics.chrf) {
+    const auto chrf = pipeline::corpus_chrf(hyps, refs, chrf_options);
+    if (o.json) {
+      json["chrf"] = chrf.score;
+      json["signature"]["chrf"] = chrf.signature;
+    } else {
+      std::cout << chrf.text() << "\n" << chrf.signature << "\n";
+    }
+  }
+  if (o.json) std::cout << json.dump(2) << "\n";
+  std::cout << std::flush;
+  return 0;
+}
+
+}  // namespace
+
+int run_eval(const std::vector<std::string>& args) {
+  MetricEvalOptions metric;
+  auto options = option_group("Metric mode (given --hyp)");
+  options.add_options()("hyp", po::value(&metric.hyp)->value_name("FILE"),
+                        "system output, one segment a line (plain or .gz, - for stdin)")(
+      "ref", po::value(&metric.refs)->value_name("FILE")->composing(),
+      "a reference file, line-aligned with --hyp; repeat for several reference sets (an empty "
+      "line means that segment has one reference fewer)")(
+      "metric",
+      po::value(&metric.metrics)->value_name("LIST")->composing()->default_value({"bleu"}, "bleu"),
+      "bleu, chrf or bleu,chrf")(
+      "tokenize", po::value(&metric.tokenize)->value_name("TOK")->default_value("13a"),
+      "BLEU's tokenizer: 13a (mteval-v13a, sacreBLEU's default), intl "
+      "(Unicode punctuation and symbols) or none")("lowercase", po::bool_switch(&metric.lowercase),
+                                                   "case-insensitive BLEU and chrF")(
+      "json", po::bool_switch(&metric.json),
+      "print one JSON object: \"bleu\", \"chrf\" (unrounded), \"signature\" {metric: string} "
+      "and \"bleu_details\" {precisions, counts, totals, bp, ratio, hyp_len, ref_len}");
+  po::variables_map values;
+  if (!parse_options(
+          args, "huiyan eval --hyp FILE --ref FILE [--ref FILE ...] [options]",
+          "Scores a system's output. With --hyp: corpus BLEU and chrF2 exactly as sacreBLEU 2.x\n"
+          "computes them with its defaults (BLEU: smoothing exp, max order 4; chrF: 6 character\n"
+          "orders, beta 2, whitespace excluded), each followed by its signature line. Trailing\n"
+          "whitespace is stripped from every line, as sacreBLEU's command line does.",
+          options, values)) {
+    return 0;
+  }
+  if (!metric.hyp.empty()) return run_metric_eval(metric);
+  throw UsageError("nothing to score: give --hyp FILE and --ref FILE");
+}
+
+}  // namespace huiyan::cli

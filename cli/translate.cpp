@@ -1,0 +1,70 @@
+// huiyan translate: options -> pipeline::translate_stream.
+
+#include "pipeline/translate.h"
+
+#include <fstream>
+#include <iostream>
+
+#include "cli/command.h"
+#include "io/atomic_file.h"
+#include "io/error.h"
+#include "io/line_reader.h"
+
+namespace huiyan::cli {
+
+int run_translate(const std::vector<std::string>& args) {
+  std::string model_path;
+  std::string input = "-";
+  std::string output = "-";
+  pipeline::TranslateOptions o;
+  int64_t batch = 32;
+  CommonOptions common;
+  auto options = option_group("Options");
+  options.add_options()("model,m", po::value(&model_path)->value_name("FILE")->required(),
+                        "model file made by huiyan train")(
+      "input,i", po::value(&input)->value_name("FILE")->default_value("-"),
+      "input (plain or .gz; - for stdin)")(
+      "output,o", po::value(&output)->value_name("FILE")->default_value("-"),
+      "output (- for stdout)")("beam", po::value(&o.beam)->value_name("N")->default_value(5),
+                               "beam size (1: greedy)")(
+      "n-best", po::value(&o.n_best)->value_name("K")->default_value(1),
+      "print the K best as 'index ||| translation ||| score' lines")(
+      "length-penalty", po::value(&o.length_penalty)->value_name("A")->default_value(0.6f, "0.6"),
+      "GNMT length penalty alpha (0: none)")(
+      "max-length-ratio", po::value(&o.max_length_ratio)->value_name("R")->default_value(2.0f, "2"),
+      "at most R × source tokens + offset output tokens")(
+      "max-length-offset", po::value(&o.max_length_offset)->value_name("N")->default_value(10),
+      "see --max-length-ratio")("batch", po::value(&batch)->value_name("N")->default_value(32),
+                                "sentences translated together");
+  options.add(common_options(common));
+  po::variables_map values;
+  if (!parse_options(args, "huiyan translate -m MODEL.h5 [options] < source > translation",
+                     "Translates each input line; empty lines stay empty. Long lines are truncated "
+                     "to the model's\nmaximum length with a warning.",
+                     options, values)) {
+    return 0;
+  }
+  apply(common);
+  if (o.beam < 1 || o.n_best < 1 || o.n_best > o.beam)
+    throw UsageError("need 1 <= --n-best <= --beam");
+  if (batch < 1) throw UsageError("--batch must be >= 1");
+  o.batch_sentences = static_cast<size_t>(batch);
+  if (!common.quiet)
+    o.warn = [](const std::string& message) {
+      std::cerr << "huiyan translate: warning: " << message << "\n";
+    };
+  pipeline::Translator translator = pipeline::load_translator(model_path);
+  io::LineReader reader(input);
+  if (output == "-") {
+    pipeline::translate_stream(translator, reader, std::cout, o);
+    if (!std::cout) throw io::DataError("<stdout>: write failed");
+    return 0;
+  }
+  io::AtomicFile file(output);
+  std::ofstream out = file.open_stream();
+  pipeline::translate_stream(translator, reader, out, o);
+  file.commit(out);
+  return 0;
+}
+
+}  // namespace huiyan::cli

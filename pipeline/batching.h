@@ -1,0 +1,31 @@
+#pragma once
+// Token-based batches for sequence-to-sequence training: examples sorted by length (ties broken
+// at random by seed, so epochs differ) are packed while batch size × longest side stays within
+// the token budget, and the batch order is shuffled per epoch.
+
+#include <cstdint>
+#include <vector>
+
+#include "io/ragged.h"
+#include "nn/graph.h"
+
+namespace huiyan::pipeline {
+
+// Example indices per batch. Examples longer than max_length (source or target) are left out.
+std::vector<std::vector<int64_t>> token_batches(const io::Ragged& src, const io::Ragged& tgt,
+                                                int64_t batch_tokens, int64_t max_length,
+                                                uint64_t seed);
+
+struct Seq2SeqBatch {
+  nn::IntTensor src;          // [B, S], pad 0
+  nn::IntTensor src_lengths;  // [B]
+  nn::IntTensor tgt_in;       // [B, T + 1]: bos y₁ … y_T, pad 0
+  nn::IntTensor tgt_out;      // [B·(T + 1)]: y₁ … y_T eos, -1 where padded (ignored)
+  int64_t batch = 0;
+  int64_t target_tokens = 0;  // real target tokens incl. eos
+};
+
+Seq2SeqBatch make_batch(nn::Graph& graph, const io::Ragged& src, const io::Ragged& tgt,
+                        const std::vector<int64_t>& examples, int32_t bos, int32_t eos);
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,241 @@
+#include "pipeline/train_translation.h"
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <filesystem>
+#include <sstream>
+#include <stdexcept>
+
+#include "io/dataset.h"
+#include "io/error.h"
+#include "nn/optimizer.h"
+#include "nn/schedule.h"
+#include "pipeline/batching.h"
+#include "pipeline/model_file.h"
+#include "pipeline/progress.h"
+#include "pipeline/translation_model.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+
+constexpr int32_t kBos = 2;
+constexpr int32_t kEos = 3;
+
+const io::DatasetSplit* find_split(const io::Dataset& dataset, const std::string& name) {
+  for (const auto& split : dataset.splits) {
+    if (split.name == name) return &split;
+  }
+  return nullptr;
+}
+
+std::string format_number(double value, int precision) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(precision);
+  out << value;
+  return out.str();
+}
+
+// Mean per-token cross-entropy (no smoothing) of the split, under NoGrad.
+double validation_loss(nn::Transformer& model, const io::DatasetSplit& split,
+                       int64_t batch_tokens) {
+  nn::Graph graph;
+  nn::NoGrad no_grad(graph);
+  model.train(false);
+  double total = 0;
+  int64_t tokens = 0;
+  for (const auto& examples : token_batches(split.src, *split.tgt, batch_tokens, INT64_MAX, 1)) {
+    const Seq2SeqBatch batch = make_batch(graph, split.src, *split.tgt, examples, kBos, kEos);
+    const nn::Tensor memory = model.encode(batch.src, batch.src_lengths);
+    const nn::Tensor logits = model.decode(batch.tgt_in, memory, batch.src_lengths);
+    const nn::Tensor loss = nn::cross_entropy(
+        nn::reshape(logits, {batch.tgt_out.numel(), logits.shape()[-1]}), batch.tgt_out, 0, -1);
+    total += static_cast<double>(loss.item()) * static_cast<double>(batch.target_tokens);
+    tokens += batch.target_tokens;
+    graph.reset();
+  }
+  model.train(true);
+  return tokens > 0 ? total / static_cast<double>(tokens) : 0.0;
+}
+
+}  // namespace
+
+std::string last_model_path(const std::string& output) {
+  std::filesystem::path path(output);
+  return (path.parent_path() / (path.stem().string() + ".last" + path.extension().string()))
+      .string();
+}
+
+TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
+  if (o.max_steps <= 0 && o.max_epochs <= 0) {
+    throw std::invalid_argument("give --max-steps or --max-epochs");
+  }
+  if (o.accumulate < 1) throw std::invalid_argument("--accumulate must be >= 1");
+  const io::Dataset dataset = io::read_dataset(o.data);
+  if (dataset.task != "translate") {
+    throw io::DataError(o.data + ": a '" + dataset.task + "' dataset, not a translation dataset");
+  }
+  const io::DatasetSplit* train = find_split(dataset, "train");
+  if (train == nullptr || !train->tgt) throw io::DataError(o.data + ": /train: not found");
+  const io::DatasetSplit* valid = find_split(dataset, "valid");
+  const SubwordModel src_tokenizer =
+      SubwordModel::from_bytes(dataset.src_tokenizer, o.data + ": /tokenizer/src");
+  const SubwordModel tgt_tokenizer =
+      SubwordModel::from_bytes(dataset.tgt_tokenizer, o.data + ": /tokenizer/tgt");
+
+  nn::TransformerConfig config = o.model;
+  config.src_vocab = src_tokenizer.vocab_size();
+  config.tgt_vocab = tgt_tokenizer.vocab_size();
+  config.share_embeddings = dataset.joint_tokenizer;
+  config.pad_id = 0;
+  nlohmann::json file_config = {
+      {"task", "translate"},
+      {"arch", "transformer"},
+      {"model", to_json(config)},
+      {"data", o.data},
+      {"special_ids", {{"pad", 0}, {"unk", 1}, {"bos", kBos}, {"eos", kEos}}}};
+
+  nn::Transformer model(config, o.seed);
+  model.train(true);
+  nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);
+  const auto schedule = nn::make_schedule(o.schedule, o.lr, o.warmup, o.max_steps);
+
+  int64_t step = 0;
+  int64_t epoch = 0;
+  int64_t batch_in_epoch = 0;
+  double best_valid = INFINITY;
+  int stale = 0;
+  const std::string last_path = last_model_path(o.output);
+  if (o.resume) {
+    if (!std::filesystem::exists(last_path))
+      throw io::DataError(last_path + ": nothing to resume from");
+    const ModelHeader header = read_model_header(last_path);
+    auto params = model.parameters();
+    load_tensors(last_path, params);
+    auto state = adam.state();
+    load_tensors(last_path, state, true);
+    adam.load_state(state);
+    step = header.counters.at("step");
+    epoch = header.counters.at("epoch");
+    batch_in_epoch = header.counters.at("batch_in_epoch");
+    if (header.counters.count("best_valid_bits")) {
+      best_valid = std::bit_cast<double>(header.counters.at("best_valid_bits"));
+    }
+    std::vector<uint64_t> randoms = model.random_states();
+    for (size_t i = 0; i < randoms.size(); ++i) {
+      randoms[i] = static_cast<uint64_t>(header.counters.at("rng." + std::to_string(i)));
+    }
+    model.set_random_states(randoms);
+  }
+
+  const auto save = [&](const std::string& path, bool with_state) {
+    ModelFile file;
+    file.config_json = file_config.dump();
+    file.tokenizers = {{"src", dataset.src_tokenizer}, {"tgt", dataset.tgt_tokenizer}};
+    file.params = model.parameters();
+    if (with_state) {
+      file.has_train_state = true;
+      file.train_state = adam.state();
+      file.counters = {{"step", step}, {"epoch", epoch}, {"batch_in_epoch", batch_in_epoch}};
+      file.counters["best_valid_bits"] = std::bit_cast<int64_t>(best_valid);
+      const std::vector<uint64_t> randoms = model.random_states();
+      for (size_t i = 0; i < randoms.size(); ++i) {
+        file.counters["rng." + std::to_string(i)] = static_cast<int64_t>(randoms[i]);
+      }
+    }
+    save_model(path, file);
+  };
+  const auto say = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+
+  TranslationTrainSummary summary;
+  const auto start = std::chrono::steady_clock::now();
+  int64_t tokens_seen = 0;
+  double loss_sum = 0;
+  int64_t loss_count = 0;
+  Progress progress("train", "steps", o.progress);
+  nn::Graph graph;
+  bool stop = false;
+  const auto validate = [&] {
+    const double loss = valid ? validation_loss(model, *valid, o.batch_tokens) : 0.0;
+    const bool better = valid == nullptr || loss < best_valid;
+    if (better) {
+      best_valid = loss;
+      stale = 0;
+      save(o.output, false);
+    } else {
+      ++stale;
+    }
+    save(last_path, true);
+    progress.finish();
+    say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " valid loss " +
+        format_number(loss, 4) + " ppl " + format_number(std::exp(loss), 2) +
+        (better ? " (best, saved)" : ""));
+    if (o.patience > 0 && stale >= o.patience) stop = true;
+  };
+
+  while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
+    const auto batches = token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,
+                                       o.seed + static_cast<uint64_t>(epoch));
+    if (batches.empty()) throw io::DataError(o.data + ": /train has no pair within --max-length");
+    for (; batch_in_epoch < static_cast<int64_t>(batches.size()) && !stop;) {
+      for (int part = 0;
+           part < o.accumulate && batch_in_epoch < static_cast<int64_t>(batches.size()); ++part) {
+        const Seq2SeqBatch batch =
+            make_batch(graph, train->src, *train->tgt,
+                       batches[static_cast<size_t>(batch_in_epoch++)], kBos, kEos);
+        const nn::Tensor memory = model.encode(batch.src, batch.src_lengths);
+        const nn::Tensor logits = model.decode(batch.tgt_in, memory, batch.src_lengths);
+        const nn::Tensor loss =
+            nn::cross_entropy(nn::reshape(logits, {batch.tgt_out.numel(), config.tgt_vocab}),
+                              batch.tgt_out, o.label_smoothing, -1);
+        // Each part weighs by its share of the step's batches.
+        graph.backward(nn::affine(loss, 1.0f / static_cast<float>(o.accumulate)));
+        loss_sum += loss.item();
+        ++loss_count;
+        tokens_seen += batch.target_tokens;
+        graph.reset();
+      }
+      if (o.clip_norm > 0) nn::clip_grad_norm(model.parameters(), o.clip_norm);
+      ++step;
+      const float lr = schedule->lr(step);
+      adam.step(lr);
+      adam.zero_grad();
+      progress.update(static_cast<size_t>(step));
+      if (step % 100 == 0 && !o.progress) {
+        const double seconds =
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+        say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " loss " +
+            format_number(loss_sum / std::max<int64_t>(1, loss_count), 4) + " lr " +
+            format_number(lr * 1e4, 3) + "e-4 tok/s " +
+            std::to_string(static_cast<int64_t>(tokens_seen / std::max(seconds, 1e-9))));
+      }
+      summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
+      if (o.valid_every > 0 && step % o.valid_every == 0) {
+        validate();
+        loss_sum = 0;
+        loss_count = 0;
+      }
+      if (o.max_steps > 0 && step >= o.max_steps) stop = true;
+    }
+    if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
+      ++epoch;
+      batch_in_epoch = 0;
+      if (o.valid_every == 0) validate();
+    }
+  }
+  if (o.valid_every != 0 && step % o.valid_every != 0) validate();
+  progress.finish();
+
+  summary.steps = step;
+  summary.epochs = epoch;
+  summary.best_valid_loss = best_valid;
+  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.target_tokens_per_second = tokens_seen / std::max(summary.seconds, 1e-9);
+  return summary;
+}
+
+}  // namespace huiyan::pipeline

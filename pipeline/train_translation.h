@@ -1,0 +1,52 @@
+#pragma once
+// `huiyan train --task translate`: a Transformer trained on a dataset made by `tokenize build`,
+// with token-based batches, Adam and an inverse-sqrt (or other) schedule, label smoothing,
+// validation loss every N steps, the best model kept at `output` and the last one (with the
+// optimizer state, for exact resume) at `<output stem>.last.h5`.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "nn/transformer.h"
+
+namespace huiyan::pipeline {
+
+struct TranslationTrainOptions {
+  std::string data;             // dataset .h5 with train (and valid) splits
+  std::string output;           // model .h5
+  nn::TransformerConfig model;  // sizes; vocabularies are filled from the dataset
+  int64_t batch_tokens = 4096;
+  int64_t max_length = 256;  // longer training pairs are skipped
+  int accumulate = 1;        // batches per optimizer step
+  float lr = 5e-4f;
+  int64_t warmup = 4000;
+  std::string schedule = "inverse-sqrt";
+  float label_smoothing = 0.1f;
+  float weight_decay = 0;
+  float clip_norm = 0;         // 0: no clipping
+  int64_t max_steps = 0;       // 0: no limit
+  int64_t max_epochs = 0;      // 0: no limit (one of the two must be set)
+  int64_t valid_every = 1000;  // steps; 0: at the end of each epoch only
+  int patience = 0;            // stop after this many validations without improvement; 0: never
+  uint64_t seed = 1;
+  bool resume = false;  // continue from <output stem>.last.h5
+  bool progress = true;
+  std::function<void(const std::string&)> log;  // periodic lines when progress is off
+};
+
+struct TranslationTrainSummary {
+  int64_t steps = 0;
+  int64_t epochs = 0;
+  double last_train_loss = 0;
+  double best_valid_loss = 0;  // per target token, label smoothing excluded
+  double seconds = 0;
+  double target_tokens_per_second = 0;
+};
+
+TranslationTrainSummary train_translation(const TranslationTrainOptions& options);
+
+// <dir>/<stem>.last.h5 for <dir>/<stem>.h5.
+std::string last_model_path(const std::string& output);
+
+}  // namespace huiyan::pipeline

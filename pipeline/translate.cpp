@@ -1,0 +1,136 @@
+#include "pipeline/translate.h"
+
+#include <algorithm>
+#include <numeric>
+#include <sstream>
+
+#include "io/utf8.h"
+#include "pipeline/line_stream.h"
+#include "pipeline/normalize.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+
+constexpr int32_t kBos = 2;
+constexpr int32_t kEos = 3;
+
+// The Transformer's cached decoder as beam search sees it.
+class TransformerSteps : public nn::StepDecoder {
+ public:
+  TransformerSteps(nn::Transformer& model, nn::DecoderState state)
+      : model_(model), state_(std::move(state)) {}
+  nn::Tensor step(const std::vector<int32_t>& tokens) override {
+    return model_.decode_step(tokens, state_);
+  }
+  void select_rows(const std::vector<int32_t>& rows) override {
+    nn::Transformer::select_rows(state_, rows);
+  }
+
+ private:
+  nn::Transformer& model_;
+  nn::DecoderState state_;
+};
+
+}  // namespace
+
+std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
+                                                         const std::vector<std::string>& lines,
+                                                         size_t first_line,
+                                                         const TranslateOptions& o) {
+  const TextNormalizer normalize;
+  const int64_t max_positions = t.model->config().max_positions;
+  std::vector<std::vector<int32_t>> sources(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!io::is_valid_utf8(lines[i])) {
+      if (o.warn)
+        o.warn("line " + std::to_string(first_line + i) + ": invalid UTF-8; left untranslated");
+      continue;
+    }
+    const std::string text = normalize(lines[i]);
+    if (text.empty()) continue;
+    std::vector<int> ids = t.src_tokenizer->encode_ids(text);
+    if (static_cast<int64_t>(ids.size()) > max_positions) {
+      if (o.warn) {
+        o.warn("line " + std::to_string(first_line + i) + ": " + std::to_string(ids.size()) +
+               " tokens, truncated to " + std::to_string(max_positions));
+      }
+      ids.resize(static_cast<size_t>(max_positions));
+    }
+    sources[i].assign(ids.begin(), ids.end());
+  }
+  // Sentences sorted by length so each batch pads little; results go back in input order.
+  std::vector<size_t> order;
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!sources[i].empty()) order.push_back(i);
+  }
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return sources[a].size() < sources[b].size(); });
+  std::vector<std::vector<nn::Hypothesis>> results(lines.size());
+  nn::DecodeOptions decode;
+  decode.beam = o.beam;
+  decode.n_best = o.n_best;
+  decode.length_penalty = o.length_penalty;
+  decode.bos = kBos;
+  decode.eos = kEos;
+  nn::Graph graph;
+  nn::NoGrad no_grad(graph);
+  for (size_t start = 0; start < order.size(); start += o.batch_sentences) {
+    const size_t end = std::min(order.size(), start + o.batch_sentences);
+    const auto batch = static_cast<int64_t>(end - start);
+    int64_t longest = 0;
+    for (size_t i = start; i < end; ++i)
+      longest = std::max<int64_t>(longest, static_cast<int64_t>(sources[order[i]].size()));
+    std::vector<int32_t> ids(static_cast<size_t>(batch * longest), 0);
+    std::vector<int32_t> lengths(static_cast<size_t>(batch));
+    std::vector<int64_t> max_lengths(static_cast<size_t>(batch));
+    for (int64_t b = 0; b < batch; ++b) {
+      const auto& source = sources[order[start + static_cast<size_t>(b)]];
+      std::copy(source.begin(), source.end(), ids.begin() + b * longest);
+      lengths[static_cast<size_t>(b)] = static_cast<int32_t>(source.size());
+      const auto limit =
+          static_cast<int64_t>(o.max_length_ratio * static_cast<float>(source.size())) +
+          o.max_length_offset;
+      max_lengths[static_cast<size_t>(b)] = std::clamp<int64_t>(limit, 1, max_positions - 1);
+    }
+    const nn::IntTensor src_lengths = graph.ids({batch}, lengths);
+    const nn::Tensor memory = t.model->encode(graph.ids({batch, longest}, ids), src_lengths);
+    TransformerSteps steps(*t.model, t.model->start_decoding(memory, src_lengths));
+    auto hypotheses = nn::beam_search(steps, batch, max_lengths, decode);
+    for (int64_t b = 0; b < batch; ++b)
+      results[order[start + static_cast<size_t>(b)]] =
+          std::move(hypotheses[static_cast<size_t>(b)]);
+    graph.reset();
+  }
+  return results;
+}
+
+size_t translate_stream(Translator& t, io::LineReader& in, std::ostream& out,
+                        const TranslateOptions& o) {
+  return transform_line_batches(
+      in, out, o.batch_sentences, [&](const std::vector<std::string>& lines, size_t first_line) {
+        const auto translations = translate_lines(t, lines, first_line, o);
+        std::vector<std::string> outputs;
+        for (size_t i = 0; i < lines.size(); ++i) {
+          const auto& hyps = translations[i];
+          if (o.n_best <= 1) {
+            outputs.push_back(hyps.empty() ? std::string()
+                                           : t.tgt_tokenizer->decode_ids(hyps[0].tokens));
+            continue;
+          }
+          // n-best lines: the sentence's 0-based index in the input, the text, the score.
+          std::ostringstream block;
+          const size_t index = first_line + i - 1;
+          for (size_t h = 0; h < hyps.size(); ++h) {
+            if (h > 0) block << '\n';
+            block << index << " ||| " << t.tgt_tokenizer->decode_ids(hyps[h].tokens) << " ||| "
+                  << hyps[h].score;
+          }
+          if (hyps.empty()) block << index << " |||  ||| 0";
+          outputs.push_back(block.str());
+        }
+        return outputs;
+      });
+}
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,37 @@
+#pragma once
+// `huiyan translate`: text in, text out, with a model file alone (its tokenizers are inside).
+// Lines are normalized as `preprocess` does, encoded, translated in length-sorted batches with
+// beam search on the KV-cached decoder, and decoded back to plain text, in input order.
+
+#include <functional>
+#include <ostream>
+#include <string>
+#include <vector>
+
+#include "io/line_reader.h"
+#include "nn/decoding.h"
+#include "pipeline/translation_model.h"
+
+namespace huiyan::pipeline {
+
+struct TranslateOptions {
+  int beam = 5;
+  int n_best = 1;                 // > 1: "index ||| translation ||| score" lines
+  float length_penalty = 0.6f;    // GNMT α
+  float max_length_ratio = 2.0f;  // output tokens <= ratio · source tokens + offset
+  int64_t max_length_offset = 10;
+  size_t batch_sentences = 32;
+  std::function<void(const std::string&)> warn;  // non-fatal problems (long or invalid lines)
+};
+
+// Translates `lines` (line numbers from `first_line`, for messages): n-best per line, best first.
+// Empty lines get no hypothesis.
+std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& translator,
+                                                         const std::vector<std::string>& lines,
+                                                         size_t first_line,
+                                                         const TranslateOptions& options);
+
+size_t translate_stream(Translator& translator, io::LineReader& in, std::ostream& out,
+                        const TranslateOptions& options);
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,28 @@
+#pragma once
+// A translation model as a file: its configuration (JSON), its tokenizers and its parameters,
+// plus the training state for exact resume (pipeline/model_file.h has the layout).
+
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <string>
+
+#include "nn/transformer.h"
+#include "pipeline/subword_model.h"
+
+namespace huiyan::pipeline {
+
+nlohmann::json to_json(const nn::TransformerConfig& config);
+nn::TransformerConfig transformer_config_from(const nlohmann::json& json);
+
+struct Translator {
+  nlohmann::json config;  // {"task": "translate", "arch": "transformer", "model": {...}, ...}
+  std::unique_ptr<nn::Transformer> model;
+  std::unique_ptr<SubwordModel> src_tokenizer;
+  std::unique_ptr<SubwordModel> tgt_tokenizer;
+};
+
+// Builds the model the file describes and loads its parameters; io::DataError naming the file if
+// it is not a translation model.
+Translator load_translator(const std::string& path);
+
+}  // namespace huiyan::pipeline
