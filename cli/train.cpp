@@ -15,7 +15,7 @@ int run_train(const std::vector<std::string>& args) {
   Count batch_tokens{4096}, max_length{256}, warmup{4000}, max_steps{0}, max_epochs{0},
       valid_every{1000}, seed{1};
   int64_t dim = 0, heads = 0, layers = 0, encoder_layers = 0, decoder_layers = 0, ff_dim = 0;
-  bool pre_norm = false, learned_positions = false, untied = false;
+  bool pre_norm = false, learned_positions = false, untied = false, no_valid_bleu = false;
   CommonOptions common;
 
   auto what = option_group("Task and data");
@@ -70,6 +70,11 @@ int run_train(const std::vector<std::string>& args) {
       "stop after this many epochs (0: no limit)")(
       "valid-every", po::value(&valid_every)->value_name("STEPS")->default_value(Count{1000}),
       "validate and save every this many steps (0: each epoch)")(
+      "max-time", po::value(&o.max_minutes)->value_name("MINUTES")->default_value(0.0, "0"),
+      "stop after this much training time, with a last validation (0: no limit)")(
+      "no-valid-bleu", po::bool_switch(&no_valid_bleu), "skip decoding the valid split for BLEU")(
+      "valid-beam", po::value(&o.valid_beam)->value_name("N")->default_value(1),
+      "beam for the valid BLEU (1: greedy, fast)")(
       "patience", po::value(&o.patience)->value_name("N")->default_value(0),
       "stop after N validations without improvement (0: never)")(
       "seed", po::value(&seed)->value_name("N")->default_value(Count{1}),
@@ -109,6 +114,7 @@ int run_train(const std::vector<std::string>& args) {
   o.max_epochs = static_cast<int64_t>(max_epochs.value);
   o.valid_every = static_cast<int64_t>(valid_every.value);
   o.seed = seed.value;
+  o.valid_bleu = !no_valid_bleu;
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
   const auto summary = pipeline::train_translation(o);

@@ -12,8 +12,10 @@
 #include "nn/optimizer.h"
 #include "nn/schedule.h"
 #include "pipeline/batching.h"
+#include "pipeline/bleu.h"
 #include "pipeline/model_file.h"
 #include "pipeline/progress.h"
+#include "pipeline/translate.h"
 #include "pipeline/translation_model.h"
 
 namespace huiyan::pipeline {
@@ -69,8 +71,8 @@ std::string last_model_path(const std::string& output) {
 }
 
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
-  if (o.max_steps <= 0 && o.max_epochs <= 0) {
-    throw std::invalid_argument("give --max-steps or --max-epochs");
+  if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
+    throw std::invalid_argument("give --max-steps, --max-epochs or --max-time");
   }
   if (o.accumulate < 1) throw std::invalid_argument("--accumulate must be >= 1");
   const io::Dataset dataset = io::read_dataset(o.data);
@@ -159,8 +161,33 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   Progress progress("train", "steps", o.progress);
   nn::Graph graph;
   bool stop = false;
+  const auto valid_bleu = [&]() -> double {
+    std::vector<std::vector<int32_t>> sources(valid->src.size());
+    std::vector<std::string> references(valid->src.size());
+    for (size_t i = 0; i < sources.size(); ++i) {
+      const auto src = valid->src[i];
+      const auto n = std::min<size_t>(src.size(), static_cast<size_t>(config.max_positions));
+      sources[i].assign(src.begin(), src.begin() + static_cast<int64_t>(n));
+      const auto ref = (*valid->tgt)[i];
+      references[i] = tgt_tokenizer.decode_ids(std::vector<int>(ref.begin(), ref.end()));
+    }
+    TranslateOptions decode;
+    decode.beam = o.valid_beam;
+    decode.n_best = 1;
+    decode.batch_sentences = 64;
+    model.train(false);
+    const auto hypotheses = translate_ids(model, sources, decode);
+    model.train(true);
+    std::vector<std::string> outputs;
+    for (const auto& h : hypotheses) {
+      outputs.push_back(h.empty() ? "" : tgt_tokenizer.decode_ids(h[0].tokens));
+    }
+    return corpus_bleu(outputs, {references}).score;
+  };
   const auto validate = [&] {
     const double loss = valid ? validation_loss(model, *valid, o.batch_tokens) : 0.0;
+    const bool with_bleu = valid && o.valid_bleu;
+    if (with_bleu) summary.last_valid_bleu = valid_bleu();
     const bool better = valid == nullptr || loss < best_valid;
     if (better) {
       best_valid = loss;
@@ -173,6 +200,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " valid loss " +
         format_number(loss, 4) + " ppl " + format_number(std::exp(loss), 2) +
+        (with_bleu ? " bleu " + format_number(summary.last_valid_bleu, 2) : "") +
         (better ? " (best, saved)" : ""));
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
@@ -220,6 +248,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         loss_count = 0;
       }
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
+      if (o.max_minutes > 0 &&
+          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
+              o.max_minutes * 60) {
+        stop = true;
+      }
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;

@@ -29,6 +29,9 @@ struct TranslationTrainOptions {
   int64_t max_epochs = 0;      // 0: no limit (one of the two must be set)
   int64_t valid_every = 1000;  // steps; 0: at the end of each epoch only
   int patience = 0;            // stop after this many validations without improvement; 0: never
+  bool valid_bleu = true;      // also decode the valid split (greedy) and report its BLEU
+  int valid_beam = 1;
+  double max_minutes = 0;  // stop (after a last validation) once training took this long
   uint64_t seed = 1;
   bool resume = false;  // continue from <output stem>.last.h5
   bool progress = true;
@@ -39,7 +42,8 @@ struct TranslationTrainSummary {
   int64_t steps = 0;
   int64_t epochs = 0;
   double last_train_loss = 0;
-  double best_valid_loss = 0;  // per target token, label smoothing excluded
+  double best_valid_loss = 0;   // per target token, label smoothing excluded
+  double last_valid_bleu = -1;  // -1: not measured
   double seconds = 0;
   double target_tokens_per_second = 0;
 };

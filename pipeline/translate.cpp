@@ -34,39 +34,18 @@ class TransformerSteps : public nn::StepDecoder {
 
 }  // namespace
 
-std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
-                                                         const std::vector<std::string>& lines,
-                                                         size_t first_line,
-                                                         const TranslateOptions& o) {
-  const TextNormalizer normalize;
-  const int64_t max_positions = t.model->config().max_positions;
-  std::vector<std::vector<int32_t>> sources(lines.size());
-  for (size_t i = 0; i < lines.size(); ++i) {
-    if (!io::is_valid_utf8(lines[i])) {
-      if (o.warn)
-        o.warn("line " + std::to_string(first_line + i) + ": invalid UTF-8; left untranslated");
-      continue;
-    }
-    const std::string text = normalize(lines[i]);
-    if (text.empty()) continue;
-    std::vector<int> ids = t.src_tokenizer->encode_ids(text);
-    if (static_cast<int64_t>(ids.size()) > max_positions) {
-      if (o.warn) {
-        o.warn("line " + std::to_string(first_line + i) + ": " + std::to_string(ids.size()) +
-               " tokens, truncated to " + std::to_string(max_positions));
-      }
-      ids.resize(static_cast<size_t>(max_positions));
-    }
-    sources[i].assign(ids.begin(), ids.end());
-  }
+std::vector<std::vector<nn::Hypothesis>> translate_ids(
+    nn::Transformer& model, const std::vector<std::vector<int32_t>>& sources,
+    const TranslateOptions& o) {
+  const int64_t max_positions = model.config().max_positions;
   // Sentences sorted by length so each batch pads little; results go back in input order.
   std::vector<size_t> order;
-  for (size_t i = 0; i < lines.size(); ++i) {
+  for (size_t i = 0; i < sources.size(); ++i) {
     if (!sources[i].empty()) order.push_back(i);
   }
   std::stable_sort(order.begin(), order.end(),
                    [&](size_t a, size_t b) { return sources[a].size() < sources[b].size(); });
-  std::vector<std::vector<nn::Hypothesis>> results(lines.size());
+  std::vector<std::vector<nn::Hypothesis>> results(sources.size());
   nn::DecodeOptions decode;
   decode.beam = o.beam;
   decode.n_best = o.n_best;
@@ -94,8 +73,8 @@ std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
       max_lengths[static_cast<size_t>(b)] = std::clamp<int64_t>(limit, 1, max_positions - 1);
     }
     const nn::IntTensor src_lengths = graph.ids({batch}, lengths);
-    const nn::Tensor memory = t.model->encode(graph.ids({batch, longest}, ids), src_lengths);
-    TransformerSteps steps(*t.model, t.model->start_decoding(memory, src_lengths));
+    const nn::Tensor memory = model.encode(graph.ids({batch, longest}, ids), src_lengths);
+    TransformerSteps steps(model, model.start_decoding(memory, src_lengths));
     auto hypotheses = nn::beam_search(steps, batch, max_lengths, decode);
     for (int64_t b = 0; b < batch; ++b)
       results[order[start + static_cast<size_t>(b)]] =
@@ -103,6 +82,34 @@ std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
     graph.reset();
   }
   return results;
+}
+
+std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
+                                                         const std::vector<std::string>& lines,
+                                                         size_t first_line,
+                                                         const TranslateOptions& o) {
+  const TextNormalizer normalize;
+  const int64_t max_positions = t.model->config().max_positions;
+  std::vector<std::vector<int32_t>> sources(lines.size());
+  for (size_t i = 0; i < lines.size(); ++i) {
+    if (!io::is_valid_utf8(lines[i])) {
+      if (o.warn)
+        o.warn("line " + std::to_string(first_line + i) + ": invalid UTF-8; left untranslated");
+      continue;
+    }
+    const std::string text = normalize(lines[i]);
+    if (text.empty()) continue;
+    std::vector<int> ids = t.src_tokenizer->encode_ids(text);
+    if (static_cast<int64_t>(ids.size()) > max_positions) {
+      if (o.warn) {
+        o.warn("line " + std::to_string(first_line + i) + ": " + std::to_string(ids.size()) +
+               " tokens, truncated to " + std::to_string(max_positions));
+      }
+      ids.resize(static_cast<size_t>(max_positions));
+    }
+    sources[i].assign(ids.begin(), ids.end());
+  }
+  return translate_ids(*t.model, sources, o);
 }
 
 size_t translate_stream(Translator& t, io::LineReader& in, std::ostream& out,
