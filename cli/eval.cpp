@@ -7,11 +7,13 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/line_reader.h"
 #include "io/utf8.h"
 #include "pipeline/bleu.h"
 #include "pipeline/chrf.h"
+#include "pipeline/translate.h"
 
 namespace huiyan::cli {
 
@@ -85,11 +87,18 @@ void check_alignment(const MetricEvalOptions& o, const std::vector<std::string>&
   }
 }
 
+// Scores `hyps` (read from o.hyp, or translated from a source) against o.refs.
+int score(const MetricEvalOptions& o, const std::vector<std::string>& hyps);
+
 int run_metric_eval(const MetricEvalOptions& o) {
   if (o.refs.empty()) throw UsageError("--hyp needs at least one --ref");
   size_t from_stdin = o.hyp == "-" ? 1 : 0;
   for (const auto& ref : o.refs) from_stdin += ref == "-" ? 1 : 0;
   if (from_stdin > 1) throw UsageError("only one of --hyp and --ref can be '-' (standard input)");
+  return score(o, read_segments(o.hyp));
+}
+
+int score(const MetricEvalOptions& o, const std::vector<std::string>& hyps) {
   const Metrics metrics = parse_metrics(o.metrics);
   pipeline::BleuOptions bleu_options;
   bleu_options.tokenizer = pipeline::parse_mt_tokenizer(o.tokenize);
@@ -97,7 +106,6 @@ int run_metric_eval(const MetricEvalOptions& o) {
   pipeline::ChrfOptions chrf_options;
   chrf_options.lowercase = o.lowercase;
 
-  const auto hyps = read_segments(o.hyp);
   pipeline::ReferenceStreams refs;
   for (const auto& path : o.refs) refs.push_back(read_segments(path));
   check_alignment(o, hyps, refs);
@@ -131,10 +139,40 @@ int run_metric_eval(const MetricEvalOptions& o) {
   return 0;
 }
 
+struct TranslateEvalOptions {
+  std::string model;
+  std::string src;
+  std::string output;  // the translations, when given
+  pipeline::TranslateOptions translate;
+};
+
+// Translates the source with the model, then scores like the metric mode.
+int run_translate_eval(MetricEvalOptions metric, const TranslateEvalOptions& t) {
+  if (t.model.empty() || t.src.empty() || metric.refs.empty()) {
+    throw UsageError("--task translate needs -m MODEL, --src FILE and --ref FILE");
+  }
+  pipeline::Translator translator = pipeline::load_translator(t.model);
+  const std::vector<std::string> sources = io::read_lines(t.src);
+  const auto hypotheses = pipeline::translate_lines(translator, sources, 1, t.translate);
+  std::vector<std::string> hyps;
+  for (const auto& h : hypotheses) {
+    hyps.push_back(h.empty() ? std::string() : translator.tgt_tokenizer->decode_ids(h[0].tokens));
+  }
+  if (!t.output.empty()) {
+    std::string text;
+    for (const auto& line : hyps) text += line + "\n";
+    io::write_file_atomically(t.output, text);
+  }
+  metric.hyp = t.output.empty() ? "<translations>" : t.output;
+  return score(metric, hyps);
+}
+
 }  // namespace
 
 int run_eval(const std::vector<std::string>& args) {
   MetricEvalOptions metric;
+  TranslateEvalOptions translate;
+  std::string task;
   auto options = option_group("Metric mode (given --hyp)");
   options.add_options()("hyp", po::value(&metric.hyp)->value_name("FILE"),
                         "system output, one segment a line (plain or .gz, - for stdin)")(
@@ -151,15 +189,37 @@ int run_eval(const std::vector<std::string>& args) {
       "json", po::bool_switch(&metric.json),
       "print one JSON object: \"bleu\", \"chrf\" (unrounded), \"signature\" {metric: string} "
       "and \"bleu_details\" {precisions, counts, totals, bp, ratio, hyp_len, ref_len}");
+  auto model_mode = option_group("Model mode (given --task)");
+  model_mode.add_options()("task", po::value(&task)->value_name("TASK"),
+                           "translate: translate --src with -m, then score against --ref")(
+      "model,m", po::value(&translate.model)->value_name("FILE"), "model file")(
+      "src", po::value(&translate.src)->value_name("FILE"), "source text, one segment a line")(
+      "output,o", po::value(&translate.output)->value_name("FILE"),
+      "also write the translations here")(
+      "beam", po::value(&translate.translate.beam)->value_name("N")->default_value(5), "beam size")(
+      "length-penalty",
+      po::value(&translate.translate.length_penalty)->value_name("A")->default_value(0.6f, "0.6"),
+      "GNMT length penalty alpha");
+  options.add(model_mode);
+  CommonOptions common;
+  options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(
-          args, "huiyan eval --hyp FILE --ref FILE [--ref FILE ...] [options]",
+          args,
+          "huiyan eval (--hyp FILE | --task translate -m MODEL --src FILE) --ref FILE [options]",
           "Scores a system's output. With --hyp: corpus BLEU and chrF2 exactly as sacreBLEU 2.x\n"
           "computes them with its defaults (BLEU: smoothing exp, max order 4; chrF: 6 character\n"
           "orders, beta 2, whitespace excluded), each followed by its signature line. Trailing\n"
           "whitespace is stripped from every line, as sacreBLEU's command line does.",
           options, values)) {
     return 0;
+  }
+  apply(common);
+  if (!task.empty()) {
+    if (task != "translate")
+      throw UsageError("--task: only translate is built so far, got '" + task + "'");
+    if (!metric.hyp.empty()) throw UsageError("give --hyp or --task, not both");
+    return run_translate_eval(metric, translate);
   }
   if (!metric.hyp.empty()) return run_metric_eval(metric);
   throw UsageError("nothing to score: give --hyp FILE and --ref FILE");

@@ -17,6 +17,8 @@ class Progress {
   Progress& operator=(const Progress&) = delete;
 
   void update(size_t done);
+  // Whether the line is drawn (stderr is a terminal): callers log periodic lines otherwise.
+  bool drawing() const { return active_; }
   // Clears the line so the next message starts on a clean line.
   void finish();
 

@@ -233,7 +233,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       adam.step(lr);
       adam.zero_grad();
       progress.update(static_cast<size_t>(step));
-      if (step % 100 == 0 && !o.progress) {
+      if (step % 100 == 0 && !progress.drawing()) {
         const double seconds =
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
         say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " loss " +

@@ -35,7 +35,7 @@ struct TranslationTrainOptions {
   uint64_t seed = 1;
   bool resume = false;  // continue from <output stem>.last.h5
   bool progress = true;
-  std::function<void(const std::string&)> log;  // periodic lines when progress is off
+  std::function<void(const std::string&)> log;  // validations, and every 100 steps when no progress line is drawn
 };
 
 struct TranslationTrainSummary {

@@ -85,6 +85,16 @@ TEST_F(TranslateCli, BadInputWarnsAndKeepsAlignmentNeverCrashes) {
   EXPECT_NE(r.err.find("line 3: "), std::string::npos) << r.err;  // truncated
 }
 
+TEST_F(TranslateCli, EvalTranslatesAndScoresInOneGo) {
+  const Outcome r = run_huiyan("eval --task translate -m " + (*dir_ / "model.h5") + " --src " +
+                               (*dir_ / "data/valid.src") + " --ref " + (*dir_ / "data/valid.tgt") +
+                               " --metric bleu,chrf --json --beam 2");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.out.find("\"bleu\""), std::string::npos);
+  EXPECT_NE(r.out.find("\"chrf\""), std::string::npos);
+  EXPECT_EQ(run_huiyan("eval --task translate -m " + (*dir_ / "model.h5")).exit_code, 2);
+}
+
 TEST_F(TranslateCli, MissingOrWrongModelIsAnError) {
   TempDir scratch;
   const Outcome missing = run_huiyan("translate -m " + (scratch / "none.h5"), "x\n");
