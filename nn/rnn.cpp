@@ -6,19 +6,6 @@
 
 namespace huiyan::nn {
 
-RNN::Direction::Direction(kernels::Cell cell, int64_t input, int64_t hidden, Random& rng) {
-  const int64_t gates = kernels::gate_count(cell);
-  weight_ih = add_parameter("weight_ih", {gates * hidden, input}, Init::zeros, rng);
-  weight_hh = add_parameter("weight_hh", {gates * hidden, hidden}, Init::zeros, rng);
-  bias = add_parameter("bias", {4 * hidden}, Init::zeros, rng);
-  // U(-1/sqrt(H), 1/sqrt(H)) for every weight and bias, as cuDNN-style RNNs start.
-  const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(hidden)));
-  for (Tensor* t : {&weight_ih, &weight_hh, &bias}) {
-    float* p = t->data();
-    for (int64_t i = 0; i < t->numel(); ++i) p[i] = rng.uniform(-bound, bound);
-  }
-}
-
 RNN::RNN(const RnnOptions& options, Random& rng)
     : options_(options), dropout_(options.dropout, rng.next()) {
   if (options.input <= 0 || options.hidden <= 0 || options.layers <= 0) {
@@ -28,7 +15,8 @@ RNN::RNN(const RnnOptions& options, Random& rng)
     const int64_t input = layer == 0 ? options.input : output_size();
     for (const char* side : {"forward", "backward"}) {
       if (side[0] == 'b' && !options.bidirectional) continue;
-      directions_.push_back(std::make_unique<Direction>(options.cell, input, options.hidden, rng));
+      directions_.push_back(
+          std::make_unique<RecurrentCell>(options.cell, input, options.hidden, rng));
       add_module("layers." + std::to_string(layer) + "." + side, *directions_.back());
     }
   }
@@ -49,13 +37,13 @@ RNN::Output RNN::operator()(const Tensor& x, const IntTensor& lengths) {
   size_t next = 0;
   for (int layer = 0; layer < options_.layers; ++layer) {
     if (layer > 0) input = dropout_(input);
-    const Direction& forward = *directions_[next++];
+    const RecurrentCell& forward = *directions_[next++];
     Tensor left_to_right =
         recurrent_layer(options_.cell, input, forward.weight_ih, forward.weight_hh, forward.bias);
     result.final_states.push_back(last_steps(left_to_right, lengths));
     Tensor output = left_to_right;
     if (options_.bidirectional) {
-      const Direction& backward = *directions_[next++];
+      const RecurrentCell& backward = *directions_[next++];
       const Tensor reversed =
           recurrent_layer(options_.cell, reverse_sequences(input, lengths), backward.weight_ih,
                           backward.weight_hh, backward.bias);

@@ -9,6 +9,7 @@
 #include "nn/layers.h"
 #include "nn/module.h"
 #include "nn/ops.h"
+#include "nn/rnn_cell.h"
 
 namespace huiyan::nn {
 
@@ -37,17 +38,10 @@ class RNN : public Module {
   int64_t output_size() const { return options_.hidden * (options_.bidirectional ? 2 : 1); }
 
  private:
-  // One direction of one layer: weight_ih [G·H, in], weight_hh [G·H, H], bias [4·H].
-  class Direction : public Module {
-   public:
-    Direction(kernels::Cell cell, int64_t input, int64_t hidden, Random& rng);
-    Tensor weight_ih;
-    Tensor weight_hh;
-    Tensor bias;
-  };
-
   RnnOptions options_;
-  std::vector<std::unique_ptr<Direction>> directions_;  // layer-major: l0 forward, l0 backward, ...
+  // One direction of one layer each (weight_ih, weight_hh, bias), layer-major: l0 forward, l0
+  // backward, ...; run over whole sequences by recurrent_layer.
+  std::vector<std::unique_ptr<RecurrentCell>> directions_;
   Dropout dropout_;
 };
 

@@ -20,18 +20,14 @@ using huiyan::testing::TempDir;
 
 const std::string kData = HUIYAN_TEST_DATA_DIR;
 
-// The committed Multi30k sample as a dataset: 400 training pairs, 50 for valid.
-std::string sample_dataset(const TempDir& dir) {
-  std::filesystem::create_directories(dir / "data");
-  std::filesystem::copy_file(kData + "/multi30k/train.de", dir / "data/train.src");
-  std::filesystem::copy_file(kData + "/multi30k/train.en", dir / "data/train.tgt");
-  std::filesystem::copy_file(kData + "/multi30k/test.de", dir / "data/valid.src");
-  std::filesystem::copy_file(kData + "/multi30k/test.en", dir / "data/valid.tgt");
+// A dataset from <dir>/data/{train,valid}.{src,tgt} with a joint SentencePiece model.
+std::string make_dataset(const TempDir& dir, int vocab_size, bool byte_fallback) {
   SubwordTrainOptions spm;
   spm.inputs = {dir / "data/train.src", dir / "data/train.tgt"};
   spm.output = dir / "joint.model";
-  spm.vocab_size = 500;
-  spm.byte_fallback = true;
+  spm.vocab_size = vocab_size;
+  spm.byte_fallback = byte_fallback;
+  spm.character_coverage = 1.0;
   train_subword_model(spm);
   DatasetBuildOptions build;
   build.task = "translate";
@@ -40,6 +36,16 @@ std::string sample_dataset(const TempDir& dir) {
   build.output = dir / "data.h5";
   build_dataset(build);
   return build.output;
+}
+
+// The committed Multi30k sample as a dataset: 400 training pairs, 50 for valid.
+std::string sample_dataset(const TempDir& dir) {
+  std::filesystem::create_directories(dir / "data");
+  std::filesystem::copy_file(kData + "/multi30k/train.de", dir / "data/train.src");
+  std::filesystem::copy_file(kData + "/multi30k/train.en", dir / "data/train.tgt");
+  std::filesystem::copy_file(kData + "/multi30k/test.de", dir / "data/valid.src");
+  std::filesystem::copy_file(kData + "/multi30k/test.en", dir / "data/valid.tgt");
+  return make_dataset(dir, 500, true);
 }
 
 TranslationTrainOptions tiny(const std::string& data, const std::string& output) {
@@ -134,20 +140,9 @@ TEST(TrainTranslation, ReproducesItsTrainingSentences) {
     dir.write(std::string("data/") + split + ".src", src);
     dir.write(std::string("data/") + split + ".tgt", tgt);
   }
-  SubwordTrainOptions spm;
-  spm.inputs = {dir / "data/train.src", dir / "data/train.tgt"};
-  spm.output = dir / "joint.model";
-  spm.vocab_size = 150;
-  spm.character_coverage = 1.0;
-  train_subword_model(spm);
-  DatasetBuildOptions build;
-  build.task = "translate";
-  build.data_dir = dir / "data";
-  build.model = spm.output;
-  build.output = dir / "data.h5";
-  build_dataset(build);
+  const std::string data = make_dataset(dir, 150, false);
 
-  auto o = tiny(build.output, dir / "model.h5");
+  auto o = tiny(data, dir / "model.h5");
   o.model.dim = 64;
   o.model.ff_dim = 128;
   o.model.dropout = 0;
