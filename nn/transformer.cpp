@@ -176,15 +176,17 @@ Tensor Transformer::decode(const IntTensor& tgt_in, const Tensor& memory,
   return project(y);
 }
 
-DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& src_lengths) {
+DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& src_lengths,
+                                         int64_t steps) {
   Graph& graph = *memory.graph();
   DecoderState state;
   state.memory_keep = sequence_mask(graph, src_lengths, memory.shape()[1]);
   const int64_t batch = memory.shape()[0];
   for (auto& layer : decoder) {
     state.memory_caches.push_back(layer->cross_attn.precompute(memory));
-    state.self_caches.emplace_back(batch, config_.heads, config_.dim / config_.heads,
-                                   config_.max_positions);
+    state.self_caches.emplace_back(
+        batch, config_.heads, config_.dim / config_.heads,
+        steps > 0 ? std::min(steps, config_.max_positions) : config_.max_positions);
   }
   return state;
 }

@@ -100,7 +100,10 @@ class Transformer : public Module {
   // Decoding: caches for `memory` (no gradient), then one step per new token: tokens [B] ->
   // log-probabilities [B, tgt_vocab]; cross_weights (optional) gets the last layer's
   // cross-attention weights [B, heads, 1, S].
-  DecoderState start_decoding(const Tensor& memory, const IntTensor& src_lengths);
+  // `steps`: the most decode_step calls to come (0: up to max_positions); the caches hold that
+  // many.
+  DecoderState start_decoding(const Tensor& memory, const IntTensor& src_lengths,
+                              int64_t steps = 0);
   Tensor decode_step(const std::vector<int32_t>& tokens, DecoderState& state,
                      Tensor* cross_weights = nullptr);
   // Keeps rows `rows` of every cache (beam search reorders hypotheses).

@@ -74,7 +74,10 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
     }
     const nn::IntTensor src_lengths = graph.ids({batch}, lengths);
     const nn::Tensor memory = model.encode(graph.ids({batch, longest}, ids), src_lengths);
-    TransformerSteps steps(model, model.start_decoding(memory, src_lengths));
+    // Caches as long as the longest output may be (+1 for the final eos step), not the model's
+    // maximum: beam rows times capacity is the decoder's memory.
+    const int64_t longest_output = *std::max_element(max_lengths.begin(), max_lengths.end());
+    TransformerSteps steps(model, model.start_decoding(memory, src_lengths, longest_output + 1));
     auto hypotheses = nn::beam_search(steps, batch, max_lengths, decode);
     for (int64_t b = 0; b < batch; ++b)
       results[order[start + static_cast<size_t>(b)]] =
