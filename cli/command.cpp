@@ -24,6 +24,7 @@ void validate(boost::any& result, const std::vector<std::string>& values, Count*
 
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
+      {"average", "average the parameters of checkpoints of one model", run_average},
       {"eval", "score translations: corpus BLEU and chrF as sacreBLEU computes them", run_eval},
       {"preprocess", "clean, filter and split raw corpora (parallel, labelled or plain text)",
        run_preprocess},

@@ -59,6 +59,7 @@ po::options_description common_options(CommonOptions& common);
 void apply(const CommonOptions& common);
 
 // Entry points, one per file under cli/.
+int run_average(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_preprocess(const std::vector<std::string>& args);
 int run_tokenize(const std::vector<std::string>& args);

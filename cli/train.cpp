@@ -16,6 +16,9 @@ int run_train(const std::vector<std::string>& args) {
       valid_every{1000}, seed{1};
   int64_t dim = 0, heads = 0, layers = 0, encoder_layers = 0, decoder_layers = 0, ff_dim = 0;
   bool pre_norm = false, learned_positions = false, untied = false, no_valid_bleu = false;
+  std::string attention = "bahdanau", scope = "global", cell = "gru";
+  int64_t embed_dim = 0, hidden = 0, window = 10;
+  bool no_input_feeding = false, hard_attention = false;
   CommonOptions common;
 
   auto what = option_group("Task and data");
@@ -27,7 +30,8 @@ int run_train(const std::vector<std::string>& args) {
       "NAME.last.h5")("resume", po::bool_switch(&o.resume), "continue exactly from NAME.last.h5");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&arch)->value_name("ARCH")->default_value("transformer"),
-                      "transformer")(
+                      "transformer, or rnn (bidirectional RNN encoder, RNN decoder with "
+                      "attention)")(
       "preset", po::value(&preset)->value_name("NAME")->default_value("small"),
       "small (d 256, 3+3 layers, 4 heads, ff 1024) or base (d 512, 6+6, 8 heads, ff 2048)")(
       "dim", po::value(&dim)->value_name("N"), "model dimension (overrides the preset)")(
@@ -45,6 +49,23 @@ int run_train(const std::vector<std::string>& args) {
       "learned instead of sinusoidal positions")(
       "untied-output", po::bool_switch(&untied),
       "an output projection of its own, not the target embedding");
+  auto rnn = option_group(
+      "RNN model (--arch rnn; --dropout, --layers, --encoder-layers, "
+      "--decoder-layers and --untied-output apply too)");
+  rnn.add_options()("attention",
+                    po::value(&attention)->value_name("KIND")->default_value("bahdanau"),
+                    "bahdanau, luong-dot, luong-general or luong-concat")(
+      "attention-scope", po::value(&scope)->value_name("SCOPE")->default_value("global"),
+      "global, or local (Luong's local-p)")(
+      "window", po::value(&window)->value_name("D")->default_value(10),
+      "local-p window half-width D")("no-input-feeding", po::bool_switch(&no_input_feeding),
+                                     "Luong without feeding h̃ back into the next step")(
+      "hard-attention", po::bool_switch(&hard_attention),
+      "one sampled source position per step, trained by REINFORCE (Xu et al. 2015)")(
+      "cell", po::value(&cell)->value_name("CELL")->default_value("gru"), "gru or lstm")(
+      "embed-dim", po::value(&embed_dim)->value_name("N"), "embedding size (default 256)")(
+      "hidden", po::value(&hidden)->value_name("N"),
+      "decoder state size; each encoder direction has half (default 512)");
   auto training = option_group("Training");
   training.add_options()("batch-tokens",
                          po::value(&batch_tokens)->value_name("N")->default_value(Count{4096}),
@@ -77,22 +98,52 @@ int run_train(const std::vector<std::string>& args) {
       "beam for the valid BLEU (1: greedy, fast)")(
       "patience", po::value(&o.patience)->value_name("N")->default_value(0),
       "stop after N validations without improvement (0: never)")(
+      "keep-checkpoints", po::value(&o.keep_checkpoints)->value_name("K")->default_value(0),
+      "also keep the last K validated models as NAME.step<N>.h5, for huiyan average (0: none)")(
       "seed", po::value(&seed)->value_name("N")->default_value(Count{1}),
       "seed of initialization, batches and dropout");
   po::options_description all(kHelpWidth, kHelpWidth / 2);
-  all.add(what).add(model).add(training).add(common_options(common));
+  all.add(what).add(model).add(rnn).add(training).add(common_options(common));
   po::variables_map values;
-  if (!parse_options(args, "huiyan train --task translate --data DATA.h5 -o MODEL.h5 [options]",
-                     "Trains a Transformer translation model. The same seed and --threads give the "
-                     "same model.",
-                     all, values)) {
+  if (!parse_options(
+          args, "huiyan train --task translate --data DATA.h5 -o MODEL.h5 [options]",
+          "Trains a translation model: a Transformer, or an RNN encoder-decoder with "
+          "Bahdanau or Luong attention. The same seed and --threads give the same model.",
+          all, values)) {
     return 0;
   }
   apply(common);
+  if (o.keep_checkpoints < 0) throw UsageError("--keep-checkpoints must be >= 0");
   if (task != "translate")
     throw UsageError("--task: only translate is built so far, got '" + task + "'");
-  if (arch != "transformer")
-    throw UsageError("--arch: only transformer is built so far, got '" + arch + "'");
+  if (arch != "transformer" && arch != "rnn")
+    throw UsageError("--arch: transformer or rnn, got '" + arch + "'");
+  o.arch = arch;
+  if (arch == "rnn") {
+    nn::RnnSeq2SeqConfig& r = o.rnn;
+    if (cell != "gru" && cell != "lstm")
+      throw UsageError("--cell: gru or lstm, got '" + cell + "'");
+    r.cell = cell == "lstm" ? nn::kernels::Cell::lstm : nn::kernels::Cell::gru;
+    r.attention = nn::rnn_attention_from(attention);
+    if (scope != "global" && scope != "local")
+      throw UsageError("--attention-scope: global or local, got '" + scope + "'");
+    r.local = scope == "local";
+    if (r.local && r.attention == nn::RnnAttention::bahdanau)
+      throw UsageError("--attention-scope local is Luong's: give --attention luong-*");
+    if (window <= 0) throw UsageError("--window must be > 0");
+    r.window = window;
+    r.input_feeding = !no_input_feeding;
+    r.hard_attention = hard_attention;
+    r.dropout = o.model.dropout;
+    if (embed_dim < 0 || hidden < 0) throw UsageError("--embed-dim and --hidden must be > 0");
+    if (embed_dim) r.embed_dim = embed_dim;
+    if (hidden) r.hidden = hidden;
+    if (r.hidden % 2 != 0) throw UsageError("--hidden must be even (two encoder directions)");
+    if (layers) r.encoder_layers = r.decoder_layers = layers;
+    if (encoder_layers) r.encoder_layers = encoder_layers;
+    if (decoder_layers) r.decoder_layers = decoder_layers;
+    r.tie_output = !untied;
+  }
   const nn::TransformerConfig base = nn::TransformerConfig::preset(preset);
   const float dropout = o.model.dropout, attention_dropout = o.model.attention_dropout;
   o.model = base;

@@ -94,7 +94,7 @@ LuongResult LuongAttention::operator()(const Tensor& state, const Tensor& source
     result.weights = mul(masked_softmax(score, window), gaussian);
   }
   result.context = weighted_sum(result.weights, source);
-  result.attentional = tanh(w_c_(concat({result.context, state}, 1)));
+  result.attentional = attentional(result.context, state);
   return result;
 }
 

@@ -37,6 +37,11 @@ class LuongAttention : public Module {
   LuongResult operator()(const Tensor& state, const Tensor& source, const Tensor& keep,
                          const IntTensor& lengths) const;
 
+  // h̃ₜ = tanh(W_c[cₜ; hₜ]) for a context found otherwise (hard attention's selected h̄ₛ).
+  Tensor attentional(const Tensor& context, const Tensor& state) const {
+    return tanh(w_c_(concat({context, state}, 1)));
+  }
+
   // The scores hₜᵀ W_a h̄ₛ etc. [batch, source_len], exposed for tests and visualisation.
   Tensor scores(const Tensor& state, const Tensor& source) const;
 

@@ -17,6 +17,9 @@ class StepDecoder {
   virtual Tensor step(const std::vector<int32_t>& tokens) = 0;
   // Keeps rows `rows` (in that order) of whatever the decoder carries between steps.
   virtual void select_rows(const std::vector<int32_t>& rows) = 0;
+  // The attention weights over source positions of the last step [rows, S] (for a Transformer,
+  // the last layer's cross-attention averaged over heads); undefined if the model has none.
+  virtual Tensor attention() const { return {}; }
 };
 
 struct DecodeOptions {

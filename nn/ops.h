@@ -59,6 +59,8 @@ std::vector<Tensor> split(const Tensor& x, int axis, const std::vector<int64_t>&
 // ## Lookups, losses, masks
 // table [vocab, dim], ids [...] -> [..., dim]. Rows of `padding_id` get no gradient.
 Tensor embedding(const Tensor& table, const IntTensor& ids, int32_t padding_id = -1);
+// x [N, ...] -> [rows.size(), ...]: out[i] = x[rows[i]] (beam search reorders decoder states).
+Tensor take_rows(const Tensor& x, const std::vector<int32_t>& rows);
 // Mean over rows whose target is not ignore_index of the cross-entropy of softmax(logits [N, V])
 // with targets [N] smoothed by label_smoothing (the target keeps 1 - e, every class gets e / V).
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, float label_smoothing = 0,

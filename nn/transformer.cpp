@@ -240,4 +240,36 @@ void Transformer::select_rows(DecoderState& state, const std::vector<int32_t>& r
   state.memory_keep = keep;
 }
 
+namespace {
+
+// The cached decoder as beam search sees it.
+class TransformerSteps : public StepDecoder {
+ public:
+  TransformerSteps(Transformer& model, DecoderState state)
+      : model_(model), state_(std::move(state)) {}
+  Tensor step(const std::vector<int32_t>& tokens) override {
+    return model_.decode_step(tokens, state_, &cross_weights_);
+  }
+  void select_rows(const std::vector<int32_t>& rows) override {
+    Transformer::select_rows(state_, rows);
+  }
+  Tensor attention() const override {
+    const Shape& s = cross_weights_.shape();  // [B, heads, 1, S]
+    return mean(reshape(cross_weights_, {s[0], s[1], s[3]}), 1);
+  }
+
+ private:
+  Transformer& model_;
+  DecoderState state_;
+  Tensor cross_weights_;
+};
+
+}  // namespace
+
+std::unique_ptr<StepDecoder> Transformer::step_decoder(const Tensor& memory,
+                                                       const IntTensor& src_lengths,
+                                                       int64_t steps) {
+  return std::make_unique<TransformerSteps>(*this, start_decoding(memory, src_lengths, steps));
+}
+
 }  // namespace huiyan::nn

@@ -11,6 +11,7 @@
 
 #include "nn/attention_multihead.h"
 #include "nn/layers.h"
+#include "nn/seq2seq.h"
 
 namespace huiyan::nn {
 
@@ -83,7 +84,7 @@ struct DecoderState {
   int64_t position = 0;  // the next target position
 };
 
-class Transformer : public Module {
+class Transformer : public Seq2Seq {
   // Built before the layers, which draw their initial values from rng_.
   TransformerConfig config_;
   Random rng_;
@@ -93,9 +94,15 @@ class Transformer : public Module {
   Transformer(const TransformerConfig& config, uint64_t seed);
 
   // src [B, S] ids (pad_id past each length); src_lengths [B]. Returns the memory [B, S, D].
-  Tensor encode(const IntTensor& src, const IntTensor& src_lengths);
+  Tensor encode(const IntTensor& src, const IntTensor& src_lengths) override;
   // tgt_in [B, T] (bos, y₁ … y_{T-1}) against the memory: logits [B, T, tgt_vocab].
-  Tensor decode(const IntTensor& tgt_in, const Tensor& memory, const IntTensor& src_lengths);
+  Tensor decode(const IntTensor& tgt_in, const Tensor& memory,
+                const IntTensor& src_lengths) override;
+  // start_decoding + decode_step as a StepDecoder; its attention() is the last layer's
+  // cross-attention averaged over heads.
+  std::unique_ptr<StepDecoder> step_decoder(const Tensor& memory, const IntTensor& src_lengths,
+                                            int64_t steps) override;
+  int64_t max_length() const override { return config_.max_positions; }
 
   // Decoding: caches for `memory` (no gradient), then one step per new token: tokens [B] ->
   // log-probabilities [B, tgt_vocab]; cross_weights (optional) gets the last layer's

@@ -115,4 +115,24 @@ void load_tensors(const std::string& path, std::vector<nn::NamedTensor>& tensors
   }
 }
 
+std::vector<nn::NamedTensor> read_params(const std::string& path) {
+  const io::h5::File h5 = io::h5::File::open_read(path);
+  const io::h5::Group root = h5.root();
+  if (!root.has("params")) throw io::DataError(path + ": /params: not found");
+  const io::h5::Group group = root.open_group("params");
+  std::vector<nn::NamedTensor> tensors;
+  for (const auto& name : group.children()) {
+    const io::h5::Matrix<float> stored = group.read_matrix<float>(name);
+    if (stored.shape.empty() || stored.shape.size() > 4) {
+      throw io::DataError(path + ": /params/" + name + ": rank " +
+                          std::to_string(stored.shape.size()) + ", expected 1 to 4");
+    }
+    std::vector<int64_t> dims(stored.shape.begin(), stored.shape.end());
+    nn::Tensor tensor = nn::Tensor::persistent(nn::Shape::of(dims), false);
+    std::copy(stored.values.begin(), stored.values.end(), tensor.data());
+    tensors.push_back({name, std::move(tensor)});
+  }
+  return tensors;
+}
+
 }  // namespace huiyan::pipeline

@@ -43,4 +43,8 @@ ModelHeader read_model_header(const std::string& path);
 void load_tensors(const std::string& path, std::vector<nn::NamedTensor>& tensors,
                   bool train_state = false);
 
+// Every tensor under /params, by name, in the stored shapes (for tools that need no model, such
+// as checkpoint averaging).
+std::vector<nn::NamedTensor> read_params(const std::string& path);
+
 }  // namespace huiyan::pipeline

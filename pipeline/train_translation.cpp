@@ -1,5 +1,6 @@
 #include "pipeline/train_translation.h"
 
+#include <algorithm>
 #include <bit>
 #include <chrono>
 #include <cmath>
@@ -41,8 +42,7 @@ std::string format_number(double value, int precision) {
 }
 
 // Mean per-token cross-entropy (no smoothing) of the split, under NoGrad.
-double validation_loss(nn::Transformer& model, const io::DatasetSplit& split,
-                       int64_t batch_tokens) {
+double validation_loss(nn::Seq2Seq& model, const io::DatasetSplit& split, int64_t batch_tokens) {
   nn::Graph graph;
   nn::NoGrad no_grad(graph);
   model.train(false);
@@ -70,6 +70,38 @@ std::string last_model_path(const std::string& output) {
       .string();
 }
 
+std::string checkpoint_path(const std::string& output, int64_t step) {
+  std::filesystem::path path(output);
+  return (path.parent_path() /
+          (path.stem().string() + ".step" + std::to_string(step) + path.extension().string()))
+      .string();
+}
+
+std::vector<std::string> checkpoint_paths(const std::string& output) {
+  const std::filesystem::path path(output);
+  const std::filesystem::path dir =
+      path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  const std::string prefix = path.stem().string() + ".step";
+  const std::string suffix = path.extension().string();
+  std::vector<std::pair<int64_t, std::string>> found;
+  if (!std::filesystem::is_directory(dir)) return {};
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) ||
+        !name.ends_with(suffix)) {
+      continue;
+    }
+    const std::string digits =
+        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) continue;
+    found.emplace_back(std::stoll(digits), checkpoint_path(output, std::stoll(digits)));
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> paths;
+  for (auto& [step, file] : found) paths.push_back(std::move(file));
+  return paths;
+}
+
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
     throw std::invalid_argument("give --max-steps, --max-epochs or --max-time");
@@ -87,19 +119,33 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   const SubwordModel tgt_tokenizer =
       SubwordModel::from_bytes(dataset.tgt_tokenizer, o.data + ": /tokenizer/tgt");
 
-  nn::TransformerConfig config = o.model;
-  config.src_vocab = src_tokenizer.vocab_size();
-  config.tgt_vocab = tgt_tokenizer.vocab_size();
-  config.share_embeddings = dataset.joint_tokenizer;
-  config.pad_id = 0;
+  nlohmann::json model_json;
+  if (o.arch == "transformer") {
+    nn::TransformerConfig config = o.model;
+    config.src_vocab = src_tokenizer.vocab_size();
+    config.tgt_vocab = tgt_tokenizer.vocab_size();
+    config.share_embeddings = dataset.joint_tokenizer;
+    config.pad_id = 0;
+    model_json = to_json(config);
+  } else if (o.arch == "rnn") {
+    nn::RnnSeq2SeqConfig config = o.rnn;
+    config.src_vocab = src_tokenizer.vocab_size();
+    config.tgt_vocab = tgt_tokenizer.vocab_size();
+    config.share_embeddings = dataset.joint_tokenizer;
+    config.pad_id = 0;
+    model_json = to_json(config);
+  } else {
+    throw std::invalid_argument("--arch: transformer or rnn, got '" + o.arch + "'");
+  }
   nlohmann::json file_config = {
       {"task", "translate"},
-      {"arch", "transformer"},
-      {"model", to_json(config)},
+      {"arch", o.arch},
+      {"model", model_json},
       {"data", o.data},
       {"special_ids", {{"pad", 0}, {"unk", 1}, {"bos", kBos}, {"eos", kEos}}}};
 
-  nn::Transformer model(config, o.seed);
+  const std::unique_ptr<nn::Seq2Seq> model_owner = make_translation_model(file_config, o.seed);
+  nn::Seq2Seq& model = *model_owner;
   model.train(true);
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);
   const auto schedule = nn::make_schedule(o.schedule, o.lr, o.warmup, o.max_steps);
@@ -161,12 +207,13 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   Progress progress("train", "steps", o.progress);
   nn::Graph graph;
   bool stop = false;
+  int64_t validated_step = -1;
   const auto valid_bleu = [&]() -> double {
     std::vector<std::vector<int32_t>> sources(valid->src.size());
     std::vector<std::string> references(valid->src.size());
     for (size_t i = 0; i < sources.size(); ++i) {
       const auto src = valid->src[i];
-      const auto n = std::min<size_t>(src.size(), static_cast<size_t>(config.max_positions));
+      const auto n = std::min<size_t>(src.size(), static_cast<size_t>(model.max_length()));
       sources[i].assign(src.begin(), src.begin() + static_cast<int64_t>(n));
       const auto ref = (*valid->tgt)[i];
       references[i] = tgt_tokenizer.decode_ids(std::vector<int>(ref.begin(), ref.end()));
@@ -197,6 +244,17 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       ++stale;
     }
     save(last_path, true);
+    if (o.keep_checkpoints > 0) {
+      save(checkpoint_path(o.output, step), false);
+      std::vector<std::string> kept = checkpoint_paths(o.output);
+      // Only this run's older checkpoints go: a file from a later step (another run) stays.
+      const std::string current = checkpoint_path(o.output, step);
+      const auto newest = std::find(kept.begin(), kept.end(), current);
+      const auto keep_from =
+          newest - std::min<std::ptrdiff_t>(o.keep_checkpoints - 1, newest - kept.begin());
+      for (auto it = kept.begin(); it != keep_from; ++it) std::filesystem::remove(*it);
+    }
+    validated_step = step;
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " valid loss " +
         format_number(loss, 4) + " ppl " + format_number(std::exp(loss), 2) +
@@ -218,10 +276,12 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         const nn::Tensor memory = model.encode(batch.src, batch.src_lengths);
         const nn::Tensor logits = model.decode(batch.tgt_in, memory, batch.src_lengths);
         const nn::Tensor loss =
-            nn::cross_entropy(nn::reshape(logits, {batch.tgt_out.numel(), config.tgt_vocab}),
+            nn::cross_entropy(nn::reshape(logits, {batch.tgt_out.numel(), logits.shape()[-1]}),
                               batch.tgt_out, o.label_smoothing, -1);
+        const nn::Tensor auxiliary = model.auxiliary_loss(logits, batch.tgt_out);
+        const nn::Tensor objective = auxiliary.defined() ? nn::add(loss, auxiliary) : loss;
         // Each part weighs by its share of the step's batches.
-        graph.backward(nn::affine(loss, 1.0f / static_cast<float>(o.accumulate)));
+        graph.backward(nn::affine(objective, 1.0f / static_cast<float>(o.accumulate)));
         loss_sum += loss.item();
         ++loss_count;
         tokens_seen += batch.target_tokens;
@@ -260,7 +320,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       if (o.valid_every == 0) validate();
     }
   }
-  if (o.valid_every != 0 && step % o.valid_every != 0) validate();
+  // Whatever stopped training, the model as it ended is validated and saved.
+  if (validated_step != step) validate();
   progress.finish();
 
   summary.steps = step;

@@ -7,15 +7,19 @@
 #include <cstdint>
 #include <functional>
 #include <string>
+#include <vector>
 
+#include "nn/rnn_seq2seq.h"
 #include "nn/transformer.h"
 
 namespace huiyan::pipeline {
 
 struct TranslationTrainOptions {
-  std::string data;             // dataset .h5 with train (and valid) splits
-  std::string output;           // model .h5
-  nn::TransformerConfig model;  // sizes; vocabularies are filled from the dataset
+  std::string data;                  // dataset .h5 with train (and valid) splits
+  std::string output;                // model .h5
+  std::string arch = "transformer";  // or "rnn"
+  nn::TransformerConfig model;       // sizes; vocabularies are filled from the dataset
+  nn::RnnSeq2SeqConfig rnn;          // the same, for arch "rnn"
   int64_t batch_tokens = 4096;
   int64_t max_length = 256;  // longer training pairs are skipped
   int accumulate = 1;        // batches per optimizer step
@@ -31,11 +35,13 @@ struct TranslationTrainOptions {
   int patience = 0;            // stop after this many validations without improvement; 0: never
   bool valid_bleu = true;      // also decode the valid split (greedy) and report its BLEU
   int valid_beam = 1;
-  double max_minutes = 0;  // stop (after a last validation) once training took this long
+  double max_minutes = 0;    // stop (after a last validation) once training took this long
+  int keep_checkpoints = 0;  // also keep the last K validated models as <stem>.step<N>.h5
   uint64_t seed = 1;
   bool resume = false;  // continue from <output stem>.last.h5
   bool progress = true;
-  std::function<void(const std::string&)> log;  // validations, and every 100 steps when no progress line is drawn
+  std::function<void(const std::string&)>
+      log;  // validations, and every 100 steps when no progress line is drawn
 };
 
 struct TranslationTrainSummary {
@@ -52,5 +58,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& options
 
 // <dir>/<stem>.last.h5 for <dir>/<stem>.h5.
 std::string last_model_path(const std::string& output);
+// <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5, and those that exist, oldest step first.
+std::string checkpoint_path(const std::string& output, int64_t step);
+std::vector<std::string> checkpoint_paths(const std::string& output);
 
 }  // namespace huiyan::pipeline

@@ -15,29 +15,12 @@ namespace {
 constexpr int32_t kBos = 2;
 constexpr int32_t kEos = 3;
 
-// The Transformer's cached decoder as beam search sees it.
-class TransformerSteps : public nn::StepDecoder {
- public:
-  TransformerSteps(nn::Transformer& model, nn::DecoderState state)
-      : model_(model), state_(std::move(state)) {}
-  nn::Tensor step(const std::vector<int32_t>& tokens) override {
-    return model_.decode_step(tokens, state_);
-  }
-  void select_rows(const std::vector<int32_t>& rows) override {
-    nn::Transformer::select_rows(state_, rows);
-  }
-
- private:
-  nn::Transformer& model_;
-  nn::DecoderState state_;
-};
-
 }  // namespace
 
 std::vector<std::vector<nn::Hypothesis>> translate_ids(
-    nn::Transformer& model, const std::vector<std::vector<int32_t>>& sources,
+    nn::Seq2Seq& model, const std::vector<std::vector<int32_t>>& sources,
     const TranslateOptions& o) {
-  const int64_t max_positions = model.config().max_positions;
+  const int64_t max_positions = model.max_length();
   // Sentences sorted by length so each batch pads little; results go back in input order.
   std::vector<size_t> order;
   for (size_t i = 0; i < sources.size(); ++i) {
@@ -77,8 +60,8 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
     // Caches as long as the longest output may be (+1 for the final eos step), not the model's
     // maximum: beam rows times capacity is the decoder's memory.
     const int64_t longest_output = *std::max_element(max_lengths.begin(), max_lengths.end());
-    TransformerSteps steps(model, model.start_decoding(memory, src_lengths, longest_output + 1));
-    auto hypotheses = nn::beam_search(steps, batch, max_lengths, decode);
+    const auto steps = model.step_decoder(memory, src_lengths, longest_output + 1);
+    auto hypotheses = nn::beam_search(*steps, batch, max_lengths, decode);
     for (int64_t b = 0; b < batch; ++b)
       results[order[start + static_cast<size_t>(b)]] =
           std::move(hypotheses[static_cast<size_t>(b)]);
@@ -92,7 +75,7 @@ std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
                                                          size_t first_line,
                                                          const TranslateOptions& o) {
   const TextNormalizer normalize;
-  const int64_t max_positions = t.model->config().max_positions;
+  const int64_t max_positions = t.model->max_length();
   std::vector<std::vector<int32_t>> sources(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!io::is_valid_utf8(lines[i])) {

@@ -27,7 +27,7 @@ struct TranslateOptions {
 // Translates token ids (each already within the model's maximum length): n-best per source, best
 // first; empty sources get no hypothesis.
 std::vector<std::vector<nn::Hypothesis>> translate_ids(
-    nn::Transformer& model, const std::vector<std::vector<int32_t>>& sources,
+    nn::Seq2Seq& model, const std::vector<std::vector<int32_t>>& sources,
     const TranslateOptions& options);
 
 // Translates `lines` (line numbers from `first_line`, for messages): n-best per line, best first.

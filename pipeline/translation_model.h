@@ -6,6 +6,7 @@
 #include <nlohmann/json.hpp>
 #include <string>
 
+#include "nn/rnn_seq2seq.h"
 #include "nn/transformer.h"
 #include "pipeline/subword_model.h"
 
@@ -13,10 +14,17 @@ namespace huiyan::pipeline {
 
 nlohmann::json to_json(const nn::TransformerConfig& config);
 nn::TransformerConfig transformer_config_from(const nlohmann::json& json);
+nlohmann::json to_json(const nn::RnnSeq2SeqConfig& config);
+nn::RnnSeq2SeqConfig rnn_config_from(const nlohmann::json& json);
+
+// The model a file's config describes ({"arch": "transformer" | "rnn", "model": {...}}), freshly
+// initialised from `seed`; std::invalid_argument for an unknown architecture.
+std::unique_ptr<nn::Seq2Seq> make_translation_model(const nlohmann::json& file_config,
+                                                    uint64_t seed);
 
 struct Translator {
   nlohmann::json config;  // {"task": "translate", "arch": "transformer", "model": {...}, ...}
-  std::unique_ptr<nn::Transformer> model;
+  std::unique_ptr<nn::Seq2Seq> model;
   std::unique_ptr<SubwordModel> src_tokenizer;
   std::unique_ptr<SubwordModel> tgt_tokenizer;
 };

@@ -34,6 +34,26 @@ Tensor embedding(const Tensor& table, const IntTensor& ids, int32_t padding_id) 
   return out;
 }
 
+Tensor take_rows(const Tensor& x, const std::vector<int32_t>& rows) {
+  const Shape& shape = x.shape();
+  if (shape.rank < 1 || shape[0] == 0) {
+    throw std::invalid_argument("take_rows: x " + shape.str() + " has no rows");
+  }
+  const int64_t n = shape[0];
+  for (const int32_t row : rows) {
+    if (row < 0 || row >= n) {
+      throw std::invalid_argument("take_rows: row " + std::to_string(row) + " of " + shape.str());
+    }
+  }
+  Graph& graph = graph_of({&x});
+  // The rows as an embedding table: gather forward, scatter-add backward.
+  const auto count = static_cast<int64_t>(rows.size());
+  const Tensor picked = embedding(reshape(x, {n, x.numel() / n}), graph.ids({count}, rows), -1);
+  Shape out = shape;
+  out[0] = count;
+  return reshape(picked, out);
+}
+
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, float label_smoothing,
                      int32_t ignore_index) {
   const int64_t rows = logits.shape().rows();

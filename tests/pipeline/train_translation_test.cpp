@@ -122,9 +122,69 @@ TEST(TrainTranslation, ResumeIsExact) {
             parameter_bits(last_model_path(dir / "split.h5")));
 }
 
+TranslationTrainOptions tiny_rnn(const std::string& data, const std::string& output,
+                                 const std::string& attention) {
+  TranslationTrainOptions o = tiny(data, output);
+  o.arch = "rnn";
+  o.rnn.embed_dim = 32;
+  o.rnn.hidden = 48;
+  o.rnn.encoder_layers = 1;
+  o.rnn.decoder_layers = 1;
+  o.rnn.attention = nn::rnn_attention_from(attention);
+  o.rnn.dropout = 0.1f;
+  return o;
+}
+
+TEST(TrainTranslation, RnnResumeIsExact) {
+  TempDir dir;
+  const std::string data = sample_dataset(dir);
+  auto whole = tiny_rnn(data, dir / "whole.h5", "luong-general");
+  whole.max_steps = 8;
+  whole.valid_every = 4;
+  train_translation(whole);
+  auto first = tiny_rnn(data, dir / "split.h5", "luong-general");
+  first.max_steps = 4;
+  first.valid_every = 4;
+  train_translation(first);
+  auto second = first;
+  second.max_steps = 8;
+  second.resume = true;
+  train_translation(second);
+  EXPECT_EQ(parameter_bits(last_model_path(dir / "whole.h5")),
+            parameter_bits(last_model_path(dir / "split.h5")));
+  EXPECT_EQ(load_translator(dir / "whole.h5").config.at("arch"), "rnn");
+}
+
+// Stopped by --max-steps inside an epoch with validation only at epoch ends, training still
+// validates and saves the model it ended with; --keep-checkpoints keeps the newest K.
+TEST(TrainTranslation, SavesWhereverItStopsAndKeepsTheLastCheckpoints) {
+  TempDir dir;
+  const std::string data = sample_dataset(dir);
+  auto o = tiny(data, dir / "model.h5");
+  o.max_steps = 3;
+  o.valid_every = 0;
+  o.valid_bleu = false;
+  train_translation(o);
+  EXPECT_TRUE(std::filesystem::exists(dir / "model.h5"));
+  EXPECT_TRUE(std::filesystem::exists(dir / "model.last.h5"));
+
+  auto kept = tiny(data, dir / "kept.h5");
+  kept.max_steps = 7;
+  kept.valid_every = 2;
+  kept.valid_bleu = false;
+  kept.keep_checkpoints = 2;
+  train_translation(kept);
+  // Validations at steps 2, 4, 6 and 7 (the end): the two newest stay.
+  EXPECT_EQ(checkpoint_paths(dir / "kept.h5"),
+            (std::vector<std::string>{checkpoint_path(dir / "kept.h5", 6),
+                                      checkpoint_path(dir / "kept.h5", 7)}));
+}
+
 // A small model learns 24 training pairs by heart: translating their sources gives them back
 // (BLEU far above the near-zero of an untrained model).
-TEST(TrainTranslation, ReproducesItsTrainingSentences) {
+class Memorizes : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(Memorizes, ReproducesItsTrainingSentences) {
   TempDir dir;
   const auto de = io::read_lines(kData + "/multi30k/train.de");
   const auto en = io::read_lines(kData + "/multi30k/train.en");
@@ -146,6 +206,13 @@ TEST(TrainTranslation, ReproducesItsTrainingSentences) {
   o.model.dim = 64;
   o.model.ff_dim = 128;
   o.model.dropout = 0;
+  if (GetParam() != "transformer") {
+    o = tiny_rnn(data, dir / "model.h5", GetParam());
+    o.rnn.embed_dim = 64;
+    o.rnn.hidden = 128;
+    o.rnn.dropout = 0;
+    o.lr = 3e-3f;
+  }
   o.label_smoothing = 0;
   o.max_steps = 300;
   o.valid_every = 300;
@@ -162,6 +229,15 @@ TEST(TrainTranslation, ReproducesItsTrainingSentences) {
     hyps.push_back(h.empty() ? "" : translator.tgt_tokenizer->decode_ids(h[0].tokens));
   EXPECT_GT(corpus_bleu(hyps, {references}).score, 60.0);
 }
+
+INSTANTIATE_TEST_SUITE_P(Architectures, Memorizes,
+                         ::testing::Values("transformer", "bahdanau", "luong-general"),
+                         [](const auto& info) {
+                           std::string name = info.param;
+                           for (auto& c : name)
+                             if (c == '-') c = '_';
+                           return name;
+                         });
 
 }  // namespace
 }  // namespace huiyan::pipeline

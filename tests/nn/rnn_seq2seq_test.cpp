@@ -1,0 +1,324 @@
+#include "nn/rnn_seq2seq.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <map>
+
+#include "nn/optimizer.h"
+
+namespace huiyan::nn {
+namespace {
+
+constexpr int64_t kVocab = 20;
+
+RnnSeq2SeqConfig tiny(RnnAttention attention, kernels::Cell cell = kernels::Cell::gru) {
+  RnnSeq2SeqConfig c;
+  c.src_vocab = kVocab;
+  c.tgt_vocab = kVocab;
+  c.cell = cell;
+  c.embed_dim = 8;
+  c.hidden = 12;
+  c.encoder_layers = 2;
+  c.decoder_layers = 2;
+  c.attention = attention;
+  c.dropout = 0.1f;
+  c.share_embeddings = true;
+  c.window = 2;
+  return c;
+}
+
+struct Variant {
+  RnnAttention attention;
+  kernels::Cell cell;
+  bool local;
+  bool input_feeding;
+};
+
+std::string name_of(const ::testing::TestParamInfo<Variant>& info) {
+  std::string name = to_string(info.param.attention);
+  name += info.param.cell == kernels::Cell::lstm ? "_lstm" : "_gru";
+  if (info.param.local) name += "_local";
+  if (!info.param.input_feeding) name += "_nofeed";
+  for (auto& ch : name)
+    if (ch == '-') ch = '_';
+  return name;
+}
+
+RnnSeq2SeqConfig config_of(const Variant& v) {
+  RnnSeq2SeqConfig c = tiny(v.attention, v.cell);
+  c.local = v.local;
+  c.input_feeding = v.input_feeding;
+  return c;
+}
+
+class RnnSeq2SeqVariants : public ::testing::TestWithParam<Variant> {};
+
+// Logits at target position t depend on the source and on target positions <= t only, and never
+// on what source padding holds.
+TEST_P(RnnSeq2SeqVariants, CausalAndPaddingInvariant) {
+  RnnSeq2Seq model(config_of(GetParam()), 2);
+  model.train(false);
+  Graph graph;
+  const auto logits = [&](std::vector<int32_t> src, std::vector<int32_t> tgt) {
+    const IntTensor lengths = graph.ids({1}, std::vector<int32_t>{4});
+    const Tensor memory = model.encode(graph.ids({1, 6}, src), lengths);
+    return model.decode(graph.ids({1, 5}, tgt), memory, lengths).values();
+  };
+  const auto base = logits({5, 6, 7, 8, 0, 0}, {2, 9, 10, 11, 12});
+  const auto padded = logits({5, 6, 7, 8, 13, 14}, {2, 9, 10, 11, 12});
+  const auto future = logits({5, 6, 7, 8, 0, 0}, {2, 9, 10, 3, 3});
+  ASSERT_EQ(base.size(), static_cast<size_t>(5 * kVocab));
+  for (size_t i = 0; i < base.size(); ++i) EXPECT_NEAR(base[i], padded[i], 1e-5) << i;
+  for (size_t i = 0; i < 3 * kVocab; ++i) EXPECT_NEAR(base[i], future[i], 1e-5) << i;
+  bool changed = false;
+  for (size_t i = 3 * kVocab; i < base.size(); ++i)
+    changed = changed || std::abs(base[i] - future[i]) > 1e-4;
+  EXPECT_TRUE(changed);
+}
+
+// Step-by-step decoding gives the teacher-forced forward pass's log-probabilities, and its
+// attention weights sum to 1 over the real source positions (global) and are 0 on padding.
+TEST_P(RnnSeq2SeqVariants, StepsEqualTheFullForward) {
+  RnnSeq2Seq model(config_of(GetParam()), 3);
+  model.train(false);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const std::vector<int32_t> src = {5, 6, 7, 8, 9, 4, 0, 0};
+  const std::vector<int32_t> tgt = {2, 11, 12, 13, 14, 2, 15, 16, 0, 0};
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{4, 2});
+  const Tensor memory = model.encode(graph.ids({2, 4}, src), lengths);
+  const auto full = log_softmax(model.decode(graph.ids({2, 5}, tgt), memory, lengths)).values();
+  const auto steps = model.step_decoder(memory, lengths, 5);
+  for (int t = 0; t < 5; ++t) {
+    const auto step =
+        steps->step({tgt[static_cast<size_t>(t)], tgt[static_cast<size_t>(5 + t)]}).values();
+    for (int b = 0; b < 2; ++b)
+      for (int v = 0; v < kVocab; ++v)
+        EXPECT_NEAR(step[static_cast<size_t>(b * kVocab + v)],
+                    full[static_cast<size_t>((b * 5 + t) * kVocab + v)], 1e-5)
+            << t;
+    const auto weights = steps->attention().values();
+    ASSERT_EQ(weights.size(), 8u);
+    EXPECT_EQ(weights[6], 0.0f);  // row 1 has 2 real positions
+    EXPECT_EQ(weights[7], 0.0f);
+    if (!GetParam().local) {
+      EXPECT_NEAR(weights[0] + weights[1] + weights[2] + weights[3], 1.0, 1e-5);
+      EXPECT_NEAR(weights[4] + weights[5], 1.0, 1e-5);
+    }
+  }
+}
+
+TEST_P(RnnSeq2SeqVariants, SelectRowsReordersTheState) {
+  RnnSeq2Seq model(config_of(GetParam()), 4);
+  model.train(false);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{3, 2});
+  const Tensor memory =
+      model.encode(graph.ids({2, 3}, std::vector<int32_t>{5, 6, 7, 8, 9, 0}), lengths);
+  const auto a = model.step_decoder(memory, lengths, 3);
+  a->step({2, 2});
+  a->step({10, 11});
+  a->select_rows({1, 1, 0});  // like beam search: row 1 twice, then row 0
+  const auto reordered = a->step({12, 12, 12}).values();
+  const auto b = model.step_decoder(memory, lengths, 3);
+  b->step({2, 2});
+  b->step({10, 11});
+  const auto direct = b->step({12, 12}).values();
+  for (int v = 0; v < kVocab; ++v) {
+    EXPECT_NEAR(reordered[static_cast<size_t>(v)], direct[static_cast<size_t>(kVocab + v)], 1e-6);
+    EXPECT_NEAR(reordered[static_cast<size_t>(kVocab + v)], direct[static_cast<size_t>(kVocab + v)],
+                1e-6);
+    EXPECT_NEAR(reordered[static_cast<size_t>(2 * kVocab + v)], direct[static_cast<size_t>(v)],
+                1e-6);
+  }
+}
+
+// The gradient of the summed cross-entropy with respect to sampled elements of every parameter
+// against central differences of the same loss.
+TEST_P(RnnSeq2SeqVariants, ParameterGradientsMatchFiniteDifferences) {
+  RnnSeq2SeqConfig c = config_of(GetParam());
+  c.dropout = 0;
+  RnnSeq2Seq model(c, 5);
+  model.train(true);
+  Graph graph;
+  const std::vector<int32_t> src = {5, 6, 7, 8, 9, 4, 0, 0};
+  const std::vector<int32_t> tgt_in = {2, 11, 12, 13, 2, 15, 16, 0};
+  const std::vector<int32_t> tgt_out = {11, 12, 13, 3, 15, 16, 3, -1};
+  const auto loss = [&](bool backward) {
+    graph.reset();
+    const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{4, 2});
+    const Tensor memory = model.encode(graph.ids({2, 4}, src), lengths);
+    const Tensor logits = model.decode(graph.ids({2, 4}, tgt_in), memory, lengths);
+    const Tensor l = cross_entropy(reshape(logits, {8, kVocab}), graph.ids({8}, tgt_out));
+    const double value = l.item();
+    if (backward) graph.backward(l);
+    return value;
+  };
+  auto params = model.parameters();
+  loss(true);
+  Random pick(11);
+  int checked = 0;
+  for (auto& [name, tensor] : params) {
+    const std::vector<float> analytic = tensor.gradient();
+    for (int k = 0; k < 3; ++k) {
+      const auto i = static_cast<int64_t>(pick.below(static_cast<uint64_t>(tensor.numel())));
+      float& value = tensor.data()[i];
+      const float saved = value;
+      const float h = 1e-2f;
+      value = saved + h;
+      const double plus = loss(false);
+      value = saved - h;
+      const double minus = loss(false);
+      value = saved;
+      const double numeric = (plus - minus) / (2.0 * h);
+      EXPECT_NEAR(analytic[static_cast<size_t>(i)], numeric, 2e-3 + 3e-2 * std::abs(numeric))
+          << name << "[" << i << "]";
+      ++checked;
+    }
+  }
+  EXPECT_GT(checked, 30);
+}
+
+INSTANTIATE_TEST_SUITE_P(
+    Attentions, RnnSeq2SeqVariants,
+    ::testing::Values(Variant{RnnAttention::bahdanau, kernels::Cell::gru, false, true},
+                      Variant{RnnAttention::bahdanau, kernels::Cell::lstm, false, true},
+                      Variant{RnnAttention::luong_dot, kernels::Cell::gru, false, true},
+                      Variant{RnnAttention::luong_general, kernels::Cell::lstm, false, true},
+                      Variant{RnnAttention::luong_general, kernels::Cell::gru, false, false},
+                      Variant{RnnAttention::luong_concat, kernels::Cell::gru, false, true},
+                      Variant{RnnAttention::luong_general, kernels::Cell::gru, true, true}),
+    name_of);
+
+TEST(RnnSeq2Seq, ParameterNamesAndShapes) {
+  RnnSeq2Seq model(tiny(RnnAttention::bahdanau), 1);
+  std::map<std::string, Shape> shapes;
+  for (const auto& p : model.parameters()) shapes[p.name] = p.tensor.shape();
+  // GRU: 3 gates; the first decoder layer reads [E y; c] (8 + 12).
+  EXPECT_EQ(shapes.at("decoder.layers.0.weight_ih"), (Shape{36, 20}));
+  EXPECT_EQ(shapes.at("decoder.layers.1.weight_ih"), (Shape{36, 12}));
+  EXPECT_EQ(shapes.at("bridge.weight"), (Shape{12, 6}));        // W_s: ←h₁ (6) -> s₀ (12)
+  EXPECT_EQ(shapes.at("readout.weight"), (Shape{12, 32}));      // [s; c; E y]
+  EXPECT_EQ(shapes.at("output_embed.weight"), (Shape{8, 12}));  // tied output
+  EXPECT_EQ(shapes.count("tgt_embed.weight"), 0u);              // shared vocabulary
+  EXPECT_THROW(RnnSeq2Seq(
+                   [] {
+                     auto c = tiny(RnnAttention::bahdanau);
+                     c.local = true;
+                     return c;
+                   }(),
+                   1),
+               std::invalid_argument);
+  EXPECT_THROW(rnn_attention_from("luong-cosine"), std::invalid_argument);
+}
+
+// s₀ = tanh(W_s ←h₁): the decoder's first state comes from the backward encoder's first output.
+TEST(RnnSeq2Seq, InitialStateIsTheBridgedBackwardAnnotation) {
+  RnnSeq2SeqConfig c = tiny(RnnAttention::luong_dot);
+  c.decoder_layers = 1;
+  RnnSeq2Seq model(c, 6);
+  model.train(false);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const IntTensor lengths = graph.ids({1}, std::vector<int32_t>{3});
+  const Tensor memory = model.encode(graph.ids({1, 3}, std::vector<int32_t>{5, 6, 7}), lengths);
+  const RnnDecoderState state = model.start_decoding(memory, lengths);
+  const auto m = memory.values();
+  const auto w = model.bridge.weight.values();
+  const auto bias = model.bridge.bias.values();
+  const auto h = state.layers[0].h.values();
+  for (int i = 0; i < 12; ++i) {
+    double z = bias[static_cast<size_t>(i)];
+    for (int j = 0; j < 6; ++j)
+      z += static_cast<double>(w[static_cast<size_t>(i * 6 + j)]) * m[static_cast<size_t>(6 + j)];
+    EXPECT_NEAR(h[static_cast<size_t>(i)], std::tanh(z), 1e-6) << i;
+  }
+}
+
+// Hard attention adds a REINFORCE term whose gradient reaches the attention's parameters.
+TEST(RnnSeq2Seq, HardAttentionHasAReinforceTerm) {
+  RnnSeq2SeqConfig c = tiny(RnnAttention::bahdanau);
+  c.hard_attention = true;
+  c.dropout = 0;
+  RnnSeq2Seq model(c, 7);
+  model.train(true);
+  Graph graph;
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{4, 2});
+  const Tensor memory =
+      model.encode(graph.ids({2, 4}, std::vector<int32_t>{5, 6, 7, 8, 9, 4, 0, 0}), lengths);
+  const Tensor logits =
+      model.decode(graph.ids({2, 3}, std::vector<int32_t>{2, 11, 12, 2, 15, 0}), memory, lengths);
+  const IntTensor tgt_out = graph.ids({6}, std::vector<int32_t>{11, 12, 3, 15, 3, -1});
+  // The first batch sets the moving-average baseline to the mean reward; the second has
+  // R − b ≠ 0 and so a gradient.
+  ASSERT_TRUE(model.auxiliary_loss(logits, tgt_out).defined());
+  graph.reset();
+  const IntTensor lengths2 = graph.ids({2}, std::vector<int32_t>{4, 2});
+  const Tensor memory2 =
+      model.encode(graph.ids({2, 4}, std::vector<int32_t>{5, 6, 7, 8, 9, 4, 0, 0}), lengths2);
+  const Tensor logits2 =
+      model.decode(graph.ids({2, 3}, std::vector<int32_t>{2, 13, 12, 2, 17, 0}), memory2, lengths2);
+  const Tensor term =
+      model.auxiliary_loss(logits2, graph.ids({6}, std::vector<int32_t>{13, 12, 3, 17, 3, -1}));
+  ASSERT_TRUE(term.defined());
+  graph.backward(term);
+  double norm = 0;
+  for (const float g : model.additive->v.weight.gradient()) norm += std::abs(g);
+  EXPECT_GT(norm, 0.0);
+}
+
+// A tiny model of each family learns to reverse sequences of 5 tokens.
+class RnnLearning : public ::testing::TestWithParam<RnnAttention> {};
+
+TEST_P(RnnLearning, LearnsToReverse) {
+  RnnSeq2SeqConfig c = tiny(GetParam());
+  c.embed_dim = 32;
+  c.hidden = 64;
+  c.encoder_layers = 1;
+  c.decoder_layers = 1;
+  c.dropout = 0;
+  RnnSeq2Seq model(c, 5);
+  Adam adam(model.parameters());
+  Graph graph;
+  Random data(6);
+  const int64_t batch = 32, len = 5;
+  float loss = 10;
+  int step = 0;
+  for (; step < 600 && loss > 0.05f; ++step) {
+    std::vector<int32_t> src(batch * len), tgt_in(batch * (len + 1)), tgt_out(batch * (len + 1));
+    for (int64_t b = 0; b < batch; ++b) {
+      for (int64_t t = 0; t < len; ++t)
+        src[static_cast<size_t>(b * len + t)] = 4 + static_cast<int32_t>(data.below(16));
+      tgt_in[static_cast<size_t>(b * (len + 1))] = 2;
+      for (int64_t t = 0; t < len; ++t) {
+        const int32_t token = src[static_cast<size_t>(b * len + len - 1 - t)];
+        tgt_out[static_cast<size_t>(b * (len + 1) + t)] = token;
+        tgt_in[static_cast<size_t>(b * (len + 1) + t + 1)] = token;
+      }
+      tgt_out[static_cast<size_t>(b * (len + 1) + len)] = 3;
+    }
+    const IntTensor lengths = graph.ids({batch}, std::vector<int32_t>(batch, len));
+    const Tensor memory = model.encode(graph.ids({batch, len}, src), lengths);
+    const Tensor logits = model.decode(graph.ids({batch, len + 1}, tgt_in), memory, lengths);
+    const Tensor objective = cross_entropy(reshape(logits, {batch * (len + 1), kVocab}),
+                                           graph.ids({batch * (len + 1)}, tgt_out));
+    loss = objective.item();
+    graph.backward(objective);
+    adam.step(0.005f);
+    adam.zero_grad();
+    graph.reset();
+  }
+  EXPECT_LT(loss, 0.05f) << "after " << step << " steps";
+}
+
+INSTANTIATE_TEST_SUITE_P(Attentions, RnnLearning,
+                         ::testing::Values(RnnAttention::bahdanau, RnnAttention::luong_general),
+                         [](const auto& info) {
+                           return info.param == RnnAttention::bahdanau ? "bahdanau"
+                                                                       : "luong_general";
+                         });
+
+}  // namespace
+}  // namespace huiyan::nn
