@@ -4,6 +4,7 @@
 
 #include <fstream>
 #include <iostream>
+#include <memory>
 
 #include "cli/command.h"
 #include "io/atomic_file.h"
@@ -18,6 +19,8 @@ int run_translate(const std::vector<std::string>& args) {
   std::string output = "-";
   pipeline::TranslateOptions o;
   int64_t batch = 32;
+  std::string attention_out;
+  bool json = false;
   CommonOptions common;
   auto options = option_group("Options");
   options.add_options()("model,m", po::value(&model_path)->value_name("FILE")->required(),
@@ -35,7 +38,10 @@ int run_translate(const std::vector<std::string>& args) {
       "at most R × source tokens + offset output tokens")(
       "max-length-offset", po::value(&o.max_length_offset)->value_name("N")->default_value(10),
       "see --max-length-ratio")("batch", po::value(&batch)->value_name("N")->default_value(32),
-                                "sentences translated together");
+                                "sentences translated together")(
+      "attention-out", po::value(&attention_out)->value_name("FILE"),
+      "also write each sentence's pieces and attention matrix (HDF5; JSON lines with --json)")(
+      "json", po::bool_switch(&json), "--attention-out as JSON lines");
   options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(args, "huiyan translate -m MODEL.h5 [options] < source > translation",
@@ -53,17 +59,24 @@ int run_translate(const std::vector<std::string>& args) {
     o.warn = [](const std::string& message) {
       std::cerr << "huiyan translate: warning: " << message << "\n";
     };
+  if (json && attention_out.empty()) throw UsageError("--json goes with --attention-out FILE");
   pipeline::Translator translator = pipeline::load_translator(model_path);
   io::LineReader reader(input);
+  std::unique_ptr<pipeline::AttentionExport> exported;
+  if (!attention_out.empty()) {
+    exported = std::make_unique<pipeline::AttentionExport>(attention_out, json, model_path);
+    o.attention = [&](const pipeline::AttentionRecord& r) { exported->write(r); };
+  }
   if (output == "-") {
     pipeline::translate_stream(translator, reader, std::cout, o);
     if (!std::cout) throw io::DataError("<stdout>: write failed");
-    return 0;
+  } else {
+    io::AtomicFile file(output);
+    std::ofstream out = file.open_stream();
+    pipeline::translate_stream(translator, reader, out, o);
+    file.commit(out);
   }
-  io::AtomicFile file(output);
-  std::ofstream out = file.open_stream();
-  pipeline::translate_stream(translator, reader, out, o);
-  file.commit(out);
+  if (exported) exported->commit();
   return 0;
 }
 

@@ -17,6 +17,7 @@ namespace {
 struct Live {
   std::vector<int32_t> tokens;
   float log_prob = 0;
+  std::vector<float> attention;  // keep_attention only
 };
 
 struct Candidate {
@@ -51,6 +52,20 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
     const Tensor log_probs = decoder.step(tokens);
     const int64_t vocab = log_probs.shape()[1];
     const float* lp = log_probs.data();
+    Tensor attention;
+    if (o.keep_attention) {
+      attention = decoder.attention();
+      if (!attention.defined()) throw std::logic_error("this decoder has no attention weights");
+    }
+    // Attention of the step for a decoder row, appended to a parent's.
+    const auto with_step = [&](const std::vector<float>& before, size_t row) {
+      std::vector<float> rows = before;
+      if (!attention.defined()) return rows;
+      const int64_t len = attention.shape()[1];
+      const float* w = attention.data() + static_cast<int64_t>(row) * len;
+      rows.insert(rows.end(), w, w + len);
+      return rows;
+    };
 
     std::vector<int32_t> next_rows;
     std::vector<int32_t> next_tokens;
@@ -83,14 +98,16 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
         const Live& parent = hyps[static_cast<size_t>(c.row)];
         if (c.token == o.eos) {
           if (static_cast<int>(done.size()) < beam) {
-            Hypothesis h{parent.tokens, c.log_prob, 0};
+            Hypothesis h{parent.tokens, c.log_prob, 0, {}};
             h.score = c.log_prob / length_penalty(length, o.length_penalty);
+            h.attention = with_step(parent.attention, row_base + static_cast<size_t>(c.row));
             done.push_back(std::move(h));
           }
           continue;
         }
         if (static_cast<int>(next_live[static_cast<size_t>(b)].size()) == beam) continue;
-        Live extended{parent.tokens, c.log_prob};
+        Live extended{parent.tokens, c.log_prob,
+                      with_step(parent.attention, row_base + static_cast<size_t>(c.row))};
         extended.tokens.push_back(c.token);
         next_live[static_cast<size_t>(b)].push_back(std::move(extended));
         next_rows.push_back(static_cast<int32_t>(row_base) + c.row);

@@ -28,12 +28,16 @@ struct DecodeOptions {
   float length_penalty = 0.6f;
   int32_t bos = 2;
   int32_t eos = 3;
+  bool keep_attention = false;  // fill Hypothesis::attention from StepDecoder::attention()
 };
 
 struct Hypothesis {
   std::vector<int32_t> tokens;  // without bos and eos
   float log_prob = 0;           // log P(tokens, eos)
   float score = 0;              // log_prob / lp
+  // With keep_attention: per output token and the final eos, that step's attention over the
+  // (padded) source positions, row after row: (tokens.size() + 1) × source length.
+  std::vector<float> attention;
 };
 
 // Decodes `batch` sentences whose decoder rows are 0..batch-1 (the decoder is expanded to

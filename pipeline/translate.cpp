@@ -35,6 +35,7 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
   decode.length_penalty = o.length_penalty;
   decode.bos = kBos;
   decode.eos = kEos;
+  decode.keep_attention = static_cast<bool>(o.attention);
   nn::Graph graph;
   nn::NoGrad no_grad(graph);
   for (size_t start = 0; start < order.size(); start += o.batch_sentences) {
@@ -70,10 +71,9 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
   return results;
 }
 
-std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
-                                                         const std::vector<std::string>& lines,
-                                                         size_t first_line,
-                                                         const TranslateOptions& o) {
+std::vector<std::vector<nn::Hypothesis>> translate_lines(
+    Translator& t, const std::vector<std::string>& lines, size_t first_line,
+    const TranslateOptions& o, std::vector<std::vector<int32_t>>* encoded) {
   const TextNormalizer normalize;
   const int64_t max_positions = t.model->max_length();
   std::vector<std::vector<int32_t>> sources(lines.size());
@@ -95,14 +95,44 @@ std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& t,
     }
     sources[i].assign(ids.begin(), ids.end());
   }
-  return translate_ids(*t.model, sources, o);
+  auto hypotheses = translate_ids(*t.model, sources, o);
+  if (encoded != nullptr) *encoded = std::move(sources);
+  return hypotheses;
 }
+
+namespace {
+
+// The best hypothesis's pieces and attention rows, cut to the source's own length (the rows were
+// as long as the batch's longest source).
+AttentionRecord attention_record(const Translator& t, size_t index,
+                                 const std::vector<int32_t>& source, const nn::Hypothesis& best) {
+  AttentionRecord r;
+  r.index = index;
+  for (const int32_t id : source) r.source.push_back(t.src_tokenizer->piece(id));
+  for (const int32_t id : best.tokens) r.target.push_back(t.tgt_tokenizer->piece(id));
+  r.target.push_back(t.tgt_tokenizer->piece(kEos));
+  const size_t padded = best.attention.size() / r.target.size();
+  for (size_t row = 0; row < r.target.size(); ++row) {
+    const auto from = best.attention.begin() + static_cast<int64_t>(row * padded);
+    r.weights.insert(r.weights.end(), from, from + static_cast<int64_t>(source.size()));
+  }
+  return r;
+}
+
+}  // namespace
 
 size_t translate_stream(Translator& t, io::LineReader& in, std::ostream& out,
                         const TranslateOptions& o) {
   return transform_line_batches(
       in, out, o.batch_sentences, [&](const std::vector<std::string>& lines, size_t first_line) {
-        const auto translations = translate_lines(t, lines, first_line, o);
+        std::vector<std::vector<int32_t>> sources;
+        const auto translations = translate_lines(t, lines, first_line, o, &sources);
+        if (o.attention) {
+          for (size_t i = 0; i < lines.size(); ++i) {
+            if (translations[i].empty()) continue;
+            o.attention(attention_record(t, first_line + i - 1, sources[i], translations[i][0]));
+          }
+        }
         std::vector<std::string> outputs;
         for (size_t i = 0; i < lines.size(); ++i) {
           const auto& hyps = translations[i];

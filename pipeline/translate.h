@@ -10,6 +10,7 @@
 
 #include "io/line_reader.h"
 #include "nn/decoding.h"
+#include "pipeline/attention_export.h"
 #include "pipeline/translation_model.h"
 
 namespace huiyan::pipeline {
@@ -22,6 +23,9 @@ struct TranslateOptions {
   int64_t max_length_offset = 10;
   size_t batch_sentences = 32;
   std::function<void(const std::string&)> warn;  // non-fatal problems (long or invalid lines)
+  // When set, translate_stream hands it the best hypothesis's attention for each translated
+  // line, in input order.
+  std::function<void(const AttentionRecord&)> attention;
 };
 
 // Translates token ids (each already within the model's maximum length): n-best per source, best
@@ -31,11 +35,10 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
     const TranslateOptions& options);
 
 // Translates `lines` (line numbers from `first_line`, for messages): n-best per line, best first.
-// Empty lines get no hypothesis.
-std::vector<std::vector<nn::Hypothesis>> translate_lines(Translator& translator,
-                                                         const std::vector<std::string>& lines,
-                                                         size_t first_line,
-                                                         const TranslateOptions& options);
+// Empty lines get no hypothesis. `sources` (optional) gets the token ids that were translated.
+std::vector<std::vector<nn::Hypothesis>> translate_lines(
+    Translator& translator, const std::vector<std::string>& lines, size_t first_line,
+    const TranslateOptions& options, std::vector<std::vector<int32_t>>* sources = nullptr);
 
 size_t translate_stream(Translator& translator, io::LineReader& in, std::ostream& out,
                         const TranslateOptions& options);

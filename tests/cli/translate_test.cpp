@@ -5,7 +5,10 @@
 
 #include <cstdlib>
 #include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
 
+#include "io/hdf5_file.h"
 #include "tests/cli/run_huiyan.h"
 #include "tests/temp_dir.h"
 
@@ -50,6 +53,12 @@ class TranslateCli : public ::testing::Test {
         " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 600 --max-steps 40 "
         "--valid-every 20 --warmup 10 --lr 2e-3");
     ASSERT_EQ(train.exit_code, 0) << train.err;
+    const Outcome rnn =
+        run_huiyan("train -q --task translate --arch rnn --attention luong-general --data " +
+                   (d / "data.h5") + " -o " + (d / "rnn.h5") +
+                   " --embed-dim 16 --hidden 32 --layers 1 --batch-tokens 600 --max-steps 20 "
+                   "--valid-every 10 --warmup 10 --lr 2e-3 --keep-checkpoints 2");
+    ASSERT_EQ(rnn.exit_code, 0) << rnn.err;
   }
   static void TearDownTestSuite() { dir_.reset(); }
   static std::unique_ptr<TempDir> dir_;
@@ -93,6 +102,72 @@ TEST_F(TranslateCli, EvalTranslatesAndScoresInOneGo) {
   EXPECT_NE(r.out.find("\"bleu\""), std::string::npos);
   EXPECT_NE(r.out.find("\"chrf\""), std::string::npos);
   EXPECT_EQ(run_huiyan("eval --task translate -m " + (*dir_ / "model.h5")).exit_code, 2);
+}
+
+// --attention-out: one record per translated line, with a row per output piece (and eos) over
+// the source pieces, each row a distribution.
+TEST_F(TranslateCli, AttentionOutHasOneDistributionPerOutputPiece) {
+  for (const char* model : {"model.h5", "rnn.h5"}) {
+    TempDir scratch;
+    const Outcome r = run_huiyan("translate -m " + (*dir_ / model) +
+                                     " --beam 3 --max-length-offset 3 --json --attention-out " +
+                                     (scratch / "att.jsonl"),
+                                 "Ein Mann schläft.\n\nZwei Hunde spielen im Schnee.\n");
+    ASSERT_EQ(r.exit_code, 0) << r.err;
+    const std::string text = read_file(scratch / "att.jsonl");
+    ASSERT_EQ(lines(text), 2u) << model;
+    std::istringstream in(text);
+    std::string line;
+    std::vector<size_t> indices;
+    while (std::getline(in, line)) {
+      const auto record = nlohmann::json::parse(line);
+      indices.push_back(record.at("index"));
+      const size_t sources = record.at("source").size();
+      const auto& weights = record.at("weights");
+      ASSERT_EQ(weights.size(), record.at("target").size());
+      EXPECT_EQ(record.at("target").back(), "</s>");
+      for (const auto& row : weights) {
+        ASSERT_EQ(row.size(), sources);
+        double sum = 0;
+        for (const auto& w : row) sum += w.get<double>();
+        EXPECT_NEAR(sum, 1.0, 1e-4) << model;
+      }
+    }
+    EXPECT_EQ(indices, (std::vector<size_t>{0, 2}));
+
+    const Outcome h5 = run_huiyan(
+        "translate -m " + (*dir_ / model) + " --beam 2 --attention-out " + (scratch / "att.h5"),
+        "Ein Mann schläft.\n");
+    ASSERT_EQ(h5.exit_code, 0) << h5.err;
+    const io::h5::File file = io::h5::File::open_read(scratch / "att.h5");
+    const io::h5::Group root = file.root();
+    EXPECT_EQ(root.attr_string("format"), "huiyan-attention");
+    EXPECT_EQ(root.attr_int("sentences"), 1);
+    const auto weights = root.open_group("sentences/0").read_matrix<float>("weights");
+    EXPECT_EQ(weights.shape[0], root.open_group("sentences/0").read_strings("target").size());
+    EXPECT_EQ(weights.shape[1], root.open_group("sentences/0").read_strings("source").size());
+  }
+  EXPECT_EQ(run_huiyan("translate -m " + (*dir_ / "model.h5") + " --json", "x\n").exit_code, 2);
+}
+
+// Averaging a checkpoint with itself changes nothing: the same translations.
+TEST_F(TranslateCli, AveragedCheckpointsTranslate) {
+  TempDir scratch;
+  const Outcome avg = run_huiyan("average -o " + (scratch / "avg.h5") + " --last 2 " +
+                                 "--checkpoints-of " + (*dir_ / "rnn.h5"));
+  ASSERT_EQ(avg.exit_code, 0) << avg.err;
+  const Outcome same = run_huiyan("average -o " + (scratch / "same.h5") + " " +
+                                  (*dir_ / "model.h5") + " " + (*dir_ / "model.h5"));
+  ASSERT_EQ(same.exit_code, 0) << same.err;
+  const std::string input = "Ein Mann schläft.\nZwei Hunde.\n";
+  EXPECT_EQ(run_huiyan("translate -m " + (scratch / "same.h5"), input).out,
+            run_huiyan("translate -m " + (*dir_ / "model.h5"), input).out);
+  EXPECT_EQ(run_huiyan("translate -m " + (scratch / "avg.h5"), input).exit_code, 0);
+  EXPECT_EQ(run_huiyan("average -o " + (scratch / "x.h5") + " " + (*dir_ / "model.h5") + " " +
+                       (*dir_ / "rnn.h5"))
+                .exit_code,
+            1);
+  EXPECT_EQ(run_huiyan("average -o " + (scratch / "x.h5")).exit_code, 2);
 }
 
 TEST_F(TranslateCli, MissingOrWrongModelIsAnError) {

@@ -35,7 +35,10 @@ class ToyDecoder : public StepDecoder {
   }
   Tensor step(const std::vector<int32_t>& tokens) override {
     Tensor out = graph_.empty({static_cast<int64_t>(tokens.size()), kVocab});
+    // Attention over 3 source positions: all on position (token fed in) mod 3.
+    attention_ = graph_.zeros({static_cast<int64_t>(tokens.size()), 3});
     for (size_t r = 0; r < tokens.size(); ++r) {
+      attention_.data()[r * 3 + static_cast<size_t>(tokens[r] % 3)] = 1.0f;
       const auto d = distribution(rows_[r].sentence, tokens[r], rows_[r].position);
       std::copy(d.begin(), d.end(), out.data() + r * kVocab);
       ++rows_[r].position;
@@ -47,6 +50,7 @@ class ToyDecoder : public StepDecoder {
     for (const int32_t r : rows) next.push_back(rows_[static_cast<size_t>(r)]);
     rows_ = next;
   }
+  Tensor attention() const override { return attention_; }
 
  private:
   struct Row {
@@ -55,6 +59,7 @@ class ToyDecoder : public StepDecoder {
   };
   Graph graph_;
   std::vector<Row> rows_;
+  Tensor attention_;
 };
 
 // Every sequence of at most max_len tokens (eos included), best normalized score first.
@@ -65,7 +70,7 @@ std::vector<Hypothesis> exhaustive(int64_t sentence, int64_t max_len, float alph
         const auto d =
             ToyDecoder::distribution(sentence, previous, static_cast<int64_t>(prefix.size()));
         const int64_t length = static_cast<int64_t>(prefix.size()) + 1;
-        all.push_back({prefix, lp + d[kEos], (lp + d[kEos]) / length_penalty(length, alpha)});
+        all.push_back({prefix, lp + d[kEos], (lp + d[kEos]) / length_penalty(length, alpha), {}});
         if (length == max_len) return;
         for (int32_t v = 0; v < kVocab; ++v) {
           if (v == kEos || v == kBos) continue;
@@ -125,6 +130,32 @@ TEST(BeamSearch, WideBeamFindsTheExhaustiveBest) {
             << b << " " << i;
         EXPECT_NEAR(result[static_cast<size_t>(b)][static_cast<size_t>(i)].score,
                     truth[static_cast<size_t>(i)].score, 1e-5);
+      }
+    }
+  }
+}
+
+// Each hypothesis carries the attention rows of its own path through the beam's reorderings: the
+// row for output position t is the decoder's attention when it was fed token t-1 (bos first).
+TEST(BeamSearch, AttentionFollowsEachHypothesisPath) {
+  ToyDecoder decoder(2);
+  DecodeOptions o;
+  o.bos = kBos;
+  o.eos = kEos;
+  o.beam = 4;
+  o.n_best = 4;
+  o.keep_attention = true;
+  const auto result = beam_search(decoder, 2, {5, 5}, o);
+  for (const auto& sentence : result) {
+    ASSERT_FALSE(sentence.empty());
+    for (const auto& h : sentence) {
+      ASSERT_EQ(h.attention.size(), (h.tokens.size() + 1) * 3);
+      int32_t fed = kBos;
+      for (size_t t = 0; t <= h.tokens.size(); ++t) {
+        for (int s = 0; s < 3; ++s) {
+          EXPECT_EQ(h.attention[t * 3 + static_cast<size_t>(s)], s == fed % 3 ? 1.0f : 0.0f);
+        }
+        if (t < h.tokens.size()) fed = h.tokens[t];
       }
     }
   }
