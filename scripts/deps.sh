@@ -1,6 +1,7 @@
 #!/usr/bin/env bash
 # Installs, with apt-get, every Debian package huiyan needs to build, test and run its recipes,
 # skipping what is already installed. Shared by scripts/quickstart.sh and scripts/test.sh.
+# Extra package names given as arguments are installed too (the peer benchmarks' PyTorch).
 set -euo pipefail
 
 packages=(
@@ -14,6 +15,8 @@ packages=(
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   time bc sentencepiece   # benchmarks: /usr/bin/time, bc and the spm_encode peer
+  curl ca-certificates    # recipes download upstream data when it is not at hand
+  "$@"
 )
 
 missing=()

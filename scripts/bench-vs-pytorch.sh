@@ -1,0 +1,44 @@
+#!/usr/bin/env bash
+# Transformer-small, huiyan against PyTorch on the CPU, both measured in this run with the same
+# model, shapes and random-weight setup (tests/bench/translation_bench.cpp and
+# scripts/bench_vs_pytorch.py): training target tokens/s (batch 64 × 24 tokens, vocab 8,000) and
+# greedy / beam-5 decoding output tokens/s (24 source tokens, 24 output tokens per sentence), at
+# 1 and 2 threads. Each side also prints its own sgemm GFLOP/s (1536 × 256 × 1024), so a reader can
+# see that the peer's BLAS was set up properly.
+#
+#   bash scripts/bench-vs-pytorch.sh [--quick]
+#
+# Installs Debian's python3-torch and libopenblas0-pthread (without the latter Debian's PyTorch
+# falls back to the reference BLAS, about 30 times slower). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
+# are unset for the PyTorch runs only, so OpenBLAS picks its kernels for this CPU.
+set -euo pipefail
+export LC_ALL=C
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
+steps=20
+sentences=256
+if [ "${1:-}" = "--quick" ]; then
+  steps=3
+  sentences=64
+fi
+bash "$root/scripts/deps.sh" python3-torch libopenblas0-pthread
+bash "$root/scripts/build.sh" >/dev/null
+ours="$root/build/tests/bench/translation_bench"
+peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "$root/scripts/bench_vs_pytorch.py" "$@"; }
+value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -1; }
+
+echo "Transformer-small (d 256, 3+3 layers, 4 heads, ff 1024, vocab 8000), random weights; $(nproc) cores"
+printf '%-8s %-7s %14s %14s %7s   %s\n' threads task huiyan PyTorch ratio "sgemm GFLOP/s (huiyan / PyTorch)"
+for threads in 1 2; do
+  for mode in train greedy beam; do
+    args=(--mode "$mode" --threads "$threads" --steps "$steps" --sentences "$sentences")
+    a=$(OMP_NUM_THREADS=$threads "$ours" "${args[@]}")
+    b=$(OMP_NUM_THREADS=$threads peer "${args[@]}")
+    key=output_tokens_per_s
+    [ "$mode" = train ] && key=target_tokens_per_s
+    x=$(echo "$a" | value $key)
+    y=$(echo "$b" | value $key)
+    printf '%-8s %-7s %10.0f t/s %10.0f t/s %6.2fx   %.0f / %.0f\n' "$threads" "$mode" "$x" "$y" \
+      "$(echo "$x / $y" | bc -l)" "$(echo "$a" | value gflops)" "$(echo "$b" | value gflops)"
+  done
+done
+echo "targets: training >= 2x, decoding >= 3x"
