@@ -119,24 +119,17 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   const SubwordModel tgt_tokenizer =
       SubwordModel::from_bytes(dataset.tgt_tokenizer, o.data + ": /tokenizer/tgt");
 
-  nlohmann::json model_json;
-  if (o.arch == "transformer") {
-    nn::TransformerConfig config = o.model;
+  // The vocabularies and the embedding sharing come from the dataset, whatever the architecture.
+  const auto sized = [&](auto config) {
     config.src_vocab = src_tokenizer.vocab_size();
     config.tgt_vocab = tgt_tokenizer.vocab_size();
     config.share_embeddings = dataset.joint_tokenizer;
     config.pad_id = 0;
-    model_json = to_json(config);
-  } else if (o.arch == "rnn") {
-    nn::RnnSeq2SeqConfig config = o.rnn;
-    config.src_vocab = src_tokenizer.vocab_size();
-    config.tgt_vocab = tgt_tokenizer.vocab_size();
-    config.share_embeddings = dataset.joint_tokenizer;
-    config.pad_id = 0;
-    model_json = to_json(config);
-  } else {
+    return to_json(config);
+  };
+  if (o.arch != "transformer" && o.arch != "rnn")
     throw std::invalid_argument("--arch: transformer or rnn, got '" + o.arch + "'");
-  }
+  const nlohmann::json model_json = o.arch == "rnn" ? sized(o.rnn) : sized(o.model);
   nlohmann::json file_config = {
       {"task", "translate"},
       {"arch", o.arch},

@@ -4,14 +4,14 @@
 # test2017 (mscoco) -> sacreBLEU -> results table.
 #
 #   recipes/multi30k/run.sh [--data DIR] [--work DIR] [--minutes N] [--models LIST] [--quick]
-#                           [--threads N]
+#                           [--vocab N] [--threads N]
 #
 # DIR holds the upstream files (train, val, test_2016_flickr, test_2017_mscoco, .de/.en, gzip
 # or plain), as in the multi30k/dataset repository's data/task1/raw. Without --data the recipe
 # uses ../shared/data/multi30k when it exists, else downloads the files from GitHub.
 # --minutes: training time per model (default 100). --models: any of bahdanau, luong-general,
 # transformer, comma-separated (default all three). --quick: tiny models for a few minutes in
-# all, a smoke test of the whole chain.
+# all, a smoke test of the whole chain. --vocab: SentencePiece pieces (default 8000, quick 2000).
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 data=
@@ -20,6 +20,7 @@ minutes=100
 models=bahdanau,luong-general,transformer
 quick=false
 threads=0
+vocab=
 while [ $# -gt 0 ]; do
   case $1 in
     --data) data=$2; shift 2 ;;
@@ -28,6 +29,7 @@ while [ $# -gt 0 ]; do
     --models) models=$2; shift 2 ;;
     --quick) quick=true; shift ;;
     --threads) threads=$2; shift 2 ;;
+    --vocab) vocab=$2; shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -58,8 +60,12 @@ file() {  # the first of NAME.gz, NAME that exists
     echo "$0: $data/$1(.gz) not found: give --data DIR with the Multi30k task 1 raw files" >&2; exit 1
   fi
 }
-bash "$root/scripts/build.sh" >/dev/null
-huiyan="$root/build/cli/huiyan"
+# HUIYAN_BIN: a huiyan binary to use as it is (tests); otherwise build one.
+huiyan=${HUIYAN_BIN:-}
+if [ -z "$huiyan" ]; then
+  bash "$root/scripts/build.sh" >/dev/null
+  huiyan="$root/build/cli/huiyan"
+fi
 
 log "preprocess (NFKC, whitespace; train pairs up to 100 words, length ratio 3)"
 "$huiyan" preprocess -q --format parallel --src "$(file train.de)" --tgt "$(file train.en)" \
@@ -68,8 +74,10 @@ log "preprocess (NFKC, whitespace; train pairs up to 100 words, length ratio 3)"
   --split valid --out-dir "$work/data"
 
 log "joint SentencePiece unigram model"
-vocab=8000
-$quick && vocab=2000
+if [ -z "$vocab" ]; then
+  vocab=8000
+  $quick && vocab=2000
+fi
 "$huiyan" tokenize train -q --threads 1 -i "$work/data/train.src" -i "$work/data/train.tgt" \
   --vocab-size $vocab --character-coverage 1.0 -o "$work/joint.model"
 "$huiyan" tokenize build -q --task translate --data-dir "$work/data" -m "$work/joint.model" \

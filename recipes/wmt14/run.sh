@@ -101,8 +101,12 @@ if [ -z "$test_src" ] || [ -z "$test_ref" ]; then
   exit 1
 fi
 
-bash "$root/scripts/build.sh" >/dev/null
-huiyan="$root/build/cli/huiyan"
+# HUIYAN_BIN: a huiyan binary to use as it is (tests); otherwise build one.
+huiyan=${HUIYAN_BIN:-}
+if [ -z "$huiyan" ]; then
+  bash "$root/scripts/build.sh" >/dev/null
+  huiyan="$root/build/cli/huiyan"
+fi
 
 log "preprocess: $train_label"
 rm -rf "$work/data"

@@ -6,6 +6,7 @@
 #include <map>
 
 #include "nn/optimizer.h"
+#include "tests/nn/reverse_task.h"
 
 namespace huiyan::nn {
 namespace {
@@ -280,37 +281,8 @@ TEST_P(RnnLearning, LearnsToReverse) {
   c.decoder_layers = 1;
   c.dropout = 0;
   RnnSeq2Seq model(c, 5);
-  Adam adam(model.parameters());
-  Graph graph;
-  Random data(6);
-  const int64_t batch = 32, len = 5;
-  float loss = 10;
-  int step = 0;
-  for (; step < 600 && loss > 0.05f; ++step) {
-    std::vector<int32_t> src(batch * len), tgt_in(batch * (len + 1)), tgt_out(batch * (len + 1));
-    for (int64_t b = 0; b < batch; ++b) {
-      for (int64_t t = 0; t < len; ++t)
-        src[static_cast<size_t>(b * len + t)] = 4 + static_cast<int32_t>(data.below(16));
-      tgt_in[static_cast<size_t>(b * (len + 1))] = 2;
-      for (int64_t t = 0; t < len; ++t) {
-        const int32_t token = src[static_cast<size_t>(b * len + len - 1 - t)];
-        tgt_out[static_cast<size_t>(b * (len + 1) + t)] = token;
-        tgt_in[static_cast<size_t>(b * (len + 1) + t + 1)] = token;
-      }
-      tgt_out[static_cast<size_t>(b * (len + 1) + len)] = 3;
-    }
-    const IntTensor lengths = graph.ids({batch}, std::vector<int32_t>(batch, len));
-    const Tensor memory = model.encode(graph.ids({batch, len}, src), lengths);
-    const Tensor logits = model.decode(graph.ids({batch, len + 1}, tgt_in), memory, lengths);
-    const Tensor objective = cross_entropy(reshape(logits, {batch * (len + 1), kVocab}),
-                                           graph.ids({batch * (len + 1)}, tgt_out));
-    loss = objective.item();
-    graph.backward(objective);
-    adam.step(0.005f);
-    adam.zero_grad();
-    graph.reset();
-  }
-  EXPECT_LT(loss, 0.05f) << "after " << step << " steps";
+  const auto r = testing::train_to_reverse(model, 600, [](int) { return 0.005f; });
+  EXPECT_LT(r.loss, 0.05f) << "after " << r.steps << " steps";
 }
 
 INSTANTIATE_TEST_SUITE_P(Attentions, RnnLearning,

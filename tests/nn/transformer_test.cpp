@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include "nn/optimizer.h"
+#include "tests/nn/reverse_task.h"
 
 namespace huiyan::nn {
 namespace {
@@ -121,37 +122,9 @@ TEST(Learning, TransformerLearnsToReverse) {
   c.ff_dim = 64;
   c.dropout = 0;
   Transformer model(c, 5);
-  Adam adam(model.parameters());
-  Graph graph;
-  Random data(6);
-  const int64_t batch = 32, len = 5;
-  float loss = 10;
-  int step = 0;
-  for (; step < 400 && loss > 0.05f; ++step) {
-    std::vector<int32_t> src(batch * len), tgt_in(batch * (len + 1)), tgt_out(batch * (len + 1));
-    for (int64_t b = 0; b < batch; ++b) {
-      for (int64_t t = 0; t < len; ++t)
-        src[static_cast<size_t>(b * len + t)] = 4 + static_cast<int32_t>(data.below(16));
-      tgt_in[static_cast<size_t>(b * (len + 1))] = 2;  // bos
-      for (int64_t t = 0; t < len; ++t) {
-        const int32_t token = src[static_cast<size_t>(b * len + len - 1 - t)];
-        tgt_out[static_cast<size_t>(b * (len + 1) + t)] = token;
-        tgt_in[static_cast<size_t>(b * (len + 1) + t + 1)] = token;
-      }
-      tgt_out[static_cast<size_t>(b * (len + 1) + len)] = 3;  // eos
-    }
-    const IntTensor lengths = graph.ids({batch}, std::vector<int32_t>(batch, len));
-    const Tensor memory = model.encode(graph.ids({batch, len}, src), lengths);
-    const Tensor logits = model.decode(graph.ids({batch, len + 1}, tgt_in), memory, lengths);
-    const Tensor objective = cross_entropy(reshape(logits, {batch * (len + 1), 20}),
-                                           graph.ids({batch * (len + 1)}, tgt_out));
-    loss = objective.item();
-    graph.backward(objective);
-    adam.step(step < 50 ? 0.001f * (step + 1) / 50 : 0.001f);
-    adam.zero_grad();
-    graph.reset();
-  }
-  EXPECT_LT(loss, 0.05f) << "after " << step << " steps";
+  const auto r = testing::train_to_reverse(
+      model, 400, [](int step) { return step < 50 ? 0.001f * (step + 1) / 50 : 0.001f; });
+  EXPECT_LT(r.loss, 0.05f) << "after " << r.steps << " steps";
 }
 
 }  // namespace

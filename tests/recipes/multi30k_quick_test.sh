@@ -1,0 +1,31 @@
+#!/usr/bin/env bash
+# recipes/multi30k/run.sh --quick end to end on the committed 400-pair sample (its 50 test pairs
+# stand in for val, test2016 and test2017): every model trains, translates and gets a row in the
+# results table with a BLEU number.
+#   tests/recipes/multi30k_quick_test.sh HUIYAN_BINARY SAMPLE_DIR
+set -euo pipefail
+root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
+huiyan=$1
+sample=$2
+work=$(mktemp -d)
+trap 'rm -rf "$work"' EXIT
+mkdir -p "$work/raw"
+for l in de en; do
+  cp "$sample/train.$l" "$work/raw/train.$l"
+  for split in val test_2016_flickr test_2017_mscoco; do cp "$sample/test.$l" "$work/raw/$split.$l"; done
+done
+HUIYAN_BIN=$huiyan bash "$root/recipes/multi30k/run.sh" --quick --vocab 400 --threads 1 \
+  --data "$work/raw" --work "$work/out" >"$work/stdout" 2>"$work/stderr" || {
+  tail -30 "$work/stderr" >&2
+  exit 1
+}
+rows=$(grep -c '^| .* | [0-9.]* | [0-9.]* | [0-9]* min |$' "$work/out/results.md" || true)
+if [ "$rows" -ne 12 ]; then  # 3 models × 2 checkpoints × 2 test sets
+  echo "expected 12 result rows, got $rows:" >&2
+  cat "$work/out/results.md" >&2
+  exit 1
+fi
+for f in bahdanau.h5 luong-general.h5 transformer.h5 transformer.avg.h5; do
+  [ -s "$work/out/$f" ] || { echo "missing $f" >&2; exit 1; }
+done
+echo "ok: $rows result rows"
