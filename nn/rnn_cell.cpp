@@ -25,12 +25,11 @@ CellState RecurrentCell::zero_state(Graph& graph, int64_t batch) const {
   return state;
 }
 
-CellState RecurrentCell::operator()(const Tensor& x, const CellState& state) const {
+CellState RecurrentCell::from_input_gates(const Tensor& from_input, const CellState& state) const {
   const int64_t h = hidden_;
-  const Tensor from_input = linear(x, weight_ih, Tensor());        // [B, G·H]
   const Tensor from_state = linear(state.h, weight_hh, Tensor());  // [B, G·H]
   // The bias as [4, H] rows: b_u, b_r, b_n, b_hn (GRU) or one per LSTM gate.
-  Graph& graph = graph_of({&x, &state.h});
+  Graph& graph = graph_of({&from_input, &state.h});
   const Tensor b = add(graph.zeros({1, 4 * h}), bias);
   const auto bias_part = [&](int64_t gate) { return slice(b, 1, gate * h, (gate + 1) * h); };
   CellState next;

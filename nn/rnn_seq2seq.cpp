@@ -86,9 +86,18 @@ RnnSeq2Seq::RnnSeq2Seq(const RnnSeq2SeqConfig& c, uint64_t seed)
   // The first layer reads the previous token with the context (Bahdanau) or h̃ₜ₋₁ (input feeding).
   const bool feeds = bahdanau || c.input_feeding;
   for (int64_t l = 0; l < c.decoder_layers; ++l) {
-    const int64_t input = l == 0 ? c.embed_dim + (feeds ? c.hidden : 0) : c.hidden;
+    const int64_t input = l == 0 && !feeds ? c.embed_dim : c.hidden;
     decoder.push_back(std::make_unique<RecurrentCell>(c.cell, input, c.hidden, rng_));
     add_module("decoder.layers." + std::to_string(l), *decoder.back());
+  }
+  if (feeds) {
+    const int64_t gates = kernels::gate_count(c.cell) * c.hidden;
+    embed_gates = std::make_unique<Linear>(c.embed_dim, gates, rng_, false);
+    // The cell's own initialization, U(-1/√H, 1/√H), for these columns of its W_ih too.
+    const auto bound = static_cast<float>(1.0 / std::sqrt(static_cast<double>(c.hidden)));
+    for (int64_t i = 0; i < embed_gates->weight.numel(); ++i)
+      embed_gates->weight.data()[i] = rng_.uniform(-bound, bound);
+    add_module("decoder.embed_gates", *embed_gates);
   }
   if (bahdanau) {
     additive = std::make_unique<AdditiveAttention>(c.hidden, c.hidden, c.hidden, rng_);
@@ -151,7 +160,16 @@ RnnDecoderState RnnSeq2Seq::start_decoding(const Tensor& memory, const IntTensor
   return state;
 }
 
-Tensor RnnSeq2Seq::advance(const Tensor& embedded, RnnDecoderState& state, Tensor* weights) {
+Tensor RnnSeq2Seq::embedding_gates(const Tensor& embedded) const {
+  return embed_gates ? (*embed_gates)(embedded) : linear(embedded, decoder[0]->weight_ih, Tensor());
+}
+
+Tensor RnnSeq2Seq::bahdanau_output(const Tensor& s, const Tensor& context,
+                                   const Tensor& embedded) const {
+  return tanh((*readout)(concat({s, context, embedded}, -1)));
+}
+
+RnnSeq2Seq::Step RnnSeq2Seq::advance(const Tensor& gates, RnnDecoderState& state, Tensor* weights) {
   const auto select = [&](const Tensor& soft_weights, const Tensor& soft_context) {
     if (!hard_) return soft_context;
     HardAttentionResult chosen = hard_->select(soft_weights, state.memory, training());
@@ -159,48 +177,60 @@ Tensor RnnSeq2Seq::advance(const Tensor& embedded, RnnDecoderState& state, Tenso
     if (training()) selections_.push_back(std::move(chosen));
     return context;
   };
-  const auto run_cells = [&](Tensor x) {
-    for (size_t l = 0; l < decoder.size(); ++l) {
-      if (l > 0) x = dropout_(x);
-      state.layers[l] = (*decoder[l])(x, state.layers[l]);
-      x = state.layers[l].h;
-    }
-    return x;
+  // The first layer from its input gates (embedding part + the fed-back vector's part), then the
+  // layers above it.
+  const auto run_cells = [&](const Tensor& fed) {
+    const Tensor first =
+        fed.defined() ? add(gates, linear(fed, decoder[0]->weight_ih, Tensor())) : gates;
+    state.layers[0] = decoder[0]->from_input_gates(first, state.layers[0]);
+    for (size_t l = 1; l < decoder.size(); ++l)
+      state.layers[l] = (*decoder[l])(dropout_(state.layers[l - 1].h), state.layers[l]);
+    return state.layers.back().h;
   };
+  Step step;
   if (additive) {
     const Tensor query = state.layers.back().h;  // sᵢ₋₁
     const AttentionResult a = additive->attend(query, state.projected, state.memory, state.keep);
     if (weights != nullptr) *weights = a.weights;
-    const Tensor context = select(a.weights, a.context);
-    const Tensor s = run_cells(concat({embedded, context}, 1));
-    return tanh((*readout)(concat({s, context, embedded}, 1)));
+    step.context = select(a.weights, a.context);
+    step.state = run_cells(step.context);
+    return step;
   }
-  const Tensor h = run_cells(config_.input_feeding ? concat({embedded, state.feed}, 1) : embedded);
+  step.state = run_cells(config_.input_feeding ? state.feed : Tensor());
+  const Tensor& h = step.state;
   const IntTensor length_ids =
       graph_of({&h}).ids({static_cast<int64_t>(state.lengths.size())}, state.lengths);
   const LuongResult r = (*luong)(h, state.memory, state.keep, length_ids);
   if (weights != nullptr) *weights = r.weights;
-  const Tensor attentional =
-      hard_ ? luong->attentional(select(r.weights, r.context), h) : r.attentional;
-  if (config_.input_feeding) state.feed = attentional;
-  return attentional;
+  step.output = hard_ ? luong->attentional(select(r.weights, r.context), h) : r.attentional;
+  if (config_.input_feeding) state.feed = step.output;
+  return step;
 }
 
 Tensor RnnSeq2Seq::decode(const IntTensor& tgt_in, const Tensor& memory,
                           const IntTensor& src_lengths) {
   const int64_t batch = tgt_in.shape[0];
   const int64_t steps = tgt_in.shape[1];
+  const int64_t hidden = config_.hidden;
   selections_.clear();
   const Tensor embedded = dropout_(embed_target(tgt_in));  // [B, T, E]
+  const Tensor gates = embedding_gates(embedded);          // [B, T, G·H]
   RnnDecoderState state = start_decoding(memory, src_lengths);
-  std::vector<Tensor> outputs;
+  std::vector<Tensor> outputs, contexts;
   outputs.reserve(static_cast<size_t>(steps));
   for (int64_t t = 0; t < steps; ++t) {
-    const Tensor o = advance(at_step(embedded, t), state, nullptr);
-    outputs.push_back(reshape(o, {batch, 1, config_.hidden}));
+    const Step step = advance(at_step(gates, t), state, nullptr);
+    if (additive) {
+      outputs.push_back(reshape(step.state, {batch, 1, hidden}));
+      contexts.push_back(reshape(step.context, {batch, 1, hidden}));
+    } else {
+      outputs.push_back(reshape(step.output, {batch, 1, hidden}));
+    }
   }
-  // One output projection for every step at once.
-  return project(dropout_(concat(outputs, 1)));
+  // The deep output and the output projection for every step at once.
+  Tensor output = concat(outputs, 1);
+  if (additive) output = bahdanau_output(output, concat(contexts, 1), embedded);
+  return project(dropout_(output));
 }
 
 Tensor RnnSeq2Seq::auxiliary_loss(const Tensor& logits, const IntTensor& tgt_out) {
@@ -243,7 +273,10 @@ class RnnSteps : public StepDecoder {
     Graph& graph = graph_of({&state_.memory});
     const auto rows = static_cast<int64_t>(tokens.size());
     const Tensor embedded = model_.embed_target(graph.ids({rows}, tokens));
-    const Tensor output = model_.advance(embedded, state_, &weights_);
+    const RnnSeq2Seq::Step step =
+        model_.advance(model_.embedding_gates(embedded), state_, &weights_);
+    const Tensor output =
+        model_.additive ? model_.bahdanau_output(step.state, step.context, embedded) : step.output;
     return log_softmax(model_.project(output));
   }
 

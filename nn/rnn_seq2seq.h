@@ -14,6 +14,10 @@
 // Hard attention (Xu et al. 2015) replaces cₜ by the one annotation drawn from αₜ while training
 // (argmax when decoding), trained by REINFORCE with reward log p(yₜ).
 // With a tied output, W_y = E_tgt · W_t (W_t: hidden → embedding size).
+// The first decoder layer's input weights are stored in two parts, the embedding's columns
+// (decoder.embed_gates) and the context's / h̃'s (decoder.layers.0.weight_ih), so that training
+// multiplies the whole target's embeddings at once; the Bahdanau deep output, which nothing
+// feeds back, is likewise computed for all steps after the loop.
 
 #include <memory>
 #include <string>
@@ -81,9 +85,19 @@ class RnnSeq2Seq : public Seq2Seq {
   int64_t max_length() const override { return config_.max_length; }
 
   RnnDecoderState start_decoding(const Tensor& memory, const IntTensor& src_lengths);
-  // One decoder step for embedded tokens [B, embed] -> the pre-output vector [B, hidden]; the
-  // attention weights [B, S] go to `weights` when given.
-  Tensor advance(const Tensor& embedded, RnnDecoderState& state, Tensor* weights);
+  // The first decoder layer's input gates from embedded tokens [..., embed] -> [..., G·hidden]:
+  // one matrix product for every time step of a teacher-forced target.
+  Tensor embedding_gates(const Tensor& embedded) const;
+  struct Step {
+    Tensor state;    // the top layer's new state (sᵢ, hₜ)
+    Tensor context;  // cᵢ (Bahdanau)
+    Tensor output;   // h̃ₜ (Luong): the pre-output vector
+  };
+  // One decoder step from the embedded tokens' input gates [B, G·hidden]; the attention weights
+  // [B, S] go to `weights` when given.
+  Step advance(const Tensor& gates, RnnDecoderState& state, Tensor* weights);
+  // Bahdanau's deep output tanh(W_o[s; c; E y]) for [..., hidden], [..., hidden], [..., embed].
+  Tensor bahdanau_output(const Tensor& s, const Tensor& context, const Tensor& embedded) const;
   // [..., hidden] -> logits [..., tgt_vocab].
   Tensor project(const Tensor& output) const;
   Tensor embed_target(const IntTensor& ids) const;
@@ -95,6 +109,9 @@ class RnnSeq2Seq : public Seq2Seq {
   RNN encoder;
   Linear bridge;  // W_s
   std::vector<std::unique_ptr<RecurrentCell>> decoder;
+  // The embedding's columns of the first layer's W_ih when that layer also reads cᵢ or h̃ₜ₋₁
+  // (its own weight_ih then holds the other columns).
+  std::unique_ptr<Linear> embed_gates;
   std::unique_ptr<AdditiveAttention> additive;
   std::unique_ptr<LuongAttention> luong;
   std::unique_ptr<Linear> readout;       // Bahdanau's W_o

@@ -197,8 +197,9 @@ TEST(RnnSeq2Seq, ParameterNamesAndShapes) {
   RnnSeq2Seq model(tiny(RnnAttention::bahdanau), 1);
   std::map<std::string, Shape> shapes;
   for (const auto& p : model.parameters()) shapes[p.name] = p.tensor.shape();
-  // GRU: 3 gates; the first decoder layer reads [E y; c] (8 + 12).
-  EXPECT_EQ(shapes.at("decoder.layers.0.weight_ih"), (Shape{36, 20}));
+  // GRU: 3 gates; the first decoder layer reads [E y; c] (8 + 12), its W_ih in two parts.
+  EXPECT_EQ(shapes.at("decoder.embed_gates.weight"), (Shape{36, 8}));
+  EXPECT_EQ(shapes.at("decoder.layers.0.weight_ih"), (Shape{36, 12}));
   EXPECT_EQ(shapes.at("decoder.layers.1.weight_ih"), (Shape{36, 12}));
   EXPECT_EQ(shapes.at("bridge.weight"), (Shape{12, 6}));        // W_s: ←h₁ (6) -> s₀ (12)
   EXPECT_EQ(shapes.at("readout.weight"), (Shape{12, 32}));      // [s; c; E y]
