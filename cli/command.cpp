@@ -30,7 +30,9 @@ const std::vector<Command>& commands() {
        run_preprocess},
       {"tokenize", "train SentencePiece models, encode/decode text, build HDF5 datasets",
        run_tokenize},
-      {"train", "train a model: translation (Transformer) on a tokenized dataset", run_train},
+      {"train",
+       "train a model: translation (Transformer, or RNN with attention) on a tokenized dataset",
+       run_train},
       {"translate", "translate text with a model file: stdin to stdout, beam search",
        run_translate},
   };

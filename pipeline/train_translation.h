@@ -1,8 +1,9 @@
 #pragma once
-// `huiyan train --task translate`: a Transformer trained on a dataset made by `tokenize build`,
-// with token-based batches, Adam and an inverse-sqrt (or other) schedule, label smoothing,
-// validation loss every N steps, the best model kept at `output` and the last one (with the
-// optimizer state, for exact resume) at `<output stem>.last.h5`.
+// `huiyan train --task translate`: a Transformer or an RNN encoder-decoder with attention trained
+// on a dataset made by `tokenize build`, with token-based batches, Adam and an inverse-sqrt (or
+// other) schedule, label smoothing, validation loss every N steps, the best model kept at
+// `output`, the last one (with the optimizer state, for exact resume) at `<output stem>.last.h5`
+// and, on request, the last K validated ones at `<output stem>.step<N>.h5`.
 
 #include <cstdint>
 #include <functional>

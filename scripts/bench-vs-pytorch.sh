@@ -10,7 +10,10 @@
 #
 # Installs Debian's python3-torch and libopenblas0-pthread (without the latter Debian's PyTorch
 # falls back to the reference BLAS, about 30 times slower). OPENBLAS_CORETYPE and OPENBLAS_L2_SIZE
-# are unset for the PyTorch runs only, so OpenBLAS picks its kernels for this CPU.
+# are unset for the PyTorch runs only, so OpenBLAS picks its kernels for this CPU — except when
+# Debian's OpenBLAS (0.3.21) does not know the CPU and falls back to its oldest kernel,
+# "Prescott" (SSE3, about a third of the speed here): then the peer gets the newest kernel the CPU
+# can run (SkylakeX with AVX-512, Haswell with AVX2), and the script says so.
 set -euo pipefail
 export LC_ALL=C
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
@@ -23,7 +26,17 @@ fi
 bash "$root/scripts/deps.sh" python3-torch libopenblas0-pthread
 bash "$root/scripts/build.sh" >/dev/null
 ours="$root/build/tests/bench/translation_bench"
-peer() { env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE /usr/bin/python3 "$root/scripts/bench_vs_pytorch.py" "$@"; }
+peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
+core=$("${peer_env[@]}" OPENBLAS_VERBOSE=2 /usr/bin/python3 -c 'import torch; (torch.ones(64, 64) @ torch.ones(64, 64))' 2>&1 |
+  sed -n 's/^Core: //p' | head -1)
+if [ "$core" = Prescott ]; then
+  if grep -q avx512f /proc/cpuinfo; then core=SkylakeX; elif grep -q avx2 /proc/cpuinfo; then core=Haswell; fi
+  [ "$core" != Prescott ] && peer_env+=(OPENBLAS_CORETYPE=$core)
+  echo "OpenBLAS does not know this CPU and would use its Prescott (SSE3) kernel: PyTorch runs with OPENBLAS_CORETYPE=$core"
+else
+  echo "OpenBLAS kernel for PyTorch: ${core:-unknown}"
+fi
+peer() { "${peer_env[@]}" /usr/bin/python3 "$root/scripts/bench_vs_pytorch.py" "$@"; }
 value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -1; }
 
 echo "Transformer-small (d 256, 3+3 layers, 4 heads, ff 1024, vocab 8000), random weights; $(nproc) cores"
