@@ -1,7 +1,10 @@
 #pragma once
-// The learning test every encoder-decoder takes: reverse random sequences of 5 tokens (ids 4..19,
-// bos 2, eos 3, vocabulary 20) by teacher-forced cross-entropy with Adam.
+// Tests every encoder-decoder takes, whatever its architecture (vocabulary 20, bos 2, eos 3):
+// causality and padding invariance, and learning to reverse random sequences of 5 tokens.
 
+#include <gtest/gtest.h>
+
+#include <cmath>
 #include <functional>
 #include <vector>
 
@@ -9,6 +12,28 @@
 #include "nn/seq2seq.h"
 
 namespace huiyan::nn::testing {
+
+// Logits at target position t depend on the source and on target positions <= t only, and never
+// on what source padding holds. `model` in evaluation mode.
+inline void expect_causal_and_padding_invariant(Seq2Seq& model) {
+  constexpr size_t kVocab = 20;
+  Graph graph;
+  const auto logits = [&](std::vector<int32_t> src, std::vector<int32_t> tgt) {
+    const IntTensor lengths = graph.ids({1}, std::vector<int32_t>{4});
+    const Tensor memory = model.encode(graph.ids({1, 6}, src), lengths);
+    return model.decode(graph.ids({1, 5}, tgt), memory, lengths).values();
+  };
+  const auto base = logits({5, 6, 7, 8, 0, 0}, {2, 9, 10, 11, 12});
+  const auto padded = logits({5, 6, 7, 8, 13, 14}, {2, 9, 10, 11, 12});  // garbage in padding
+  const auto future = logits({5, 6, 7, 8, 0, 0}, {2, 9, 10, 3, 3});      // positions 3, 4 changed
+  ASSERT_EQ(base.size(), 5 * kVocab);
+  for (size_t i = 0; i < base.size(); ++i) EXPECT_NEAR(base[i], padded[i], 1e-5) << i;
+  for (size_t i = 0; i < 3 * kVocab; ++i) EXPECT_NEAR(base[i], future[i], 1e-5) << i;
+  bool changed = false;
+  for (size_t i = 3 * kVocab; i < base.size(); ++i)
+    changed = changed || std::abs(base[i] - future[i]) > 1e-4;
+  EXPECT_TRUE(changed);
+}
 
 struct ReverseResult {
   float loss = 10;  // of the last batch
