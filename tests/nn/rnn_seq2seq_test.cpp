@@ -63,36 +63,10 @@ TEST_P(RnnSeq2SeqVariants, CausalAndPaddingInvariant) {
   testing::expect_causal_and_padding_invariant(model);
 }
 
-// Step-by-step decoding gives the teacher-forced forward pass's log-probabilities, and its
-// attention weights sum to 1 over the real source positions (global) and are 0 on padding.
 TEST_P(RnnSeq2SeqVariants, StepsEqualTheFullForward) {
   RnnSeq2Seq model(config_of(GetParam()), 3);
   model.train(false);
-  Graph graph;
-  NoGrad no_grad(graph);
-  const std::vector<int32_t> src = {5, 6, 7, 8, 9, 4, 0, 0};
-  const std::vector<int32_t> tgt = {2, 11, 12, 13, 14, 2, 15, 16, 0, 0};
-  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{4, 2});
-  const Tensor memory = model.encode(graph.ids({2, 4}, src), lengths);
-  const auto full = log_softmax(model.decode(graph.ids({2, 5}, tgt), memory, lengths)).values();
-  const auto steps = model.step_decoder(memory, lengths, 5);
-  for (int t = 0; t < 5; ++t) {
-    const auto step =
-        steps->step({tgt[static_cast<size_t>(t)], tgt[static_cast<size_t>(5 + t)]}).values();
-    for (int b = 0; b < 2; ++b)
-      for (int v = 0; v < kVocab; ++v)
-        EXPECT_NEAR(step[static_cast<size_t>(b * kVocab + v)],
-                    full[static_cast<size_t>((b * 5 + t) * kVocab + v)], 1e-5)
-            << t;
-    const auto weights = steps->attention().values();
-    ASSERT_EQ(weights.size(), 8u);
-    EXPECT_EQ(weights[6], 0.0f);  // row 1 has 2 real positions
-    EXPECT_EQ(weights[7], 0.0f);
-    if (!GetParam().local) {
-      EXPECT_NEAR(weights[0] + weights[1] + weights[2] + weights[3], 1.0, 1e-5);
-      EXPECT_NEAR(weights[4] + weights[5], 1.0, 1e-5);
-    }
-  }
+  testing::expect_steps_equal_full_forward(model, 1e-5, !GetParam().local);
 }
 
 TEST_P(RnnSeq2SeqVariants, SelectRowsReordersTheState) {

@@ -35,6 +35,35 @@ inline void expect_causal_and_padding_invariant(Seq2Seq& model) {
   EXPECT_TRUE(changed);
 }
 
+// Step-by-step decoding (step_decoder) gives the teacher-forced forward pass's log-probabilities,
+// and each step's attention is 0 on source padding and, when `normalized`, sums to 1 over the
+// real positions (Luong's local-p weights do not).
+inline void expect_steps_equal_full_forward(Seq2Seq& model, double tolerance, bool normalized) {
+  constexpr size_t kVocab = 20;
+  Graph graph;
+  NoGrad no_grad(graph);
+  const std::vector<int32_t> src = {5, 6, 7, 8, 9, 4, 0, 0};
+  const std::vector<int32_t> tgt = {2, 11, 12, 13, 14, 2, 15, 16, 0, 0};
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{4, 2});
+  const Tensor memory = model.encode(graph.ids({2, 4}, src), lengths);
+  const auto full = log_softmax(model.decode(graph.ids({2, 5}, tgt), memory, lengths)).values();
+  const auto steps = model.step_decoder(memory, lengths, 5);
+  for (size_t t = 0; t < 5; ++t) {
+    const auto step = steps->step({tgt[t], tgt[5 + t]}).values();
+    for (size_t b = 0; b < 2; ++b)
+      for (size_t v = 0; v < kVocab; ++v)
+        EXPECT_NEAR(step[b * kVocab + v], full[(b * 5 + t) * kVocab + v], tolerance) << t;
+    const auto weights = steps->attention().values();
+    ASSERT_EQ(weights.size(), 8u);
+    EXPECT_EQ(weights[6], 0.0f);  // row 1 has 2 real positions
+    EXPECT_EQ(weights[7], 0.0f);
+    if (normalized) {
+      EXPECT_NEAR(weights[0] + weights[1] + weights[2] + weights[3], 1.0, 1e-5);
+      EXPECT_NEAR(weights[4] + weights[5], 1.0, 1e-5);
+    }
+  }
+}
+
 struct ReverseResult {
   float loss = 10;  // of the last batch
   int steps = 0;
