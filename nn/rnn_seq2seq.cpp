@@ -243,18 +243,19 @@ Tensor RnnSeq2Seq::auxiliary_loss(const Tensor& logits, const IntTensor& tgt_out
     throw std::logic_error("auxiliary_loss: not the logits of the last decode()");
   // Reward of step t for row b: log p(yₜ) under the model (a number, no gradient). Padded steps
   // get the baseline as reward, so they push nothing.
+  std::vector<float> log_probs;
+  {
+    NoGrad no_grad(graph_of({&logits}));
+    log_probs = log_softmax(logits).values();
+  }
   Tensor total;
   for (int64_t t = 0; t < steps; ++t) {
     std::vector<float> rewards(static_cast<size_t>(batch), hard_->baseline());
     for (int64_t b = 0; b < batch; ++b) {
       const int32_t target = tgt_out.data[b * steps + t];
-      if (target < 0) continue;
-      const float* row = logits.data() + (b * steps + t) * vocab;
-      float top = row[0];
-      for (int64_t v = 1; v < vocab; ++v) top = std::max(top, row[v]);
-      double sum = 0;
-      for (int64_t v = 0; v < vocab; ++v) sum += std::exp(static_cast<double>(row[v] - top));
-      rewards[static_cast<size_t>(b)] = static_cast<float>(row[target] - top - std::log(sum));
+      if (target >= 0)
+        rewards[static_cast<size_t>(b)] =
+            log_probs[static_cast<size_t>((b * steps + t) * vocab + target)];
     }
     const Tensor loss = hard_->reinforce_loss(selections_[static_cast<size_t>(t)], rewards);
     total = total.defined() ? add(total, loss) : loss;

@@ -72,27 +72,7 @@ TEST_P(RnnSeq2SeqVariants, StepsEqualTheFullForward) {
 TEST_P(RnnSeq2SeqVariants, SelectRowsReordersTheState) {
   RnnSeq2Seq model(config_of(GetParam()), 4);
   model.train(false);
-  Graph graph;
-  NoGrad no_grad(graph);
-  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{3, 2});
-  const Tensor memory =
-      model.encode(graph.ids({2, 3}, std::vector<int32_t>{5, 6, 7, 8, 9, 0}), lengths);
-  const auto a = model.step_decoder(memory, lengths, 3);
-  a->step({2, 2});
-  a->step({10, 11});
-  a->select_rows({1, 1, 0});  // like beam search: row 1 twice, then row 0
-  const auto reordered = a->step({12, 12, 12}).values();
-  const auto b = model.step_decoder(memory, lengths, 3);
-  b->step({2, 2});
-  b->step({10, 11});
-  const auto direct = b->step({12, 12}).values();
-  for (int v = 0; v < kVocab; ++v) {
-    EXPECT_NEAR(reordered[static_cast<size_t>(v)], direct[static_cast<size_t>(kVocab + v)], 1e-6);
-    EXPECT_NEAR(reordered[static_cast<size_t>(kVocab + v)], direct[static_cast<size_t>(kVocab + v)],
-                1e-6);
-    EXPECT_NEAR(reordered[static_cast<size_t>(2 * kVocab + v)], direct[static_cast<size_t>(v)],
-                1e-6);
-  }
+  testing::expect_select_rows_reorders(model, 1e-6);
 }
 
 // The gradient of the summed cross-entropy with respect to sampled elements of every parameter

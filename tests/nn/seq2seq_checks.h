@@ -64,6 +64,31 @@ inline void expect_steps_equal_full_forward(Seq2Seq& model, double tolerance, bo
   }
 }
 
+// Beam search's select_rows keeps (and repeats) decoder rows: after selecting rows {1, 1, 0}, the
+// next step gives what the unselected decoder gives for rows 1, 1 and 0.
+inline void expect_select_rows_reorders(Seq2Seq& model, double tolerance) {
+  constexpr size_t kVocab = 20;
+  Graph graph;
+  NoGrad no_grad(graph);
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{3, 2});
+  const Tensor memory =
+      model.encode(graph.ids({2, 3}, std::vector<int32_t>{5, 6, 7, 8, 9, 0}), lengths);
+  const auto a = model.step_decoder(memory, lengths, 3);
+  a->step({2, 2});
+  a->step({10, 11});
+  a->select_rows({1, 1, 0});
+  const auto reordered = a->step({12, 12, 12}).values();
+  const auto b = model.step_decoder(memory, lengths, 3);
+  b->step({2, 2});
+  b->step({10, 11});
+  const auto direct = b->step({12, 12}).values();
+  for (size_t v = 0; v < kVocab; ++v) {
+    EXPECT_NEAR(reordered[v], direct[kVocab + v], tolerance);
+    EXPECT_NEAR(reordered[kVocab + v], direct[kVocab + v], tolerance);
+    EXPECT_NEAR(reordered[2 * kVocab + v], direct[v], tolerance);
+  }
+}
+
 struct ReverseResult {
   float loss = 10;  // of the last batch
   int steps = 0;

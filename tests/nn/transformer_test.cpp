@@ -64,25 +64,7 @@ INSTANTIATE_TEST_SUITE_P(Norms, TransformerDecoding,
 TEST(Transformer, SelectRowsReordersEveryCache) {
   Transformer model(tiny(), 4);
   model.train(false);
-  Graph graph;
-  NoGrad no_grad(graph);
-  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{3, 2});
-  const Tensor memory =
-      model.encode(graph.ids({2, 3}, std::vector<int32_t>{5, 6, 7, 8, 9, 0}), lengths);
-  DecoderState a = model.start_decoding(memory, lengths);
-  model.decode_step({2, 2}, a);
-  model.decode_step({10, 11}, a);
-  Transformer::select_rows(a, {1, 1, 0});  // like beam search: row 1 twice, then row 0
-  const auto reordered = model.decode_step({12, 12, 12}, a).values();
-  DecoderState b = model.start_decoding(memory, lengths);
-  model.decode_step({2, 2}, b);
-  model.decode_step({10, 11}, b);
-  const auto direct = model.decode_step({12, 12}, b).values();
-  for (int v = 0; v < 20; ++v) {
-    EXPECT_NEAR(reordered[static_cast<size_t>(v)], direct[static_cast<size_t>(20 + v)], 1e-5);
-    EXPECT_NEAR(reordered[static_cast<size_t>(20 + v)], direct[static_cast<size_t>(20 + v)], 1e-5);
-    EXPECT_NEAR(reordered[static_cast<size_t>(40 + v)], direct[static_cast<size_t>(v)], 1e-5);
-  }
+  testing::expect_select_rows_reorders(model, 1e-5);
 }
 
 // A tiny Transformer learns to reverse sequences of 5 tokens.
