@@ -25,13 +25,19 @@ void validate(boost::any& result, const std::vector<std::string>& values, Count*
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"average", "average the parameters of checkpoints of one model", run_average},
-      {"eval", "score translations: corpus BLEU and chrF as sacreBLEU computes them", run_eval},
-      {"preprocess", "clean, filter and split raw corpora (parallel, labelled or plain text)",
+      {"eval",
+       "score translations (BLEU, chrF as sacreBLEU) or rank held-out items (HR@10, NDCG@10)",
+       run_eval},
+      {"preprocess",
+       "clean, filter and split raw corpora (parallel, labelled, plain text, interactions)",
        run_preprocess},
+      {"recommend", "recommend next items for histories with a model file: stdin to stdout",
+       run_recommend},
       {"tokenize", "train SentencePiece models, encode/decode text, build HDF5 datasets",
        run_tokenize},
       {"train",
-       "train a model: translation (Transformer, or RNN with attention) on a tokenized dataset",
+       "train a model: translation (Transformer, or RNN with attention) or recommendation "
+       "(SASRec)",
        run_train},
       {"translate", "translate text with a model file: stdin to stdout, beam search",
        run_translate},

@@ -62,8 +62,10 @@ void apply(const CommonOptions& common);
 int run_average(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_preprocess(const std::vector<std::string>& args);
+int run_recommend(const std::vector<std::string>& args);
 int run_tokenize(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
+int run_train_recommend(const std::vector<std::string>& args);
 int run_translate(const std::vector<std::string>& args);
 
 }  // namespace huiyan::cli

@@ -1,12 +1,13 @@
 // huiyan eval: scores a system's output. Given --hyp, the metric mode: corpus BLEU and chrF of a
 // hypothesis file against one or more reference files, as sacreBLEU computes them. Model
-// evaluation modes (--task ...) are to be added beside it, each in its own branch of run_eval.
+// evaluation modes (--task translate, --task recommend) are branches of run_eval.
 
 #include <algorithm>
 #include <iostream>
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/eval_recommend.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
 #include "io/line_reader.h"
@@ -172,6 +173,8 @@ int run_translate_eval(MetricEvalOptions metric, const TranslateEvalOptions& t) 
 int run_eval(const std::vector<std::string>& args) {
   MetricEvalOptions metric;
   TranslateEvalOptions translate;
+  RecommendEvalArgs recommend;
+  Count negatives{100}, max_users{10000}, seed{42};
   std::string task;
   auto options = option_group("Metric mode (given --hyp)");
   options.add_options()("hyp", po::value(&metric.hyp)->value_name("FILE"),
@@ -191,7 +194,8 @@ int run_eval(const std::vector<std::string>& args) {
       "and \"bleu_details\" {precisions, counts, totals, bp, ratio, hyp_len, ref_len}");
   auto model_mode = option_group("Model mode (given --task)");
   model_mode.add_options()("task", po::value(&task)->value_name("TASK"),
-                           "translate: translate --src with -m, then score against --ref")(
+                           "translate: translate --src with -m, then score against --ref; "
+                           "recommend: rank held-out items of --data with -m")(
       "model,m", po::value(&translate.model)->value_name("FILE"), "model file")(
       "src", po::value(&translate.src)->value_name("FILE"), "source text, one segment a line")(
       "output,o", po::value(&translate.output)->value_name("FILE"),
@@ -200,13 +204,26 @@ int run_eval(const std::vector<std::string>& args) {
       "length-penalty",
       po::value(&translate.translate.length_penalty)->value_name("A")->default_value(0.6f, "0.6"),
       "GNMT length penalty alpha");
-  options.add(model_mode);
+  auto recommend_mode = option_group("Recommendation (--task recommend)");
+  recommend_mode.add_options()("data", po::value(&recommend.data)->value_name("FILE"),
+                               "dataset made by preprocess --format interactions")(
+      "split", po::value(&recommend.split)->value_name("NAME")->default_value("test"),
+      "test, or valid")("baseline", po::value(&recommend.baseline)->value_name("NAME"),
+                        "popular: rank by training popularity instead of a model")(
+      "negatives", po::value(&negatives)->value_name("N")->default_value(Count{100}),
+      "sampled negatives per user")(
+      "max-users", po::value(&max_users)->value_name("N")->default_value(Count{10000}),
+      "rank at most N users, drawn with --seed (0: all)")(
+      "seed", po::value(&seed)->value_name("N")->default_value(Count{42}),
+      "seed of the negatives, the user draw and tie-breaking");
+  options.add(model_mode).add(recommend_mode);
   CommonOptions common;
   options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(
           args,
-          "huiyan eval (--hyp FILE | --task translate -m MODEL --src FILE) --ref FILE [options]",
+          "huiyan eval (--hyp FILE | --task translate -m MODEL --src FILE) --ref FILE [options]\n"
+          "       huiyan eval --task recommend (-m MODEL | --baseline popular) --data DATA.h5",
           "Scores a system's output. With --hyp: corpus BLEU and chrF2 exactly as sacreBLEU 2.x\n"
           "computes them with its defaults (BLEU: smoothing exp, max order 4; chrF: 6 character\n"
           "orders, beta 2, whitespace excluded), each followed by its signature line. Trailing\n"
@@ -215,9 +232,16 @@ int run_eval(const std::vector<std::string>& args) {
     return 0;
   }
   apply(common);
+  if (task == "recommend") {
+    recommend.model = translate.model;
+    recommend.json = metric.json;
+    recommend.ranking.negatives = static_cast<int>(negatives.value);
+    recommend.ranking.max_users = max_users.value;
+    recommend.ranking.seed = seed.value;
+    return run_recommend_eval(recommend);
+  }
   if (!task.empty()) {
-    if (task != "translate")
-      throw UsageError("--task: only translate is built so far, got '" + task + "'");
+    if (task != "translate") throw UsageError("--task: translate or recommend, got '" + task + "'");
     if (!metric.hyp.empty()) throw UsageError("give --hyp or --task, not both");
     return run_translate_eval(metric, translate);
   }

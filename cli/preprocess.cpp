@@ -6,6 +6,7 @@
 
 #include "cli/command.h"
 #include "io/error.h"
+#include "pipeline/preprocess_interactions.h"
 
 namespace huiyan::cli {
 
@@ -15,7 +16,8 @@ pipeline::CorpusFormat parse_format(const std::string& format) {
   if (format == "parallel") return pipeline::CorpusFormat::parallel;
   if (format == "labeled" || format == "labelled") return pipeline::CorpusFormat::labeled;
   if (format == "text") return pipeline::CorpusFormat::text;
-  throw UsageError("--format must be parallel, labeled or text, got '" + format + "'");
+  throw UsageError("--format must be parallel, labeled, text or interactions, got '" + format +
+                   "'");
 }
 
 }  // namespace
@@ -28,13 +30,16 @@ int run_preprocess(const std::vector<std::string>& args) {
   Count max_length;
   Count seed;
   CommonOptions common;
+  pipeline::InteractionsOptions interactions;
+  Count min_feature_count{2};
 
   auto input = option_group("Input");
   input.add_options()(
       "format", po::value(&format)->value_name("FORMAT")->required(),
-      "parallel (two aligned files, or a TSV), labeled (TSV with label and text columns) or "
-      "text (one example a line)")("src", po::value(&o.src_path)->value_name("FILE"),
-                                   "parallel: source-side file (plain or .gz)")(
+      "parallel (two aligned files, or a TSV), labeled (TSV with label and text columns), "
+      "text (one example a line) or interactions (user-item events for recommendation)")(
+      "src", po::value(&o.src_path)->value_name("FILE"),
+      "parallel: source-side file (plain or .gz)")(
       "tgt", po::value(&o.tgt_path)->value_name("FILE"),
       "parallel: target-side file, line i translating --src line i")(
       "input,i", po::value(&o.input_path)->value_name("FILE"),
@@ -49,6 +54,17 @@ int run_preprocess(const std::vector<std::string>& args) {
       "labeled: text column (1-based)")(
       "skip-invalid", po::bool_switch(&o.skip_invalid),
       "skip and count lines with invalid UTF-8 or missing columns (default: stop with an error)");
+
+  auto recommend = option_group(
+      "Interactions (--format interactions: 'user item [rating] [timestamp]' per line, '::', tab "
+      "or space separated; writes DIR/data.h5 with SASRec's leave-one-out split)");
+  recommend.add_options()("items", po::value(&interactions.items_path)->value_name("FILE"),
+                          "item titles and genres: MovieLens u.item or movies.dat (Latin-1 is "
+                          "converted), or a TSV id, title, genres")(
+      "min-rating", po::value(&interactions.min_rating)->value_name("R")->default_value(0, "0"),
+      "drop interactions rated below R (4-column input)")(
+      "min-feature-count", po::value(&min_feature_count)->value_name("N")->default_value(Count{2}),
+      "side information: drop title words seen on fewer than N items");
 
   auto cleaning = option_group("Cleaning and filters");
   cleaning.add_options()("lowercase", po::bool_switch(&o.normalize.lowercase),
@@ -77,20 +93,37 @@ int run_preprocess(const std::vector<std::string>& args) {
                                   "print the summary as JSON on stdout");
 
   po::options_description all(kHelpWidth, kHelpWidth / 2);
-  all.add(input).add(cleaning).add(output).add(common_options(common));
+  all.add(input).add(recommend).add(cleaning).add(output).add(common_options(common));
   po::variables_map values;
-  if (!parse_options(args, "huiyan preprocess --format parallel|labeled|text [options]",
+  if (!parse_options(args,
+                     "huiyan preprocess --format parallel|labeled|text|interactions [options]",
                      "Normalizes raw text (NFKC, control characters removed, whitespace squeezed), "
                      "filters it and writes\n<split>.src/.tgt (parallel), <split>.txt/.label "
                      "(labeled) or <split>.txt (text) plus summary.json.\n\nExamples:\n"
                      "  huiyan preprocess --format parallel --src train.de.gz --tgt train.en.gz "
                      "--split train --out-dir data\n"
                      "  huiyan preprocess --format labeled --input train.tsv.gz --label-column 1 "
-                     "--text-column 4 --test-size 0 --out-dir imdb",
+                     "--text-column 4 --test-size 0 --out-dir imdb\n"
+                     "  huiyan preprocess --format interactions --input u.data --items u.item "
+                     "--out-dir ml-100k",
                      all, values)) {
     return 0;
   }
   apply(common);
+  if (format == "interactions") {
+    interactions.input_path = o.input_path;
+    interactions.out_dir = o.out_dir;
+    interactions.min_feature_count = min_feature_count.value;
+    const pipeline::InteractionsSummary summary = pipeline::preprocess_interactions(interactions);
+    if (json) {
+      std::cout << summary.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+                << "\n"
+                << std::flush;
+      if (!std::cout) throw io::DataError("<stdout>: write failed");
+    }
+    if (!common.quiet) std::cerr << summary.to_text();
+    return 0;
+  }
   o.format = parse_format(format);
   o.normalize.strip_line_break_tags = !keep_br_tags;
   o.progress = !common.quiet;

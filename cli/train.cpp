@@ -1,4 +1,5 @@
-// huiyan train: options -> pipeline::train_translation (more tasks follow).
+// huiyan train: options -> pipeline::train_translation; --task recommend goes to
+// train_recommend.cpp.
 
 #include <iostream>
 
@@ -8,6 +9,12 @@
 namespace huiyan::cli {
 
 int run_train(const std::vector<std::string>& args) {
+  for (size_t i = 0; i < args.size(); ++i) {
+    if (args[i] == "--task=recommend" ||
+        (args[i] == "--task" && i + 1 < args.size() && args[i + 1] == "recommend")) {
+      return run_train_recommend(args);
+    }
+  }
   pipeline::TranslationTrainOptions o;
   std::string task;
   std::string arch;
@@ -22,7 +29,8 @@ int run_train(const std::vector<std::string>& args) {
   CommonOptions common;
 
   auto what = option_group("Task and data");
-  what.add_options()("task", po::value(&task)->value_name("TASK")->required(), "translate")(
+  what.add_options()("task", po::value(&task)->value_name("TASK")->required(),
+                     "translate (see huiyan train --task recommend --help for recommend)")(
       "data,d", po::value(&o.data)->value_name("FILE")->required(),
       "dataset made by huiyan tokenize build")(
       "output,o", po::value(&o.output)->value_name("FILE")->required(),
@@ -114,8 +122,7 @@ int run_train(const std::vector<std::string>& args) {
   }
   apply(common);
   if (o.keep_checkpoints < 0) throw UsageError("--keep-checkpoints must be >= 0");
-  if (task != "translate")
-    throw UsageError("--task: only translate is built so far, got '" + task + "'");
+  if (task != "translate") throw UsageError("--task: translate or recommend, got '" + task + "'");
   if (arch != "transformer" && arch != "rnn")
     throw UsageError("--arch: transformer or rnn, got '" + arch + "'");
   o.arch = arch;

@@ -16,6 +16,12 @@ constexpr std::string_view kFormat = "huiyan-dataset";
 constexpr int64_t kFormatVersion = 1;
 constexpr std::string_view kTokenizerGroup = "tokenizer";
 constexpr std::string_view kLabelNames = "label_names";
+constexpr std::string_view kItems = "items";
+constexpr std::string_view kUsers = "users";
+
+bool is_reserved_group(std::string_view name) {
+  return name == kTokenizerGroup || name == kLabelNames || name == kItems || name == kUsers;
+}
 
 bool is_reserved_attribute(std::string_view name) {
   return name == "format" || name == "format_version" || name == "task";
@@ -54,6 +60,44 @@ void check_label_range(std::span<const int32_t> labels, size_t label_count, cons
     if (labels[i] < 0 || static_cast<size_t>(labels[i]) >= label_count) {
       complain(path, "label " + std::to_string(labels[i]) + " at index " + std::to_string(i) +
                          " is outside the " + std::to_string(label_count) + " label names");
+      return;
+    }
+  }
+}
+
+void check_users(const DatasetSplit& split, size_t user_count, const Complaint& complain) {
+  if (!split.users) return;
+  const std::string path = "/" + split.name + "/users";
+  if (split.users->size() != split.src.size()) {
+    complain(path, std::to_string(split.users->size()) + " users for " +
+                       std::to_string(split.src.size()) + " sequences");
+  }
+  for (size_t i = 0; i < split.users->size(); ++i) {
+    const int32_t user = (*split.users)[i];
+    if (user < 0 || static_cast<size_t>(user) >= user_count) {
+      complain(path, "user " + std::to_string(user) + " at index " + std::to_string(i) +
+                         " is outside the " + std::to_string(user_count) + " user names");
+      return;
+    }
+  }
+}
+
+void check_items(const ItemCatalogue& items, const Complaint& complain) {
+  if (!items.titles.empty() && items.titles.size() != items.names.size()) {
+    complain("/items/titles", std::to_string(items.titles.size()) + " titles for " +
+                                  std::to_string(items.names.size()) + " items");
+  }
+  if (items.features.size() == 0) return;
+  check_ragged(items.features, "/items/features", complain);
+  if (items.features.size() != items.names.size()) {
+    complain("/items/features/offsets", std::to_string(items.features.size()) +
+                                            " feature sequences for " +
+                                            std::to_string(items.names.size()) + " items");
+  }
+  for (const int32_t f : items.features.values) {
+    if (f <= 0 || static_cast<size_t>(f) >= items.feature_names.size()) {
+      complain("/items/features/ids", "feature " + std::to_string(f) + " is outside 1.." +
+                                          std::to_string(items.feature_names.size() - 1));
       return;
     }
   }
@@ -110,7 +154,7 @@ void check_for_writing(const Dataset& dataset) {
   std::vector<std::string> names;
   for (const DatasetSplit& split : dataset.splits) {
     if (split.name.empty() || split.name.find('/') != std::string::npos || split.name == "." ||
-        split.name == kTokenizerGroup || split.name == kLabelNames) {
+        is_reserved_group(split.name)) {
       reject("/" + split.name, "invalid split name");
     }
     if (std::find(names.begin(), names.end(), split.name) != names.end()) {
@@ -123,7 +167,9 @@ void check_for_writing(const Dataset& dataset) {
       }
     }
     check_split(split, dataset.label_names.size(), complain);
+    check_users(split, dataset.user_names.size(), complain);
   }
+  if (dataset.items) check_items(*dataset.items, complain);
 }
 
 // ---- writing ----
@@ -154,6 +200,7 @@ void write_split(h5::Group& root, const DatasetSplit& split) {
   if (split.doc_offsets) group.write_array<int64_t>("doc_offsets", *split.doc_offsets);
   if (split.labels) group.write_array<int32_t>("labels", *split.labels);
   if (split.label_sets) write_ragged(group, "label_sets", *split.label_sets);
+  if (split.users) group.write_array<int32_t>("users", *split.users);
   group.set_attr("num_examples", signed_size(split.num_examples()));
   group.set_attr("num_sequences", signed_size(split.src.size()));
   group.set_attr("src_tokens", signed_size(split.src.values.size()));
@@ -174,6 +221,16 @@ void write_tokenizers(h5::Group& root, const Dataset& dataset) {
     if (!dataset.src_tokenizer.empty()) group.link("src", "tgt");
   } else if (!dataset.tgt_tokenizer.empty()) {
     group.write_array<uint8_t>("tgt", as_bytes(dataset.tgt_tokenizer));
+  }
+}
+
+void write_items(h5::Group& root, const ItemCatalogue& items) {
+  h5::Group group = root.create_group(kItems);
+  group.write_strings("names", items.names);
+  if (!items.titles.empty()) group.write_strings("titles", items.titles);
+  if (items.features.size() > 0) {
+    write_ragged(group, "features", items.features);
+    group.write_strings("feature_names", items.feature_names);
   }
 }
 
@@ -212,8 +269,9 @@ void check_count_attr(const h5::Group& group, std::string_view name, size_t expe
   }
 }
 
-DatasetSplit read_split_group(const h5::Group& root, const std::string& name, size_t label_count) {
-  if (!root.has(name) || name == kTokenizerGroup || name == kLabelNames) {
+DatasetSplit read_split_group(const h5::Group& root, const std::string& name, size_t label_count,
+                              size_t user_count) {
+  if (!root.has(name) || is_reserved_group(name)) {
     corrupt(root.file_path(), "/" + name, "no such split");
   }
   const h5::Group group = root.open_group(name);
@@ -224,12 +282,15 @@ DatasetSplit read_split_group(const h5::Group& root, const std::string& name, si
   if (group.has("doc_offsets")) split.doc_offsets = group.read_array<int64_t>("doc_offsets");
   if (group.has("labels")) split.labels = group.read_array<int32_t>("labels");
   if (group.has("label_sets")) split.label_sets = read_ragged(group, "label_sets");
+  if (group.has("users")) split.users = group.read_array<int32_t>("users");
   if (group.has_attr("source_files")) {
     split.source_files = split_lines(group.attr_string("source_files"));
   }
-  check_split(split, label_count, [&](const std::string& path, const std::string& what) {
+  const Complaint complain = [&](const std::string& path, const std::string& what) {
     corrupt(root.file_path(), path, what);
-  });
+  };
+  check_split(split, label_count, complain);
+  check_users(split, user_count, complain);
   check_count_attr(group, "num_examples", split.num_examples());
   check_count_attr(group, "num_sequences", split.src.size());
   return split;
@@ -267,7 +328,7 @@ void read_tokenizers(const h5::Group& root, Dataset& dataset) {
 std::vector<std::string> split_names(const h5::Group& root) {
   std::vector<std::string> names;
   for (std::string& child : root.children()) {
-    if (child != kTokenizerGroup && child != kLabelNames) names.push_back(std::move(child));
+    if (!is_reserved_group(child)) names.push_back(std::move(child));
   }
   return names;
 }
@@ -275,6 +336,27 @@ std::vector<std::string> split_names(const h5::Group& root) {
 std::vector<std::string> read_label_names(const h5::Group& root) {
   if (!root.has(kLabelNames)) return {};
   return root.read_strings(kLabelNames);
+}
+
+std::vector<std::string> read_user_names(const h5::Group& root) {
+  if (!root.has(kUsers)) return {};
+  return root.open_group(kUsers).read_strings("names");
+}
+
+std::optional<ItemCatalogue> read_items(const h5::Group& root) {
+  if (!root.has(kItems)) return std::nullopt;
+  const h5::Group group = root.open_group(kItems);
+  ItemCatalogue items;
+  items.names = group.read_strings("names");
+  if (group.has("titles")) items.titles = group.read_strings("titles");
+  if (group.has("features")) {
+    items.features = read_ragged(group, "features");
+    items.feature_names = group.read_strings("feature_names");
+  }
+  check_items(items, [&](const std::string& path, const std::string& what) {
+    corrupt(root.file_path(), path, what);
+  });
+  return items;
 }
 
 }  // namespace
@@ -296,6 +378,11 @@ void write_dataset(const std::string& path, const Dataset& dataset) {
     for (const auto& [name, value] : dataset.attributes) root.set_attr(name, value);
     write_tokenizers(root, dataset);
     if (!dataset.label_names.empty()) root.write_strings(kLabelNames, dataset.label_names);
+    if (dataset.items) write_items(root, *dataset.items);
+    if (!dataset.user_names.empty()) {
+      h5::Group users = root.create_group(kUsers);
+      users.write_strings("names", dataset.user_names);
+    }
     for (const DatasetSplit& split : dataset.splits) write_split(root, split);
   }
   file.close();
@@ -313,8 +400,11 @@ Dataset read_dataset(const std::string& path) {
   }
   read_tokenizers(root, dataset);
   dataset.label_names = read_label_names(root);
+  dataset.items = read_items(root);
+  dataset.user_names = read_user_names(root);
   for (const std::string& name : split_names(root)) {
-    dataset.splits.push_back(read_split_group(root, name, dataset.label_names.size()));
+    dataset.splits.push_back(
+        read_split_group(root, name, dataset.label_names.size(), dataset.user_names.size()));
   }
   return dataset;
 }
@@ -330,7 +420,7 @@ DatasetSplit read_split(const std::string& path, const std::string& split) {
   const h5::File file = h5::File::open_read(path);
   const h5::Group root = file.root();
   check_format(root);
-  return read_split_group(root, split, read_label_names(root).size());
+  return read_split_group(root, split, read_label_names(root).size(), read_user_names(root).size());
 }
 
 }  // namespace huiyan::io

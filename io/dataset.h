@@ -12,6 +12,12 @@
 //   /<split>/doc_offsets                                  int64, when sentences form documents
 //   /<split>/labels                                       int32, single-label classification
 //   /<split>/label_sets/ids, /<split>/label_sets/offsets  multi-label classification
+//   /<split>/users                                        int32, recommendation: row -> user
+//   /items/names, /items/titles                           strings, recommendation: item k >= 1 is
+//                                                         names[k - 1] (0 is padding)
+//   /items/features/ids, /items/features/offsets          side information per item (token ids)
+//   /items/feature_names                                  strings, the feature vocabulary
+//   /users/names                                          strings, recommendation
 //   /<split>                attrs num_examples, num_sequences, src_tokens, tgt_tokens (when tgt),
 //                           source_files (the file names joined by "\n")
 
@@ -33,13 +39,26 @@ struct DatasetSplit {
   std::optional<std::vector<int64_t>> doc_offsets;
   std::optional<std::vector<int32_t>> labels;  // single-label: index into Dataset::label_names
   std::optional<Ragged> label_sets;            // multi-label: indices into Dataset::label_names
+  std::optional<std::vector<int32_t>> users;   // recommendation: index into Dataset::user_names
   std::vector<std::string> source_files;
 
   size_t num_examples() const;  // documents when nested, else sequences
 };
 
+// The items of a recommendation dataset. Item k >= 1 is names[k - 1]; id 0 is padding.
+struct ItemCatalogue {
+  std::vector<std::string> names;   // the ids as the input file spelled them
+  std::vector<std::string> titles;  // empty, or one per item
+  // Side information: empty, or one sequence of feature ids per item (0 is padding, never used);
+  // feature f is feature_names[f].
+  Ragged features;
+  std::vector<std::string> feature_names;
+
+  size_t size() const { return names.size(); }
+};
+
 struct Dataset {
-  std::string task;           // "translate", "classify", "text"
+  std::string task;           // "translate", "classify", "text", "recommend"
   std::string src_tokenizer;  // serialized SentencePiece model (bytes); may be empty
   // Empty when there is none. When joint, it is the src model: written as "" or equal to
   // src_tokenizer, and read back as a copy of src_tokenizer.
@@ -47,6 +66,8 @@ struct Dataset {
   bool joint_tokenizer = false;  // tgt uses the src model (stored once, hard-linked)
   std::vector<std::string> label_names;
   std::map<std::string, std::string> attributes;  // free-form root attributes (creator, options)
+  std::optional<ItemCatalogue> items;             // recommendation
+  std::vector<std::string> user_names;            // recommendation
   std::vector<DatasetSplit> splits;
 };
 

@@ -65,6 +65,10 @@ Tensor take_rows(const Tensor& x, const std::vector<int32_t>& rows);
 // with targets [N] smoothed by label_smoothing (the target keeps 1 - e, every class gets e / V).
 Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, float label_smoothing = 0,
                      int32_t ignore_index = -1);
+// Σ wᵢ·(softplus(xᵢ) − yᵢ·xᵢ) / Σ wᵢ: binary cross-entropy of sigmoid(logits) against targets in
+// [0, 1], weighted (weight 0 leaves an element out); all three the same shape, computed without
+// overflow for any logit. The gradient flows to logits only.
+Tensor binary_cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& weights);
 // Softmax over the last axis of x restricted to positions where `keep` (broadcast to x's shape)
 // is not 0: kept weights sum to 1, the others are exactly 0; a row with nothing kept is all 0.
 Tensor masked_softmax(const Tensor& x, const Tensor& keep);

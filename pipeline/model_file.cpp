@@ -49,6 +49,10 @@ void save_model(const std::string& path, const ModelFile& model) {
                                              bytes.size()));
         }
       }
+      if (!model.tables.empty()) {
+        io::h5::Group tables = root.create_group("tables");
+        for (const auto& [name, strings] : model.tables) tables.write_strings(name, strings);
+      }
       io::h5::Group params = root.create_group("params");
       write_tensors(params, model.params);
       if (model.has_train_state) {
@@ -81,6 +85,10 @@ ModelHeader read_model_header(const std::string& path) {
       const std::vector<uint8_t> bytes = tokenizers.read_array<uint8_t>(side);
       header.tokenizers[side] = std::string(bytes.begin(), bytes.end());
     }
+  }
+  if (root.has("tables")) {
+    const io::h5::Group tables = root.open_group("tables");
+    for (const auto& name : tables.children()) header.tables[name] = tables.read_strings(name);
   }
   header.has_train_state = root.has("train_state");
   if (header.has_train_state) {

@@ -4,6 +4,7 @@
 //
 //   /                       attrs format = "huiyan-model", format_version = 1, config (JSON)
 //   /tokenizer/<side>       SentencePiece model bytes (uint8), e.g. src, tgt
+//   /tables/<name>          UTF-8 strings, e.g. a recommender's item ids and titles
 //   /params/<dotted.name>   float32, the parameter's shape
 //   /train_state/<name>     float32 optimizer state (e.g. adam.m.<param>), when saved
 //   /train_state            int64 attrs: step, RNG states, data cursor, ...
@@ -20,6 +21,7 @@ namespace huiyan::pipeline {
 struct ModelFile {
   std::string config_json;
   std::map<std::string, std::string> tokenizers;  // side -> serialized SentencePiece model
+  std::map<std::string, std::vector<std::string>> tables;
   std::vector<nn::NamedTensor> params;
   bool has_train_state = false;
   std::vector<nn::NamedTensor> train_state;
@@ -32,6 +34,7 @@ void save_model(const std::string& path, const ModelFile& model);
 struct ModelHeader {
   std::string config_json;
   std::map<std::string, std::string> tokenizers;
+  std::map<std::string, std::vector<std::string>> tables;
   bool has_train_state = false;
   std::map<std::string, int64_t> counters;
 };

@@ -1,4 +1,5 @@
 #include <algorithm>
+#include <cmath>
 #include <stdexcept>
 
 #include "nn/kernels/elementwise.h"
@@ -79,6 +80,42 @@ Tensor cross_entropy(const Tensor& logits, const IntTensor& targets, float label
     const float scale = counted > 0 ? loss.grad()[0] / static_cast<float>(counted) : 0.0f;
     kernels::cross_entropy_backward(rows, cols, logits.data(), targets.data, label_smoothing,
                                     ignore_index, lse, scale, dlogits, accumulate);
+  });
+  return loss;
+}
+
+Tensor binary_cross_entropy(const Tensor& logits, const Tensor& targets, const Tensor& weights) {
+  if (targets.shape() != logits.shape() || weights.shape() != logits.shape()) {
+    throw std::invalid_argument("binary_cross_entropy: logits " + logits.shape().str() +
+                                ", targets " + targets.shape().str() + ", weights " +
+                                weights.shape().str());
+  }
+  Graph& graph = graph_of({&logits});
+  Tensor loss = graph.output(Shape{1}, {&logits});
+  const int64_t n = logits.numel();
+  const float* x = logits.data();
+  const float* y = targets.data();
+  const float* w = weights.data();
+  double total = 0, weight_sum = 0;
+  for (int64_t i = 0; i < n; ++i) {
+    if (w[i] == 0) continue;
+    // softplus(x) = max(x, 0) + log(1 + e^-|x|)
+    const double softplus = std::max(x[i], 0.0f) + std::log1p(std::exp(-std::abs(x[i])));
+    total += w[i] * (softplus - static_cast<double>(y[i]) * x[i]);
+    weight_sum += w[i];
+  }
+  loss.data()[0] = weight_sum > 0 ? static_cast<float>(total / weight_sum) : 0.0f;
+  graph.record(loss, [logits, targets, weights, loss, n, weight_sum, &graph] {
+    bool accumulate;
+    float* dx = graph.gradient_for(logits.impl(), accumulate);
+    const float scale = weight_sum > 0 ? loss.grad()[0] / static_cast<float>(weight_sum) : 0.0f;
+    const float* x = logits.data();
+    const float* y = targets.data();
+    const float* w = weights.data();
+    for (int64_t i = 0; i < n; ++i) {
+      const float g = w[i] == 0 ? 0.0f : scale * w[i] * (1.0f / (1.0f + std::exp(-x[i])) - y[i]);
+      dx[i] = accumulate ? dx[i] + g : g;
+    }
   });
   return loss;
 }

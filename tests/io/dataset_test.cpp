@@ -194,6 +194,51 @@ TEST_F(DatasetTest, EmptyTokenizerAndZeroRowSplitRoundTrip) {
   EXPECT_TRUE(read.splits[1].src[2].empty());
 }
 
+TEST_F(DatasetTest, RecommendationWithItemsUsersAndSideInformationRoundTrips) {
+  Dataset d;
+  d.task = "recommend";
+  d.user_names = {"u1", "u2"};
+  d.items = ItemCatalogue{};
+  d.items->names = {"10", "20", "30"};
+  d.items->titles = {"Toy Story (1995)", "Misérables, Les (1995)", "30"};
+  d.items->features.append(std::vector<int32_t>{1, 2});
+  d.items->features.append(std::vector<int32_t>{2});
+  d.items->features.append(std::vector<int32_t>{});
+  d.items->feature_names = {"<pad>", "genre:Animation", "year:1995"};
+  DatasetSplit train;
+  train.name = "train";
+  train.src.append(std::vector<int32_t>{1, 2});
+  train.src.append(std::vector<int32_t>{3});
+  train.users = std::vector<int32_t>{0, 1};
+  DatasetSplit test;
+  test.name = "test";
+  test.src.append(std::vector<int32_t>{1, 2});
+  test.tgt = Ragged{};
+  test.tgt->append(std::vector<int32_t>{3});
+  test.users = std::vector<int32_t>{0};
+  d.splits = {train, test};
+  write_dataset(path("rec.h5"), d);
+  const Dataset back = read_dataset(path("rec.h5"));
+  EXPECT_EQ(back.user_names, d.user_names);
+  ASSERT_TRUE(back.items);
+  EXPECT_EQ(back.items->names, d.items->names);
+  EXPECT_EQ(back.items->titles, d.items->titles);
+  EXPECT_EQ(back.items->features.values, d.items->features.values);
+  EXPECT_EQ(back.items->features.offsets, d.items->features.offsets);
+  EXPECT_EQ(back.items->feature_names, d.items->feature_names);
+  EXPECT_EQ(list_splits(path("rec.h5")), (std::vector<std::string>{"test", "train"}));
+  EXPECT_EQ(*read_split(path("rec.h5"), "train").users, (std::vector<int32_t>{0, 1}));
+
+  // A user outside the user names, or a feature outside the vocabulary, is not written.
+  Dataset bad_user = d;
+  bad_user.splits[1].users = std::vector<int32_t>{2};
+  EXPECT_THROW(write_dataset(path("bad.h5"), bad_user), std::logic_error);
+  Dataset bad_feature = d;
+  bad_feature.items->features.values[0] = 3;
+  EXPECT_THROW(write_dataset(path("bad.h5"), bad_feature), std::logic_error);
+  EXPECT_FALSE(fs::exists(path("bad.h5")));
+}
+
 TEST_F(DatasetTest, TruncatedFileIsDataErrorNamingTheFile) {
   const std::string file_path = path("truncated.h5");
   Dataset dataset = translation_dataset();

@@ -51,6 +51,7 @@ TEST(ModelFile, SaveLoadRestoresBitIdenticalValues) {
   ModelFile file;
   file.config_json = R"({"arch": "tiny", "dim": 8})";
   file.tokenizers = {{"src", std::string("\0model\xff", 7)}};
+  file.tables = {{"item_names", {"50", "Misérables", ""}}, {"user_names", {"u1"}}};
   file.params = saved.parameters();
   file.has_train_state = true;
   file.train_state = {{"adam.m.proj.bias", moment}};
@@ -60,6 +61,7 @@ TEST(ModelFile, SaveLoadRestoresBitIdenticalValues) {
   const ModelHeader header = read_model_header(dir / "m.h5");
   EXPECT_EQ(header.config_json, file.config_json);
   EXPECT_EQ(header.tokenizers, file.tokenizers);
+  EXPECT_EQ(header.tables, file.tables);
   EXPECT_TRUE(header.has_train_state);
   EXPECT_EQ(header.counters, file.counters);
 

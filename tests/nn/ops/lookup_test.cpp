@@ -81,6 +81,30 @@ TEST(CrossEntropy, GradientsMatchFiniteDifferences) {
   }
 }
 
+TEST(BinaryCrossEntropy, MatchesTheDefinitionEvenForHugeLogits) {
+  Graph graph;
+  const std::vector<float> x = {0.5f, -2.0f, 300.0f, -300.0f, 1.0f};
+  const std::vector<float> y = {1, 0, 0, 1, 1};
+  const std::vector<float> w = {1, 2, 1, 1, 0};
+  const Tensor loss =
+      binary_cross_entropy(graph.from({5}, x), graph.from({5}, y), graph.from({5}, w));
+  // -log σ(x) for y = 1, -log(1 - σ(x)) for y = 0; the huge logits give exactly 300.
+  const double expected =
+      (std::log1p(std::exp(-0.5)) + 2 * std::log1p(std::exp(-2.0)) + 300.0 + 300.0) / 5.0;
+  EXPECT_NEAR(loss.item(), expected, 1e-4);
+  EXPECT_TRUE(std::isfinite(loss.item()));
+}
+
+TEST(BinaryCrossEntropy, GradientsMatchFiniteDifferences) {
+  const auto targets = random_input({3, 4}, 7, 0, 1);
+  const auto weights = random_input({3, 4}, 8, 0, 2);
+  expect_gradients({random_input({3, 4}, 9, -3, 3)},
+                   [&](Graph& graph, const std::vector<Tensor>& in) {
+                     return binary_cross_entropy(in[0], graph.from({3, 4}, targets.values),
+                                                 graph.from({3, 4}, weights.values));
+                   });
+}
+
 TEST(Dropout, DropsAboutPAndKeepsTheExpectation) {
   Graph graph;
   const Tensor x = graph.full({100000}, 1.0f);

@@ -1,0 +1,88 @@
+#include "nn/sasrec.h"
+
+#include <stdexcept>
+#include <string>
+
+namespace huiyan::nn {
+
+SasRecBlock::SasRecBlock(const SasRecConfig& c, Random& rng)
+    : attention(c.dim, c.heads, rng, c.dropout),
+      attention_norm(c.dim, rng),
+      ffn(c.dim, c.dim, rng, c.dropout),
+      ffn_norm(c.dim, rng),
+      dropout_(c.dropout, rng.next()) {
+  add_module("attention", attention);
+  add_module("attention_norm", attention_norm);
+  add_module("ffn", ffn);
+  add_module("ffn_norm", ffn_norm);
+  add_module("dropout", dropout_);
+}
+
+Tensor SasRecBlock::operator()(const Tensor& x, const Tensor& keep) {
+  attention.need_weights = record_weights;
+  const Tensor h = attention_norm(x);
+  MultiHeadResult attended = attention(h, h, h, keep, /*causal=*/true);
+  if (record_weights) weights = attended.weights;
+  const Tensor s = add(x, dropout_(attended.output));
+  const Tensor f = add(s, dropout_(ffn(ffn_norm(s))));
+  const int64_t batch = keep.shape()[0], len = keep.shape()[1];
+  return mul(f, reshape(keep, {batch, len, 1}));
+}
+
+SasRec::SasRec(const SasRecConfig& c, uint64_t seed)
+    : config_(c),
+      rng_(seed),
+      dropout_(c.dropout, rng_.next()),
+      item_embed(c.items + 1, c.dim, rng_, /*padding_id=*/0),
+      positions(c.max_length, c.dim, rng_),
+      final_norm(c.dim, rng_) {
+  if (c.items <= 0 || c.dim <= 0 || c.blocks <= 0 || c.max_length <= 0) {
+    throw std::invalid_argument("SASRec: items, dim, blocks and max_length must be > 0");
+  }
+  add_module("dropout", dropout_);
+  add_module("item_embed", item_embed);
+  add_module("positions", positions);
+  for (int64_t b = 0; b < c.blocks; ++b) {
+    blocks.push_back(std::make_unique<SasRecBlock>(c, rng_));
+    add_module("blocks." + std::to_string(b), *blocks.back());
+  }
+  add_module("final_norm", final_norm);
+}
+
+Tensor SasRec::forward(const IntTensor& history) {
+  Graph& graph = *history.graph;
+  const int64_t batch = history.shape[0], len = history.shape[1];
+  if (len > config_.max_length) {
+    throw std::invalid_argument("SASRec: " + std::to_string(len) + " items, the model reads " +
+                                std::to_string(config_.max_length));
+  }
+  std::vector<float> keep_values(static_cast<size_t>(batch * len));
+  for (int64_t i = 0; i < batch * len; ++i) keep_values[i] = history.data[i] != 0 ? 1.0f : 0.0f;
+  const Tensor keep = graph.from({batch, len}, keep_values);
+  const Tensor embedded = add(item_embed(history), positions(graph, len, config_.max_length - len));
+  Tensor x = mul(dropout_(embedded), reshape(keep, {batch, len, 1}));
+  for (auto& block : blocks) x = (*block)(x, keep);
+  return final_norm(x);
+}
+
+Tensor SasRec::user_vectors(const IntTensor& histories, const std::vector<int32_t>&) {
+  const Tensor features = forward(histories);
+  const int64_t len = histories.shape[1];
+  return reshape(slice(features, 1, len - 1, len), {histories.shape[0], config_.dim});
+}
+
+Tensor SasRec::score_all(const Tensor& features) const {
+  return matmul(features, item_embed.table, false, true);
+}
+
+void SasRec::record_attention(bool on) {
+  for (auto& block : blocks) block->record_weights = on;
+}
+
+std::vector<Tensor> SasRec::attention_weights() const {
+  std::vector<Tensor> weights;
+  for (const auto& block : blocks) weights.push_back(block->weights);
+  return weights;
+}
+
+}  // namespace huiyan::nn

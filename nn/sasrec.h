@@ -1,0 +1,81 @@
+#pragma once
+// SASRec (Kang & McAuley 2018, "Self-Attentive Sequential Recommendation"): the item sequence
+// (s₁ … s_n, left-padded with item 0) embedded as Ê_t = M_{s_t} + P_t, then b blocks of
+// causal self-attention and a point-wise feed-forward network, each sublayer
+// g(x) = x + Dropout(g(LayerNorm(x))), a final LayerNorm; the output F_t scores item i by
+// r_{i,t} = F_t · M_i with the same item embedding M (the paper's shared-embedding variant).
+// Padding positions are zeroed after the embedding and after every block.
+
+#include <memory>
+#include <vector>
+
+#include "nn/attention_multihead.h"
+#include "nn/layers.h"
+#include "nn/recommender.h"
+
+namespace huiyan::nn {
+
+struct SasRecConfig {
+  int64_t items = 0;  // item ids 1..items; 0 is padding
+  int64_t dim = 50;
+  int64_t blocks = 2;
+  int64_t heads = 1;
+  int64_t max_length = 200;  // n: the most recent items the model reads
+  float dropout = 0.2f;
+};
+
+class SasRecBlock : public Module {
+ public:
+  SasRecBlock(const SasRecConfig& config, Random& rng);
+  // x [B, T, D]; keep [B, T] (1 = an item, 0 = padding). The attention weights of the last call
+  // (before dropout) are kept in `weights` when record_weights is set.
+  Tensor operator()(const Tensor& x, const Tensor& keep);
+
+  MultiHeadAttention attention;
+  LayerNorm attention_norm;
+  FeedForward ffn;
+  LayerNorm ffn_norm;
+  bool record_weights = false;
+  Tensor weights;  // [B, heads, T, T]
+
+ private:
+  Dropout dropout_;
+};
+
+class SasRec : public Recommender {
+  // Built before the layers, which draw their initial values from rng_.
+  SasRecConfig config_;
+  Random rng_;
+  Dropout dropout_;
+
+ public:
+  SasRec(const SasRecConfig& config, uint64_t seed);
+
+  // history [B, T] item ids, T <= max_length, left-padded with 0 so the newest item is at T - 1
+  // (position embeddings count from the right end, as with the paper's fixed length n):
+  // F [B, T, dim]; row t is the representation that predicts the item after position t.
+  Tensor forward(const IntTensor& history);
+  // M_i for items [...]: [..., dim].
+  Tensor item_vectors(const IntTensor& items) const { return item_embed(items); }
+  // r = F M_allᵀ: [rows, items + 1] scores of every item for F [rows, dim] (column 0 is padding).
+  Tensor score_all(const Tensor& features) const;
+
+  // F at the newest position; users are not used (SASRec has no user embedding).
+  Tensor user_vectors(const IntTensor& histories, const std::vector<int32_t>& users) override;
+  const Tensor& item_table() const override { return item_embed.table; }
+  int64_t max_length() const override { return config_.max_length; }
+
+  // Attention weights of the last forward pass, block by block ([B, heads, T, T] each), when
+  // asked for before it.
+  void record_attention(bool on);
+  std::vector<Tensor> attention_weights() const;
+
+  const SasRecConfig& config() const { return config_; }
+
+  Embedding item_embed;
+  LearnedPositions positions;
+  std::vector<std::unique_ptr<SasRecBlock>> blocks;
+  LayerNorm final_norm;
+};
+
+}  // namespace huiyan::nn

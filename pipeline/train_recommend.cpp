@@ -1,0 +1,282 @@
+#include "pipeline/train_recommend.h"
+
+#include <algorithm>
+#include <bit>
+#include <chrono>
+#include <filesystem>
+#include <numeric>
+#include <sstream>
+
+#include "io/dataset.h"
+#include "io/error.h"
+#include "nn/optimizer.h"
+#include "pipeline/model_file.h"
+#include "pipeline/progress.h"
+#include "pipeline/recommend_model.h"
+#include "pipeline/train_translation.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+
+const io::DatasetSplit* find_split(const io::Dataset& dataset, const std::string& name) {
+  for (const auto& split : dataset.splits) {
+    if (split.name == name) return &split;
+  }
+  return nullptr;
+}
+
+std::string fixed(double value, int precision) {
+  std::ostringstream out;
+  out.setf(std::ios::fixed);
+  out.precision(precision);
+  out << value;
+  return out.str();
+}
+
+// One step's users: inputs s[0..L-2], positives s[1..L-1] (the newest max_length of each),
+// negatives drawn per position from the items the user never touched; all left-padded.
+struct SequenceBatch {
+  nn::IntTensor inputs;     // [B, T]
+  nn::IntTensor positives;  // [B, T], 0 at padding
+  nn::IntTensor negatives;  // [B, T], 0 at padding
+  nn::Tensor keep;          // [B, T], 1 where a positive is
+};
+
+SequenceBatch make_sequence_batch(nn::Graph& graph, const io::Ragged& sequences,
+                                  std::span<const int32_t> users, int64_t max_length, int64_t items,
+                                  nn::Random& rng) {
+  size_t len = 1;
+  for (const int32_t u : users) {
+    len = std::max(len, std::min(sequences[u].size() - 1, static_cast<size_t>(max_length)));
+  }
+  const size_t batch = users.size();
+  std::vector<int32_t> in(batch * len, 0), pos(batch * len, 0), neg(batch * len, 0);
+  std::vector<float> keep(batch * len, 0.0f);
+  std::vector<int32_t> sorted;
+  for (size_t b = 0; b < batch; ++b) {
+    const auto s = sequences[users[b]];
+    sorted.assign(s.begin(), s.end());
+    std::sort(sorted.begin(), sorted.end());
+    const size_t n = std::min(s.size() - 1, len);
+    for (size_t i = 0; i < n; ++i) {
+      const size_t at = b * len + len - n + i;
+      in[at] = s[s.size() - 1 - n + i];
+      pos[at] = s[s.size() - n + i];
+      keep[at] = 1.0f;
+      int32_t item;
+      do {
+        item = static_cast<int32_t>(1 + rng.below(static_cast<uint64_t>(items)));
+      } while (std::binary_search(sorted.begin(), sorted.end(), item));
+      neg[at] = item;
+    }
+  }
+  const nn::Shape shape{static_cast<int64_t>(batch), static_cast<int64_t>(len)};
+  return {graph.ids(shape, in), graph.ids(shape, pos), graph.ids(shape, neg),
+          graph.from(shape, keep)};
+}
+
+nn::Tensor sequence_loss(nn::SasRec& model, const SequenceBatch& batch, const std::string& loss,
+                         nn::Graph& graph) {
+  const nn::Tensor features = model.forward(batch.inputs);  // [B, T, D]
+  if (loss == "softmax") {
+    const int64_t rows = batch.inputs.numel();
+    const nn::Tensor flat = nn::reshape(features, {rows, model.config().dim});
+    const int64_t columns = model.config().items + 1;
+    std::vector<float> not_padding(static_cast<size_t>(columns), 1.0f);
+    not_padding[0] = 0.0f;
+    const nn::Tensor logits =
+        nn::mask_fill(model.score_all(flat), graph.from({1, columns}, not_padding), -1e9f);
+    std::vector<int32_t> targets(batch.positives.data, batch.positives.data + rows);
+    for (int32_t& t : targets) t = t == 0 ? -1 : t;
+    return nn::cross_entropy(logits, graph.ids({rows}, targets), 0, -1);
+  }
+  // −log σ(F·M_pos) − log(1 − σ(F·M_neg)) averaged over the positions that have an item.
+  const int last = 2;
+  const nn::Tensor positive = nn::sum(nn::mul(features, model.item_vectors(batch.positives)), last);
+  const nn::Tensor negative = nn::sum(nn::mul(features, model.item_vectors(batch.negatives)), last);
+  const nn::Tensor ones = graph.full(batch.keep.shape(), 1.0f);
+  const nn::Tensor zeros = graph.zeros(batch.keep.shape());
+  return nn::add(nn::binary_cross_entropy(positive, ones, batch.keep),
+                 nn::binary_cross_entropy(negative, zeros, batch.keep));
+}
+
+}  // namespace
+
+RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
+  if (o.arch != "sasrec") throw std::invalid_argument("--arch: sasrec, got '" + o.arch + "'");
+  if (o.loss != "bce" && o.loss != "softmax") {
+    throw std::invalid_argument("--loss: bce or softmax, got '" + o.loss + "'");
+  }
+  if (o.batch_size <= 0) throw std::invalid_argument("--batch-size must be > 0");
+  if (o.max_epochs <= 0 && o.max_steps <= 0 && o.max_minutes <= 0) {
+    throw std::invalid_argument("give --max-epochs, --max-steps or --max-time");
+  }
+  const io::Dataset dataset = io::read_dataset(o.data);
+  if (dataset.task != "recommend" || !dataset.items) {
+    throw io::DataError(o.data + ": a '" + dataset.task +
+                        "' dataset, not a recommendation dataset (preprocess --format "
+                        "interactions)");
+  }
+  const io::DatasetSplit* train = find_split(dataset, "train");
+  if (train == nullptr) throw io::DataError(o.data + ": /train: not found");
+  const io::DatasetSplit* valid = find_split(dataset, "valid");
+  const auto items = static_cast<int64_t>(dataset.items->size());
+
+  nn::SasRecConfig config = o.sasrec;
+  config.items = items;
+  const nlohmann::json file_config = {{"task", "recommend"},
+                                      {"arch", o.arch},
+                                      {"loss", o.loss},
+                                      {"model", to_json(config)},
+                                      {"data", o.data}};
+  nn::SasRec model(config, o.seed);
+  model.train(true);
+  nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-8f, o.weight_decay);
+  nn::Random sampler(nn::mix64(o.seed + 0x5A5A));
+
+  // Users with at least two training items give a (history, next item) pair.
+  std::vector<int32_t> learners;
+  for (size_t u = 0; u < train->src.size(); ++u) {
+    if (train->src[u].size() >= 2) learners.push_back(static_cast<int32_t>(u));
+  }
+  if (learners.empty()) throw io::DataError(o.data + ": /train: no user has two items");
+
+  int64_t step = 0, epoch = 0, batch_in_epoch = 0;
+  double best = -1;
+  int stale = 0;
+  const std::string last_path = last_model_path(o.output);
+  if (o.resume) {
+    if (!std::filesystem::exists(last_path))
+      throw io::DataError(last_path + ": nothing to resume from");
+    const ModelHeader header = read_model_header(last_path);
+    auto params = model.parameters();
+    load_tensors(last_path, params);
+    auto state = adam.state();
+    load_tensors(last_path, state, true);
+    adam.load_state(state);
+    step = header.counters.at("step");
+    epoch = header.counters.at("epoch");
+    batch_in_epoch = header.counters.at("batch_in_epoch");
+    best = std::bit_cast<double>(header.counters.at("best_bits"));
+    stale = static_cast<int>(header.counters.at("stale"));
+    sampler.set_state(static_cast<uint64_t>(header.counters.at("sampler")));
+    std::vector<uint64_t> randoms = model.random_states();
+    for (size_t i = 0; i < randoms.size(); ++i) {
+      randoms[i] = static_cast<uint64_t>(header.counters.at("rng." + std::to_string(i)));
+    }
+    model.set_random_states(randoms);
+  }
+
+  const auto save = [&](const std::string& path, bool with_state) {
+    ModelFile file;
+    file.config_json = file_config.dump();
+    file.tables["item_names"] = dataset.items->names;
+    if (!dataset.items->titles.empty()) file.tables["item_titles"] = dataset.items->titles;
+    if (!dataset.user_names.empty()) file.tables["user_names"] = dataset.user_names;
+    file.params = model.parameters();
+    if (with_state) {
+      file.has_train_state = true;
+      file.train_state = adam.state();
+      file.counters = {{"step", step},
+                       {"epoch", epoch},
+                       {"batch_in_epoch", batch_in_epoch},
+                       {"best_bits", std::bit_cast<int64_t>(best)},
+                       {"stale", stale},
+                       {"sampler", static_cast<int64_t>(sampler.state())}};
+      const std::vector<uint64_t> randoms = model.random_states();
+      for (size_t i = 0; i < randoms.size(); ++i) {
+        file.counters["rng." + std::to_string(i)] = static_cast<int64_t>(randoms[i]);
+      }
+    }
+    save_model(path, file);
+  };
+  const auto say = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+
+  RecommendTrainSummary summary;
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  Progress progress("train", "steps", o.progress);
+  double loss_sum = 0;
+  int64_t loss_count = 0;
+  int64_t validated_step = -1;
+  bool stop = false;
+  const auto validate = [&] {
+    double ndcg = 0;
+    std::string line = "step " + std::to_string(step) + " epoch " + std::to_string(epoch) +
+                       " loss " + fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
+    if (valid != nullptr && valid->src.size() > 0) {
+      const RankingMetrics m = evaluate_ranking(*valid, items, model_scorer(model), o.valid);
+      model.train(true);
+      ndcg = m.ndcg_sampled;
+      line += " valid ndcg@" + std::to_string(o.valid.k) + " " + fixed(m.ndcg_sampled, 4) + " hr@" +
+              std::to_string(o.valid.k) + " " + fixed(m.hr_sampled, 4) + " (sampled)";
+    }
+    const bool better = ndcg > best;
+    if (better) {
+      best = ndcg;
+      stale = 0;
+      save(o.output, false);
+    } else {
+      ++stale;
+    }
+    save(last_path, true);
+    validated_step = step;
+    progress.finish();
+    say(line + (better ? " (best, saved)" : ""));
+    loss_sum = 0;
+    loss_count = 0;
+    if (o.patience > 0 && stale >= o.patience) stop = true;
+  };
+
+  nn::Graph graph;
+  const auto per_epoch = static_cast<int64_t>((learners.size() + o.batch_size - 1) / o.batch_size);
+  while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
+    std::vector<int32_t> order = learners;
+    nn::Random shuffle(nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
+    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.below(i)]);
+    for (; batch_in_epoch < per_epoch && !stop; ++batch_in_epoch) {
+      const size_t first = static_cast<size_t>(batch_in_epoch * o.batch_size);
+      const size_t count =
+          std::min<size_t>(static_cast<size_t>(o.batch_size), order.size() - first);
+      const SequenceBatch batch =
+          make_sequence_batch(graph, train->src, std::span(order).subspan(first, count),
+                              config.max_length, items, sampler);
+      const nn::Tensor loss = sequence_loss(model, batch, o.loss, graph);
+      graph.backward(loss);
+      summary.last_train_loss = loss.item();
+      loss_sum += summary.last_train_loss;
+      ++loss_count;
+      graph.reset();
+      adam.step(o.lr);
+      adam.zero_grad();
+      ++step;
+      progress.update(static_cast<size_t>(step));
+      if (o.max_steps > 0 && step >= o.max_steps) stop = true;
+      if (o.max_minutes > 0 && elapsed() >= o.max_minutes * 60) stop = true;
+    }
+    if (batch_in_epoch >= per_epoch) {
+      ++epoch;
+      batch_in_epoch = 0;
+      if (o.valid_every > 0 && epoch % o.valid_every == 0)
+        validate();
+      else if (!progress.drawing() && epoch % 10 == 0) {
+        say("step " + std::to_string(step) + " epoch " + std::to_string(epoch) + " loss " +
+            fixed(loss_sum / std::max<int64_t>(1, loss_count), 4));
+      }
+    }
+  }
+  if (validated_step != step) validate();
+  progress.finish();
+  summary.steps = step;
+  summary.epochs = epoch;
+  summary.best_valid_ndcg = best;
+  summary.seconds = elapsed();
+  return summary;
+}
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,50 @@
+#pragma once
+// `huiyan train --task recommend`: SASRec on a leave-one-out dataset (preprocess --format
+// interactions). Each step takes `batch_size` users; user u's training sequence s predicts
+// s[t + 1] from s[0..t] at every position, against one sampled negative item the user never
+// touched (the paper's binary cross-entropy) or against the whole catalogue (softmax). Adam
+// (β2 0.98, as the paper's code); validation NDCG@10 (sampled) every `valid_every` epochs keeps
+// the best model at `output`, the last (with the optimizer state, for exact resume) at
+// <output stem>.last.h5.
+
+#include <cstdint>
+#include <functional>
+#include <string>
+
+#include "nn/sasrec.h"
+#include "pipeline/recommend_eval.h"
+
+namespace huiyan::pipeline {
+
+struct RecommendTrainOptions {
+  std::string data;
+  std::string output;
+  std::string arch = "sasrec";
+  nn::SasRecConfig sasrec;   // items are filled from the dataset
+  std::string loss = "bce";  // or "softmax"
+  int64_t batch_size = 128;  // users per step
+  float lr = 1e-3f;
+  float weight_decay = 0;
+  int64_t max_epochs = 200;
+  int64_t max_steps = 0;     // 0: no limit
+  double max_minutes = 0;    // 0: no limit
+  int64_t valid_every = 20;  // epochs
+  int patience = 0;          // validations without improvement before stopping; 0: never
+  RankingOptions valid;      // how the valid split is ranked
+  uint64_t seed = 1;
+  bool resume = false;
+  bool progress = true;
+  std::function<void(const std::string&)> log;
+};
+
+struct RecommendTrainSummary {
+  int64_t steps = 0;
+  int64_t epochs = 0;
+  double last_train_loss = 0;
+  double best_valid_ndcg = 0;  // sampled NDCG@10 on valid
+  double seconds = 0;
+};
+
+RecommendTrainSummary train_recommend(const RecommendTrainOptions& options);
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,135 @@
+#include "pipeline/train_recommend.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "io/dataset.h"
+#include "nn/random.h"
+#include "pipeline/interactions.h"
+#include "pipeline/model_file.h"
+#include "pipeline/recommend.h"
+#include "pipeline/recommend_model.h"
+#include "pipeline/train_translation.h"
+#include "tests/temp_dir.h"
+
+namespace huiyan::pipeline {
+namespace {
+
+using huiyan::testing::TempDir;
+
+// Users walk the 40 items in order from a random start (item i is followed by i + 1, wrapping),
+// and the first items are the most frequent starts, so popularity is a real but weak baseline.
+std::string walk_dataset(const TempDir& dir, int users) {
+  UserSequences s;
+  for (int i = 1; i <= 40; ++i) s.item_names.push_back(std::to_string(i));
+  nn::Random rng(17);
+  for (int u = 0; u < users; ++u) {
+    s.user_names.push_back(std::to_string(u));
+    const auto start = static_cast<int32_t>(rng.below(rng.below(40) + 1));
+    const auto len = static_cast<int32_t>(6 + rng.below(10));
+    std::vector<int32_t> items;
+    for (int32_t t = 0; t < len; ++t) items.push_back((start + t) % 40 + 1);
+    s.sequences.append(items);
+  }
+  const std::string path = dir / "walk.h5";
+  io::write_dataset(path, leave_one_out(s));
+  return path;
+}
+
+RecommendTrainOptions small(const std::string& data, const std::string& output) {
+  RecommendTrainOptions o;
+  o.data = data;
+  o.output = output;
+  o.sasrec.dim = 16;
+  o.sasrec.blocks = 1;
+  o.sasrec.heads = 1;
+  o.sasrec.max_length = 10;
+  o.sasrec.dropout = 0.1f;
+  o.batch_size = 32;
+  o.lr = 5e-3f;
+  o.valid_every = 10;
+  o.progress = false;
+  return o;
+}
+
+const io::DatasetSplit& split_named(const io::Dataset& d, const std::string& name) {
+  for (const auto& s : d.splits) {
+    if (s.name == name) return s;
+  }
+  throw std::runtime_error("no split " + name);
+}
+
+TEST(TrainRecommend, LearnsWhatComesNextAndBeatsPopularity) {
+  TempDir dir;
+  const std::string data = walk_dataset(dir, 300);
+  RecommendTrainOptions o = small(data, dir / "model.h5");
+  o.max_epochs = 30;
+  const RecommendTrainSummary summary = train_recommend(o);
+  EXPECT_EQ(summary.epochs, 30);
+  const io::Dataset dataset = io::read_dataset(data);
+  const io::DatasetSplit& test = split_named(dataset, "test");
+  RecommenderFile model = load_recommender(o.output);
+  RankingOptions ranking;
+  const RankingMetrics learned = evaluate_ranking(test, 40, model_scorer(*model.model), ranking);
+  const RankingMetrics popular =
+      evaluate_ranking(test, 40, popularity_scorer(split_named(dataset, "train"), 40), ranking);
+  EXPECT_GT(learned.hr_full, 0.9);  // the next item is one step of the walk
+  EXPECT_GT(learned.ndcg_full, popular.ndcg_full + 0.3);
+  // The model alone recommends: after 5, 6, 7 comes 8.
+  const auto top = recommend_ids(*model.model, {{5, 6, 7}}, 3, true);
+  ASSERT_EQ(top[0].items.size(), 3u);
+  EXPECT_EQ(model.item_names[top[0].items[0] - 1], "8");
+}
+
+TEST(TrainRecommend, SoftmaxLossLearnsToo) {
+  TempDir dir;
+  const std::string data = walk_dataset(dir, 200);
+  RecommendTrainOptions o = small(data, dir / "model.h5");
+  o.loss = "softmax";
+  o.max_epochs = 20;
+  train_recommend(o);
+  const io::Dataset dataset = io::read_dataset(data);
+  RecommenderFile model = load_recommender(o.output);
+  const RankingMetrics m = evaluate_ranking(split_named(dataset, "test"), 40,
+                                            model_scorer(*model.model), RankingOptions{});
+  EXPECT_GT(m.hr_full, 0.8);
+}
+
+TEST(TrainRecommend, ResumeContinuesExactly) {
+  TempDir dir;
+  const std::string data = walk_dataset(dir, 100);
+  RecommendTrainOptions straight = small(data, dir / "straight.h5");
+  straight.max_epochs = 4;
+  straight.valid_every = 2;
+  train_recommend(straight);
+  RecommendTrainOptions split = small(data, dir / "split.h5");
+  split.max_epochs = 2;
+  split.valid_every = 2;
+  train_recommend(split);
+  split.max_epochs = 4;
+  split.resume = true;
+  train_recommend(split);
+  const auto a = read_params(last_model_path(straight.output));
+  const auto b = read_params(last_model_path(split.output));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].name, b[i].name);
+    EXPECT_EQ(std::memcmp(a[i].tensor.data(), b[i].tensor.data(),
+                          static_cast<size_t>(a[i].tensor.numel()) * sizeof(float)),
+              0)
+        << a[i].name;
+  }
+}
+
+TEST(TrainRecommend, RejectsADatasetOfAnotherTask) {
+  TempDir dir;
+  io::Dataset d;
+  d.task = "classify";
+  io::write_dataset(dir / "c.h5", d);
+  RecommendTrainOptions o = small(dir / "c.h5", dir / "m.h5");
+  EXPECT_THROW(train_recommend(o), std::runtime_error);
+}
+
+}  // namespace
+}  // namespace huiyan::pipeline
