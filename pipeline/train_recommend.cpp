@@ -76,6 +76,34 @@ SequenceBatch make_sequence_batch(nn::Graph& graph, const io::Ragged& sequences,
           graph.from(shape, keep)};
 }
 
+// One epoch's batches: users shuffled, then sorted by history length within windows of 50
+// batches, so a batch pads little, and the batches shuffled again.
+std::vector<std::vector<int32_t>> user_batches(const std::vector<int32_t>& users,
+                                               const io::Ragged& sequences, int64_t batch_size,
+                                               int64_t max_length, uint64_t seed) {
+  nn::Random rng(seed);
+  std::vector<int32_t> order = users;
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  const auto size = static_cast<size_t>(batch_size);
+  const size_t window = size * 50;
+  const auto length = [&](int32_t u) {
+    return std::min<size_t>(sequences[u].size(), static_cast<size_t>(max_length) + 1);
+  };
+  std::vector<std::vector<int32_t>> batches;
+  for (size_t begin = 0; begin < order.size(); begin += window) {
+    const auto first = order.begin() + static_cast<std::ptrdiff_t>(begin);
+    const auto last =
+        order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), begin + window));
+    std::stable_sort(first, last, [&](int32_t a, int32_t b) { return length(a) < length(b); });
+    for (auto it = first; it < last;
+         it += static_cast<std::ptrdiff_t>(std::min<size_t>(size, last - it))) {
+      batches.emplace_back(it, it + static_cast<std::ptrdiff_t>(std::min<size_t>(size, last - it)));
+    }
+  }
+  for (size_t i = batches.size(); i > 1; --i) std::swap(batches[i - 1], batches[rng.below(i)]);
+  return batches;
+}
+
 nn::Tensor sequence_loss(nn::SasRec& model, const SequenceBatch& batch, const std::string& loss,
                          nn::Graph& graph) {
   const nn::Tensor features = model.forward(batch.inputs);  // [B, T, D]
@@ -234,17 +262,14 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   };
 
   nn::Graph graph;
-  const auto per_epoch = static_cast<int64_t>((learners.size() + o.batch_size - 1) / o.batch_size);
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
-    std::vector<int32_t> order = learners;
-    nn::Random shuffle(nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
-    for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[shuffle.below(i)]);
+    const std::vector<std::vector<int32_t>> batches =
+        user_batches(learners, train->src, o.batch_size, config.max_length,
+                     nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
+    const auto per_epoch = static_cast<int64_t>(batches.size());
     for (; batch_in_epoch < per_epoch && !stop; ++batch_in_epoch) {
-      const size_t first = static_cast<size_t>(batch_in_epoch * o.batch_size);
-      const size_t count =
-          std::min<size_t>(static_cast<size_t>(o.batch_size), order.size() - first);
       const SequenceBatch batch =
-          make_sequence_batch(graph, train->src, std::span(order).subspan(first, count),
+          make_sequence_batch(graph, train->src, batches[static_cast<size_t>(batch_in_epoch)],
                               config.max_length, items, sampler);
       const nn::Tensor loss = sequence_loss(model, batch, o.loss, graph);
       graph.backward(loss);
@@ -259,7 +284,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && elapsed() >= o.max_minutes * 60) stop = true;
     }
-    if (batch_in_epoch >= per_epoch) {
+    if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
       batch_in_epoch = 0;
       if (o.valid_every > 0 && epoch % o.valid_every == 0)
