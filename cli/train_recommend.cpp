@@ -11,8 +11,8 @@ namespace huiyan::cli {
 int run_train_recommend(const std::vector<std::string>& args) {
   pipeline::RecommendTrainOptions o;
   std::string task;
-  Count dim{50}, blocks{2}, heads{1}, max_len{200}, batch_size{128}, max_epochs{200}, max_steps{0},
-      valid_every{20}, seed{1}, valid_users{10000};
+  Count dim{0}, blocks{2}, heads{1}, max_len{200}, batch_size{128}, max_epochs{200}, max_steps{0},
+      valid_every{20}, seed{1}, valid_users{10000}, attention_dim{64};
   CommonOptions common;
 
   auto what = option_group("Task and data");
@@ -24,17 +24,24 @@ int run_train_recommend(const std::vector<std::string>& args) {
       "NAME.last.h5")("resume", po::bool_switch(&o.resume), "continue exactly from NAME.last.h5");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&o.arch)->value_name("ARCH")->default_value("sasrec"),
-                      "sasrec (Kang & McAuley 2018)")(
-      "dim", po::value(&dim)->value_name("N")->default_value(Count{50}), "embedding size d")(
+                      "sasrec (self-attentive sequential, Kang & McAuley 2018) or acf "
+                      "(attentive collaborative filtering, Chen et al. 2017)")(
+      "dim", po::value(&dim)->value_name("N"), "embedding size d (default: sasrec 50, acf 64)")(
       "blocks", po::value(&blocks)->value_name("N")->default_value(Count{2}),
       "self-attention blocks")("heads", po::value(&heads)->value_name("N")->default_value(Count{1}),
                                "attention heads")(
       "max-len", po::value(&max_len)->value_name("N")->default_value(Count{200}),
-      "the most recent items a user's history is read to (n)")(
+      "the most recent items of a user's history the model reads (n)")(
+      "attention-dim", po::value(&attention_dim)->value_name("N")->default_value(Count{64}),
+      "acf: size of the item-level attention's hidden layer")(
       "dropout", po::value(&o.sasrec.dropout)->value_name("P")->default_value(0.2f, "0.2"),
-      "dropout (the paper: 0.2 for MovieLens, 0.5 for sparse Amazon data)")(
+      "sasrec: dropout (the paper: 0.2 for MovieLens, 0.5 for sparse Amazon data)")(
+      "side-info", po::bool_switch(&o.side_info),
+      "sasrec: fuse each item's id embedding with its title words and genres by attention (the "
+      "multimodal variant; needs preprocess --items)")(
       "loss", po::value(&o.loss)->value_name("LOSS")->default_value("bce"),
-      "bce (one sampled negative per position, the paper's) or softmax (every item)");
+      "sasrec: bce (one sampled negative per position, the paper's) or softmax (every item); "
+      "acf always trains with BPR");
   auto training = option_group("Training");
   training.add_options()("batch-size",
                          po::value(&batch_size)->value_name("N")->default_value(Count{128}),
@@ -60,7 +67,7 @@ int run_train_recommend(const std::vector<std::string>& args) {
   all.add(what).add(model).add(training).add(common_options(common));
   po::variables_map values;
   if (!parse_options(args, "huiyan train --task recommend --data DATA.h5 -o MODEL.h5 [options]",
-                     "Trains a sequential recommender (SASRec) on a leave-one-out dataset; "
+                     "Trains a recommender (SASRec or ACF) on a leave-one-out dataset; "
                      "validation ranks each valid user's held-out item against 100 sampled "
                      "negatives (NDCG@10). The same seed and --threads give the same model.",
                      all, values)) {
@@ -68,12 +75,18 @@ int run_train_recommend(const std::vector<std::string>& args) {
   }
   apply(common);
   if (task != "recommend") throw UsageError("--task: expected recommend, got '" + task + "'");
-  o.sasrec.dim = static_cast<int64_t>(dim.value);
+  if (o.arch != "sasrec" && o.arch != "acf")
+    throw UsageError("--arch: sasrec or acf, got '" + o.arch + "'");
+  o.sasrec.dim = dim.value ? static_cast<int64_t>(dim.value) : 50;
+  o.acf.dim = dim.value ? static_cast<int64_t>(dim.value) : 64;
+  o.acf.attention_dim = static_cast<int64_t>(attention_dim.value);
+  o.acf.max_length = static_cast<int64_t>(max_len.value);
   o.sasrec.blocks = static_cast<int64_t>(blocks.value);
   o.sasrec.heads = static_cast<int64_t>(heads.value);
   o.sasrec.max_length = static_cast<int64_t>(max_len.value);
-  if (o.sasrec.dim == 0 || o.sasrec.blocks == 0 || o.sasrec.heads == 0 || o.sasrec.max_length == 0)
-    throw UsageError("--dim, --blocks, --heads and --max-len must be > 0");
+  if (o.sasrec.blocks == 0 || o.sasrec.heads == 0 || o.sasrec.max_length == 0 ||
+      o.acf.attention_dim == 0)
+    throw UsageError("--blocks, --heads, --max-len and --attention-dim must be > 0");
   if (!(o.sasrec.dropout >= 0 && o.sasrec.dropout < 1))
     throw UsageError("--dropout must be in [0, 1)");
   o.batch_size = static_cast<int64_t>(batch_size.value);

@@ -29,7 +29,8 @@ Tensor SasRecBlock::operator()(const Tensor& x, const Tensor& keep) {
   return mul(f, reshape(keep, {batch, len, 1}));
 }
 
-SasRec::SasRec(const SasRecConfig& c, uint64_t seed)
+SasRec::SasRec(const SasRecConfig& c, uint64_t seed,
+               const std::vector<std::vector<int32_t>>& item_features)
     : config_(c),
       rng_(seed),
       dropout_(c.dropout, rng_.next()),
@@ -47,9 +48,22 @@ SasRec::SasRec(const SasRecConfig& c, uint64_t seed)
     add_module("blocks." + std::to_string(b), *blocks.back());
   }
   add_module("final_norm", final_norm);
+  if (c.features > 0) {
+    if (static_cast<int64_t>(item_features.size()) != c.items) {
+      throw std::invalid_argument("SASRec: side information for " +
+                                  std::to_string(item_features.size()) + " items, the model has " +
+                                  std::to_string(c.items));
+    }
+    fusion = std::make_unique<ItemFusion>(c.features, c.dim, item_features, rng_);
+    add_module("fusion", *fusion);
+  }
 }
 
-Tensor SasRec::forward(const IntTensor& history) {
+Tensor SasRec::item_table(Graph& graph) const {
+  return fusion ? (*fusion)(graph, item_embed.table) : item_embed.table;
+}
+
+Tensor SasRec::forward(const IntTensor& history, const Tensor& items) {
   Graph& graph = *history.graph;
   const int64_t batch = history.shape[0], len = history.shape[1];
   if (len > config_.max_length) {
@@ -59,7 +73,8 @@ Tensor SasRec::forward(const IntTensor& history) {
   std::vector<float> keep_values(static_cast<size_t>(batch * len));
   for (int64_t i = 0; i < batch * len; ++i) keep_values[i] = history.data[i] != 0 ? 1.0f : 0.0f;
   const Tensor keep = graph.from({batch, len}, keep_values);
-  const Tensor embedded = add(item_embed(history), positions(graph, len, config_.max_length - len));
+  const Tensor embedded =
+      add(embedding(items, history, 0), positions(graph, len, config_.max_length - len));
   Tensor x = mul(dropout_(embedded), reshape(keep, {batch, len, 1}));
   for (auto& block : blocks) x = (*block)(x, keep);
   return final_norm(x);
@@ -69,10 +84,6 @@ Tensor SasRec::user_vectors(const IntTensor& histories, const std::vector<int32_
   const Tensor features = forward(histories);
   const int64_t len = histories.shape[1];
   return reshape(slice(features, 1, len - 1, len), {histories.shape[0], config_.dim});
-}
-
-Tensor SasRec::score_all(const Tensor& features) const {
-  return matmul(features, item_embed.table, false, true);
 }
 
 void SasRec::record_attention(bool on) {

@@ -5,11 +5,14 @@
 // g(x) = x + Dropout(g(LayerNorm(x))), a final LayerNorm; the output F_t scores item i by
 // r_{i,t} = F_t · M_i with the same item embedding M (the paper's shared-embedding variant).
 // Padding positions are zeroed after the embedding and after every block.
+// With side information, M_i is the ItemFusion of the id embedding and the item's features (the
+// multimodal variant), in the input and in the scores alike.
 
 #include <memory>
 #include <vector>
 
 #include "nn/attention_multihead.h"
+#include "nn/item_fusion.h"
 #include "nn/layers.h"
 #include "nn/recommender.h"
 
@@ -22,6 +25,7 @@ struct SasRecConfig {
   int64_t heads = 1;
   int64_t max_length = 200;  // n: the most recent items the model reads
   float dropout = 0.2f;
+  int64_t features = 0;  // side information: the feature vocabulary's size (0: none)
 };
 
 class SasRecBlock : public Module {
@@ -49,20 +53,20 @@ class SasRec : public Recommender {
   Dropout dropout_;
 
  public:
-  SasRec(const SasRecConfig& config, uint64_t seed);
+  // item_features[k]: item k + 1's feature ids, when config.features > 0.
+  SasRec(const SasRecConfig& config, uint64_t seed,
+         const std::vector<std::vector<int32_t>>& item_features = {});
 
   // history [B, T] item ids, T <= max_length, left-padded with 0 so the newest item is at T - 1
-  // (position embeddings count from the right end, as with the paper's fixed length n):
-  // F [B, T, dim]; row t is the representation that predicts the item after position t.
-  Tensor forward(const IntTensor& history);
-  // M_i for items [...]: [..., dim].
-  Tensor item_vectors(const IntTensor& items) const { return item_embed(items); }
-  // r = F M_allᵀ: [rows, items + 1] scores of every item for F [rows, dim] (column 0 is padding).
-  Tensor score_all(const Tensor& features) const;
+  // (position embeddings count from the right end, as with the paper's fixed length n), and the
+  // item table M = item_table(graph): F [B, T, dim]; row t predicts the item after position t.
+  Tensor forward(const IntTensor& history, const Tensor& items);
+  Tensor forward(const IntTensor& history) { return forward(history, item_table(*history.graph)); }
 
   // F at the newest position; users are not used (SASRec has no user embedding).
   Tensor user_vectors(const IntTensor& histories, const std::vector<int32_t>& users) override;
-  const Tensor& item_table() const override { return item_embed.table; }
+  Tensor item_table(Graph& graph) const override;
+  int64_t items() const override { return config_.items; }
   int64_t max_length() const override { return config_.max_length; }
 
   // Attention weights of the last forward pass, block by block ([B, heads, T, T] each), when
@@ -76,6 +80,7 @@ class SasRec : public Recommender {
   LearnedPositions positions;
   std::vector<std::unique_ptr<SasRecBlock>> blocks;
   LayerNorm final_norm;
+  std::unique_ptr<ItemFusion> fusion;  // side information only
 };
 
 }  // namespace huiyan::nn

@@ -25,7 +25,7 @@ std::vector<Recommendation> recommend_ids(nn::Recommender& model,
   const nn::IntTensor ids = left_padded(graph, spans, model.max_length());
   const nn::Tensor scores =
       nn::matmul(model.user_vectors(ids, std::vector<int32_t>(histories.size(), -1)),
-                 model.item_table(), false, true);
+                 model.item_table(graph), false, true);
   const int64_t columns = scores.shape()[1];
   float* s = scores.data();
   constexpr float kNever = -std::numeric_limits<float>::infinity();

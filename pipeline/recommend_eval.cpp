@@ -119,7 +119,7 @@ Scorer model_scorer(nn::Recommender& model) {
     nn::NoGrad no_grad(graph);
     const nn::IntTensor ids = left_padded(graph, histories, model.max_length());
     const nn::Tensor all =
-        nn::matmul(model.user_vectors(ids, users), model.item_table(), false, true);
+        nn::matmul(model.user_vectors(ids, users), model.item_table(graph), false, true);
     std::copy_n(all.data(), all.numel(), scores.begin());
   };
 }

@@ -9,6 +9,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/acf.h"
 #include "nn/recommender.h"
 #include "nn/sasrec.h"
 
@@ -16,10 +17,20 @@ namespace huiyan::pipeline {
 
 nlohmann::json to_json(const nn::SasRecConfig& config);
 nn::SasRecConfig sasrec_config_from(const nlohmann::json& json);
+nlohmann::json to_json(const nn::AcfConfig& config);
+nn::AcfConfig acf_config_from(const nlohmann::json& json);
 
-// The model a file's config describes ({"task": "recommend", "arch": "sasrec", "model": {...}}),
+// The model a file's config describes ({"task": "recommend", "arch": "sasrec" | "acf",
+// "model": {...}}),
 // freshly initialised from `seed`; std::invalid_argument for an unknown architecture.
-std::unique_ptr<nn::Recommender> make_recommender(const nlohmann::json& file_config, uint64_t seed);
+// item_features: each item's side-information feature ids, for a model with side information.
+std::unique_ptr<nn::Recommender> make_recommender(
+    const nlohmann::json& file_config, uint64_t seed,
+    const std::vector<std::vector<int32_t>>& item_features = {});
+
+// Item features as a model file keeps them (/tables/item_features: "3 17 42" per item).
+std::vector<std::string> feature_strings(const std::vector<std::vector<int32_t>>& item_features);
+std::vector<std::vector<int32_t>> features_from_strings(const std::vector<std::string>& strings);
 
 struct RecommenderFile {
   nlohmann::json config;

@@ -4,6 +4,7 @@
 #include <bit>
 #include <chrono>
 #include <filesystem>
+#include <functional>
 #include <numeric>
 #include <sstream>
 
@@ -32,6 +33,15 @@ std::string fixed(double value, int precision) {
   out.precision(precision);
   out << value;
   return out.str();
+}
+
+// An item in [1, items] that is not in `sorted` (the user's items, sorted).
+int32_t negative_item(const std::vector<int32_t>& sorted, int64_t items, nn::Random& rng) {
+  int32_t item;
+  do {
+    item = static_cast<int32_t>(1 + rng.below(static_cast<uint64_t>(items)));
+  } while (std::binary_search(sorted.begin(), sorted.end(), item));
+  return item;
 }
 
 // One step's users: inputs s[0..L-2], positives s[1..L-1] (the newest max_length of each),
@@ -64,11 +74,7 @@ SequenceBatch make_sequence_batch(nn::Graph& graph, const io::Ragged& sequences,
       in[at] = s[s.size() - 1 - n + i];
       pos[at] = s[s.size() - n + i];
       keep[at] = 1.0f;
-      int32_t item;
-      do {
-        item = static_cast<int32_t>(1 + rng.below(static_cast<uint64_t>(items)));
-      } while (std::binary_search(sorted.begin(), sorted.end(), item));
-      neg[at] = item;
+      neg[at] = negative_item(sorted, items, rng);
     }
   }
   const nn::Shape shape{static_cast<int64_t>(batch), static_cast<int64_t>(len)};
@@ -76,28 +82,26 @@ SequenceBatch make_sequence_batch(nn::Graph& graph, const io::Ragged& sequences,
           graph.from(shape, keep)};
 }
 
-// One epoch's batches: users shuffled, then sorted by history length within windows of 50
-// batches, so a batch pads little, and the batches shuffled again.
-std::vector<std::vector<int32_t>> user_batches(const std::vector<int32_t>& users,
-                                               const io::Ragged& sequences, int64_t batch_size,
-                                               int64_t max_length, uint64_t seed) {
+// One epoch's batches of rows (users, or interactions): shuffled, then sorted by history length
+// within windows of 50 batches, so a batch pads little, and the batches shuffled again.
+std::vector<std::vector<int32_t>> length_sorted_batches(
+    const std::vector<int32_t>& rows, const std::function<size_t(int32_t)>& length,
+    int64_t batch_size, uint64_t seed) {
   nn::Random rng(seed);
-  std::vector<int32_t> order = users;
+  std::vector<int32_t> order = rows;
   for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
   const auto size = static_cast<size_t>(batch_size);
   const size_t window = size * 50;
-  const auto length = [&](int32_t u) {
-    return std::min<size_t>(sequences[u].size(), static_cast<size_t>(max_length) + 1);
-  };
   std::vector<std::vector<int32_t>> batches;
   for (size_t begin = 0; begin < order.size(); begin += window) {
-    const auto first = order.begin() + static_cast<std::ptrdiff_t>(begin);
-    const auto last =
-        order.begin() + static_cast<std::ptrdiff_t>(std::min(order.size(), begin + window));
-    std::stable_sort(first, last, [&](int32_t a, int32_t b) { return length(a) < length(b); });
-    for (auto it = first; it < last;
-         it += static_cast<std::ptrdiff_t>(std::min<size_t>(size, last - it))) {
-      batches.emplace_back(it, it + static_cast<std::ptrdiff_t>(std::min<size_t>(size, last - it)));
+    const size_t end = std::min(order.size(), begin + window);
+    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(begin),
+                     order.begin() + static_cast<std::ptrdiff_t>(end),
+                     [&](int32_t a, int32_t b) { return length(a) < length(b); });
+    for (size_t first = begin; first < end; first += size) {
+      batches.emplace_back(
+          order.begin() + static_cast<std::ptrdiff_t>(first),
+          order.begin() + static_cast<std::ptrdiff_t>(std::min(end, first + size)));
     }
   }
   for (size_t i = batches.size(); i > 1; --i) std::swap(batches[i - 1], batches[rng.below(i)]);
@@ -106,33 +110,70 @@ std::vector<std::vector<int32_t>> user_batches(const std::vector<int32_t>& users
 
 nn::Tensor sequence_loss(nn::SasRec& model, const SequenceBatch& batch, const std::string& loss,
                          nn::Graph& graph) {
-  const nn::Tensor features = model.forward(batch.inputs);  // [B, T, D]
+  const nn::Tensor table = model.item_table(graph);
+  const nn::Tensor features = model.forward(batch.inputs, table);  // [B, T, D]
   if (loss == "softmax") {
     const int64_t rows = batch.inputs.numel();
     const nn::Tensor flat = nn::reshape(features, {rows, model.config().dim});
     const int64_t columns = model.config().items + 1;
     std::vector<float> not_padding(static_cast<size_t>(columns), 1.0f);
     not_padding[0] = 0.0f;
-    const nn::Tensor logits =
-        nn::mask_fill(model.score_all(flat), graph.from({1, columns}, not_padding), -1e9f);
+    const nn::Tensor logits = nn::mask_fill(nn::matmul(flat, table, false, true),
+                                            graph.from({1, columns}, not_padding), -1e9f);
     std::vector<int32_t> targets(batch.positives.data, batch.positives.data + rows);
     for (int32_t& t : targets) t = t == 0 ? -1 : t;
     return nn::cross_entropy(logits, graph.ids({rows}, targets), 0, -1);
   }
   // −log σ(F·M_pos) − log(1 − σ(F·M_neg)) averaged over the positions that have an item.
   const int last = 2;
-  const nn::Tensor positive = nn::sum(nn::mul(features, model.item_vectors(batch.positives)), last);
-  const nn::Tensor negative = nn::sum(nn::mul(features, model.item_vectors(batch.negatives)), last);
+  const nn::Tensor positive =
+      nn::sum(nn::mul(features, nn::embedding(table, batch.positives, 0)), last);
+  const nn::Tensor negative =
+      nn::sum(nn::mul(features, nn::embedding(table, batch.negatives, 0)), last);
   const nn::Tensor ones = graph.full(batch.keep.shape(), 1.0f);
   const nn::Tensor zeros = graph.zeros(batch.keep.shape());
   return nn::add(nn::binary_cross_entropy(positive, ones, batch.keep),
                  nn::binary_cross_entropy(negative, zeros, batch.keep));
 }
 
+// ACF's BPR (Rendle et al. 2009), as the paper trains it: −log σ(R̂_ij − R̂_ik) for every item j
+// of user i's training items R(i) (the newest max_length) and a sampled item k user i never
+// touched, user i attending over R(i). One user's pairs share one attention pass.
+nn::Tensor bpr_loss(nn::Acf& model, const io::Ragged& sequences, std::span<const int32_t> users,
+                    int64_t items, nn::Random& rng, nn::Graph& graph) {
+  std::vector<std::span<const int32_t>> histories;
+  for (const int32_t u : users) histories.push_back(sequences[static_cast<size_t>(u)]);
+  const nn::IntTensor ids = left_padded(graph, histories, model.max_length());
+  const int64_t batch = ids.shape[0], len = ids.shape[1], dim = model.config().dim;
+  std::vector<int32_t> negatives(static_cast<size_t>(batch * len), 0);
+  std::vector<float> keep(negatives.size(), 0.0f);
+  std::vector<int32_t> sorted;
+  for (int64_t b = 0; b < batch; ++b) {
+    sorted.assign(histories[b].begin(), histories[b].end());
+    std::sort(sorted.begin(), sorted.end());
+    for (int64_t t = 0; t < len; ++t) {
+      const int64_t at = b * len + t;
+      if (ids.data[at] == 0) continue;
+      keep[at] = 1.0f;
+      negatives[at] = negative_item(sorted, items, rng);
+    }
+  }
+  const nn::Tensor user = nn::reshape(
+      model.user_vectors(ids, std::vector<int32_t>(users.begin(), users.end())), {batch, 1, dim});
+  const auto score = [&](const nn::IntTensor& targets) {
+    return nn::sum(nn::mul(model.item_vectors(targets), user), 2);  // [B, T]
+  };
+  const nn::Tensor margin = nn::sub(score(ids), score(graph.ids({batch, len}, negatives)));
+  const nn::Tensor weights = graph.from({batch, len}, keep);
+  return nn::binary_cross_entropy(margin, graph.full({batch, len}, 1.0f), weights);
+}
+
 }  // namespace
 
 RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
-  if (o.arch != "sasrec") throw std::invalid_argument("--arch: sasrec, got '" + o.arch + "'");
+  if (o.arch != "sasrec" && o.arch != "acf") {
+    throw std::invalid_argument("--arch: sasrec or acf, got '" + o.arch + "'");
+  }
   if (o.loss != "bce" && o.loss != "softmax") {
     throw std::invalid_argument("--loss: bce or softmax, got '" + o.loss + "'");
   }
@@ -151,24 +192,51 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   const io::DatasetSplit* valid = find_split(dataset, "valid");
   const auto items = static_cast<int64_t>(dataset.items->size());
 
-  nn::SasRecConfig config = o.sasrec;
-  config.items = items;
+  nlohmann::json model_json;
+  std::vector<std::vector<int32_t>> item_features;
+  if (o.side_info) {
+    if (o.arch != "sasrec") throw std::invalid_argument("--side-info is for --arch sasrec");
+    if (dataset.items->features.size() == 0) {
+      throw io::DataError(o.data +
+                          ": no item side information (preprocess with --items FILE for it)");
+    }
+    for (size_t i = 0; i < dataset.items->features.size(); ++i) {
+      const auto f = dataset.items->features[i];
+      item_features.emplace_back(f.begin(), f.end());
+    }
+  }
+  if (o.arch == "sasrec") {
+    nn::SasRecConfig config = o.sasrec;
+    config.items = items;
+    config.features = o.side_info ? static_cast<int64_t>(dataset.items->feature_names.size()) : 0;
+    model_json = to_json(config);
+  } else {
+    nn::AcfConfig config = o.acf;
+    config.items = items;
+    config.users = static_cast<int64_t>(train->src.size());
+    model_json = to_json(config);
+  }
   const nlohmann::json file_config = {{"task", "recommend"},
                                       {"arch", o.arch},
-                                      {"loss", o.loss},
-                                      {"model", to_json(config)},
+                                      {"loss", o.arch == "acf" ? "bpr" : o.loss},
+                                      {"model", model_json},
                                       {"data", o.data}};
-  nn::SasRec model(config, o.seed);
+  const std::unique_ptr<nn::Recommender> model_owner =
+      make_recommender(file_config, o.seed, item_features);
+  nn::Recommender& model = *model_owner;
   model.train(true);
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-8f, o.weight_decay);
   nn::Random sampler(nn::mix64(o.seed + 0x5A5A));
 
-  // Users with at least two training items give a (history, next item) pair.
-  std::vector<int32_t> learners;
+  // A step's rows are users: for SASRec those with a history and a next item, for ACF those with
+  // an item.
+  const size_t fewest = o.arch == "sasrec" ? 2 : 1;
+  std::vector<int32_t> rows;
   for (size_t u = 0; u < train->src.size(); ++u) {
-    if (train->src[u].size() >= 2) learners.push_back(static_cast<int32_t>(u));
+    if (train->src[u].size() >= fewest) rows.push_back(static_cast<int32_t>(u));
   }
-  if (learners.empty()) throw io::DataError(o.data + ": /train: no user has two items");
+  if (rows.empty()) throw io::DataError(o.data + ": /train: no user has enough items");
+  const auto history_length = [&](int32_t u) { return train->src[static_cast<size_t>(u)].size(); };
 
   int64_t step = 0, epoch = 0, batch_in_epoch = 0;
   double best = -1;
@@ -202,6 +270,10 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     file.tables["item_names"] = dataset.items->names;
     if (!dataset.items->titles.empty()) file.tables["item_titles"] = dataset.items->titles;
     if (!dataset.user_names.empty()) file.tables["user_names"] = dataset.user_names;
+    if (o.side_info) {
+      file.tables["item_features"] = feature_strings(item_features);
+      file.tables["feature_names"] = dataset.items->feature_names;
+    }
     file.params = model.parameters();
     if (with_state) {
       file.has_train_state = true;
@@ -264,14 +336,20 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const std::vector<std::vector<int32_t>> batches =
-        user_batches(learners, train->src, o.batch_size, config.max_length,
-                     nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
+        length_sorted_batches(rows, history_length, o.batch_size,
+                              nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
     const auto per_epoch = static_cast<int64_t>(batches.size());
     for (; batch_in_epoch < per_epoch && !stop; ++batch_in_epoch) {
-      const SequenceBatch batch =
-          make_sequence_batch(graph, train->src, batches[static_cast<size_t>(batch_in_epoch)],
-                              config.max_length, items, sampler);
-      const nn::Tensor loss = sequence_loss(model, batch, o.loss, graph);
+      const std::vector<int32_t>& batch_rows = batches[static_cast<size_t>(batch_in_epoch)];
+      nn::Tensor loss;
+      if (auto* sasrec = dynamic_cast<nn::SasRec*>(&model)) {
+        const SequenceBatch batch =
+            make_sequence_batch(graph, train->src, batch_rows, model.max_length(), items, sampler);
+        loss = sequence_loss(*sasrec, batch, o.loss, graph);
+      } else {
+        loss =
+            bpr_loss(dynamic_cast<nn::Acf&>(model), train->src, batch_rows, items, sampler, graph);
+      }
       graph.backward(loss);
       summary.last_train_loss = loss.item();
       loss_sum += summary.last_train_loss;

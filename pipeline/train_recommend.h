@@ -1,8 +1,9 @@
 #pragma once
-// `huiyan train --task recommend`: SASRec on a leave-one-out dataset (preprocess --format
-// interactions). Each step takes `batch_size` users; user u's training sequence s predicts
+// `huiyan train --task recommend`: SASRec or ACF on a leave-one-out dataset (preprocess --format
+// interactions). A SASRec step takes `batch_size` users; user u's training sequence s predicts
 // s[t + 1] from s[0..t] at every position, against one sampled negative item the user never
-// touched (the paper's binary cross-entropy) or against the whole catalogue (softmax). Adam
+// touched (the paper's binary cross-entropy) or against the whole catalogue (softmax). An ACF
+// step takes `batch_size` users, each of their items against a sampled negative (BPR). Adam
 // (β2 0.98, as the paper's code); validation NDCG@10 (sampled) every `valid_every` epochs keeps
 // the best model at `output`, the last (with the optimizer state, for exact resume) at
 // <output stem>.last.h5.
@@ -11,6 +12,7 @@
 #include <functional>
 #include <string>
 
+#include "nn/acf.h"
 #include "nn/sasrec.h"
 #include "pipeline/recommend_eval.h"
 
@@ -21,6 +23,8 @@ struct RecommendTrainOptions {
   std::string output;
   std::string arch = "sasrec";
   nn::SasRecConfig sasrec;   // items are filled from the dataset
+  nn::AcfConfig acf;         // users and items are filled from the dataset
+  bool side_info = false;    // sasrec: fuse item titles/genres with the ids (ItemFusion)
   std::string loss = "bce";  // or "softmax"
   int64_t batch_size = 128;  // users per step
   float lr = 1e-3f;

@@ -59,16 +59,49 @@ TEST(SasRec, ScoresAreDotProductsWithTheSharedItemEmbedding) {
   Graph graph;
   NoGrad no_grad(graph);
   const Tensor user = model.user_vectors(graph.ids({1, 3}, std::vector<int32_t>{1, 2, 3}), {-1});
-  const auto scores = model.score_all(user).values();
+  const Tensor items = model.item_table(graph);
+  const auto scores = matmul(user, items, false, true).values();
   ASSERT_EQ(scores.size(), 31u);
   const auto u = user.values();
-  const float* table = model.item_table().data();
+  const float* table = items.data();
   for (int item : {0, 7, 30}) {
     double dot = 0;
     for (int d = 0; d < 16; ++d) dot += static_cast<double>(u[d]) * table[item * 16 + d];
     EXPECT_NEAR(scores[item], dot, 1e-4) << item;
   }
   EXPECT_EQ(scores[0], 0.0f);  // the padding row is zero
+}
+
+TEST(SasRec, SideInformationFusesIdAndFeaturesByAttention) {
+  SasRecConfig c = tiny();
+  c.features = 5;
+  // Items 1 and 2 share feature 3; the others have none.
+  std::vector<std::vector<int32_t>> features(30);
+  features[0] = {3, 1};
+  features[1] = {3};
+  SasRec model(c, 7, features);
+  model.train(false);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const auto fused = model.item_table(graph).values();
+  const float* ids = model.item_embed.table.data();
+  // No features: the item is its id embedding. Padding stays zero.
+  for (int d = 0; d < 16; ++d) {
+    EXPECT_NEAR(fused[5 * 16 + d], ids[5 * 16 + d], 1e-6f);
+    EXPECT_EQ(fused[d], 0.0f);
+  }
+  // With features, the weights over (id, features) sum to 1 and the vector is their mix.
+  const auto beta = model.fusion->weights(graph, model.item_embed.table).values();
+  const int64_t width = 1 + 2;
+  EXPECT_NEAR(beta[1 * width] + beta[1 * width + 1] + beta[1 * width + 2], 1.0f, 1e-5f);
+  EXPECT_EQ(beta[2 * width + 2], 0.0f);  // item 2 has one feature: the third slot is padding
+  const float* f = model.fusion->feature_embed.table.data();
+  for (int d = 0; d < 16; ++d) {
+    const float mix = beta[1 * width] * ids[16 + d] + beta[1 * width + 1] * f[3 * 16 + d] +
+                      beta[1 * width + 2] * f[1 * 16 + d];
+    EXPECT_NEAR(fused[16 + d], mix, 1e-5f) << d;
+  }
+  EXPECT_THROW(SasRec(c, 7, {}), std::invalid_argument);
 }
 
 TEST(SasRec, RejectsHistoriesLongerThanItReads) {

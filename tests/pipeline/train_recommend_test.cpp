@@ -96,6 +96,50 @@ TEST(TrainRecommend, SoftmaxLossLearnsToo) {
   EXPECT_GT(m.hr_full, 0.8);
 }
 
+TEST(TrainRecommend, AcfLearnsWhichItemsGoTogether) {
+  // A user's items are a run of neighbours on the walk: attending over them, ACF should rank
+  // the held-out neighbour far above the popular items.
+  TempDir dir;
+  const std::string data = walk_dataset(dir, 300);
+  RecommendTrainOptions o = small(data, dir / "acf.h5");
+  o.arch = "acf";
+  o.acf.dim = 16;
+  o.acf.attention_dim = 16;
+  o.acf.max_length = 20;
+  o.max_epochs = 60;
+  o.lr = 1e-2f;
+  train_recommend(o);
+  const io::Dataset dataset = io::read_dataset(data);
+  const io::DatasetSplit& test = split_named(dataset, "test");
+  RecommenderFile model = load_recommender(o.output);
+  const RankingMetrics learned =
+      evaluate_ranking(test, 40, model_scorer(*model.model), RankingOptions{});
+  const RankingMetrics popular = evaluate_ranking(
+      test, 40, popularity_scorer(split_named(dataset, "train"), 40), RankingOptions{});
+  EXPECT_GT(learned.ndcg_full, popular.ndcg_full + 0.1);
+}
+
+TEST(TrainRecommend, SideInformationTrainsAndTheModelFileCarriesIt) {
+  TempDir dir;
+  const std::string data = walk_dataset(dir, 100);
+  io::Dataset dataset = io::read_dataset(data);
+  // Feature f + 1 = the item's decade on the walk (items 1-10 -> 1, ...).
+  dataset.items->feature_names = {"<pad>", "a", "b", "c", "d"};
+  for (int i = 0; i < 40; ++i) dataset.items->features.append(std::vector<int32_t>{1 + i / 10});
+  io::write_dataset(data, dataset);
+  RecommendTrainOptions o = small(data, dir / "side.h5");
+  o.side_info = true;
+  o.max_epochs = 4;
+  train_recommend(o);
+  RecommenderFile model = load_recommender(o.output);
+  const auto& sasrec = dynamic_cast<const nn::SasRec&>(*model.model);
+  ASSERT_TRUE(sasrec.fusion);
+  EXPECT_EQ(recommend_ids(*model.model, {{1, 2}}, 5, true)[0].items.size(), 5u);
+  RecommendTrainOptions acf = o;
+  acf.arch = "acf";
+  EXPECT_THROW(train_recommend(acf), std::invalid_argument);
+}
+
 TEST(TrainRecommend, ResumeContinuesExactly) {
   TempDir dir;
   const std::string data = walk_dataset(dir, 100);
@@ -113,6 +157,7 @@ TEST(TrainRecommend, ResumeContinuesExactly) {
   const auto a = read_params(last_model_path(straight.output));
   const auto b = read_params(last_model_path(split.output));
   ASSERT_EQ(a.size(), b.size());
+  ASSERT_FALSE(a.empty());
   for (size_t i = 0; i < a.size(); ++i) {
     ASSERT_EQ(a[i].name, b[i].name);
     EXPECT_EQ(std::memcmp(a[i].tensor.data(), b[i].tensor.data(),

@@ -1,0 +1,46 @@
+# Shared by recipes/movielens/run.sh and recipes/amazon/run.sh (sourced, not run):
+# preprocess -> train SASRec -> eval SASRec and the most-popular baseline -> results table.
+#
+#   recommend_recipe NAME INTERACTIONS ITEMS WORK "SASREC FLAGS"
+# ITEMS may be empty. Needs $huiyan (a huiyan binary) and $threads.
+
+recommend_log() { printf '\n== %s\n' "$*" >&2; }
+
+recommend_recipe() {
+  local name=$1 interactions=$2 items=$3 work=$4 sasrec_flags=$5
+  mkdir -p "$work"
+  recommend_log "$name: preprocess (per-user chronological sequences, leave-one-out split)"
+  local item_flags=()
+  [ -n "$items" ] && item_flags=(--items "$items")
+  "$huiyan" preprocess --format interactions --input "$interactions" "${item_flags[@]}" \
+    --out-dir "$work/data"
+
+  local table="$work/results.md"
+  {
+    echo "| $name | HR@10 (100 sampled) | NDCG@10 (100 sampled) | HR@10 (full) | NDCG@10 (full) | training time |"
+    echo "|---|---:|---:|---:|---:|---:|"
+  } >"$table"
+  row() {  # system label, eval JSON, training time
+    local json=$2
+    field() { echo "$json" | sed -n "s/.*\"$1\":\([0-9.e-]*\).*/\1/p"; }
+    printf '| %s | %.4f | %.4f | %.4f | %.4f | %s |\n' "$1" "$(field 'hr@10_sampled')" \
+      "$(field 'ndcg@10_sampled')" "$(field 'hr@10_full')" "$(field 'ndcg@10_full')" "$3" >>"$table"
+  }
+
+  recommend_log "$name: most-popular baseline"
+  row "most popular" "$("$huiyan" eval --task recommend --baseline popular --data "$work/data/data.h5" --json)" "-"
+
+  recommend_log "$name: train SASRec ($sasrec_flags)"
+  local start seconds
+  start=$(date +%s)
+  # shellcheck disable=SC2086  # the flags are words
+  "$huiyan" train --threads "$threads" --task recommend --arch sasrec --data "$work/data/data.h5" \
+    -o "$work/sasrec.h5" $sasrec_flags 2>&1 | tee "$work/sasrec.train.log" | grep -v '^$' >&2
+  seconds=$(( $(date +%s) - start ))
+  recommend_log "$name: SASRec on the test split"
+  "$huiyan" eval --threads "$threads" --task recommend -m "$work/sasrec.h5" --data "$work/data/data.h5" >&2
+  row "SASRec" "$("$huiyan" eval --threads "$threads" --task recommend -m "$work/sasrec.h5" --data "$work/data/data.h5" --json)" \
+    "$((seconds / 60)) min $((seconds % 60)) s"
+  echo >&2
+  cat "$table"
+}
