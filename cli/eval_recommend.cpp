@@ -24,12 +24,8 @@ int run_recommend_eval(const RecommendEvalArgs& a) {
   if (dataset.task != "recommend" || !dataset.items) {
     throw io::DataError(a.data + ": not a recommendation dataset");
   }
-  const io::DatasetSplit* split = nullptr;
-  const io::DatasetSplit* train = nullptr;
-  for (const auto& s : dataset.splits) {
-    if (s.name == a.split) split = &s;
-    if (s.name == "train") train = &s;
-  }
+  const io::DatasetSplit* split = dataset.split(a.split);
+  const io::DatasetSplit* train = dataset.split("train");
   if (split == nullptr) throw io::DataError(a.data + ": /" + a.split + ": no such split");
   const auto items = static_cast<int64_t>(dataset.items->size());
 

@@ -20,6 +20,18 @@ pipeline::CorpusFormat parse_format(const std::string& format) {
                    "'");
 }
 
+// The summary as JSON on stdout (--json) and as text on stderr (unless --quiet).
+template <typename Summary>
+void report(const Summary& summary, bool json, bool quiet) {
+  if (json) {
+    std::cout << summary.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
+              << "\n"
+              << std::flush;
+    if (!std::cout) throw io::DataError("<stdout>: write failed");
+  }
+  if (!quiet) std::cerr << summary.to_text();
+}
+
 }  // namespace
 
 int run_preprocess(const std::vector<std::string>& args) {
@@ -114,14 +126,7 @@ int run_preprocess(const std::vector<std::string>& args) {
     interactions.input_path = o.input_path;
     interactions.out_dir = o.out_dir;
     interactions.min_feature_count = min_feature_count.value;
-    const pipeline::InteractionsSummary summary = pipeline::preprocess_interactions(interactions);
-    if (json) {
-      std::cout << summary.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-                << "\n"
-                << std::flush;
-      if (!std::cout) throw io::DataError("<stdout>: write failed");
-    }
-    if (!common.quiet) std::cerr << summary.to_text();
+    report(pipeline::preprocess_interactions(interactions), json, common.quiet);
     return 0;
   }
   o.format = parse_format(format);
@@ -130,14 +135,7 @@ int run_preprocess(const std::vector<std::string>& args) {
   o.max_length = max_length.value;
   o.seed = seed.value;
 
-  const pipeline::PreprocessSummary summary = pipeline::preprocess(o);
-  if (json) {
-    std::cout << summary.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
-              << "\n"
-              << std::flush;
-    if (!std::cout) throw io::DataError("<stdout>: write failed");
-  }
-  if (!common.quiet) std::cerr << summary.to_text();
+  report(pipeline::preprocess(o), json, common.quiet);
   return 0;
 }
 

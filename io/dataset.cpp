@@ -366,6 +366,13 @@ size_t DatasetSplit::num_examples() const {
   return doc_offsets->empty() ? 0 : doc_offsets->size() - 1;
 }
 
+const DatasetSplit* Dataset::split(const std::string& name) const {
+  for (const DatasetSplit& s : splits) {
+    if (s.name == name) return &s;
+  }
+  return nullptr;
+}
+
 void write_dataset(const std::string& path, const Dataset& dataset) {
   check_for_writing(dataset);
   AtomicFile atomic(path);

@@ -69,6 +69,9 @@ struct Dataset {
   std::optional<ItemCatalogue> items;             // recommendation
   std::vector<std::string> user_names;            // recommendation
   std::vector<DatasetSplit> splits;
+
+  // The split called `name`, or null.
+  const DatasetSplit* split(const std::string& name) const;
 };
 
 // Writes the whole file atomically. An inconsistent Dataset (a split the reader would reject, a

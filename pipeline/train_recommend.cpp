@@ -15,17 +15,11 @@
 #include "pipeline/progress.h"
 #include "pipeline/recommend_model.h"
 #include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
 
 namespace huiyan::pipeline {
 
 namespace {
-
-const io::DatasetSplit* find_split(const io::Dataset& dataset, const std::string& name) {
-  for (const auto& split : dataset.splits) {
-    if (split.name == name) return &split;
-  }
-  return nullptr;
-}
 
 std::string fixed(double value, int precision) {
   std::ostringstream out;
@@ -187,9 +181,9 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
                         "' dataset, not a recommendation dataset (preprocess --format "
                         "interactions)");
   }
-  const io::DatasetSplit* train = find_split(dataset, "train");
+  const io::DatasetSplit* train = dataset.split("train");
   if (train == nullptr) throw io::DataError(o.data + ": /train: not found");
-  const io::DatasetSplit* valid = find_split(dataset, "valid");
+  const io::DatasetSplit* valid = dataset.split("valid");
   const auto items = static_cast<int64_t>(dataset.items->size());
 
   nlohmann::json model_json;
@@ -243,25 +237,13 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   int stale = 0;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
-    if (!std::filesystem::exists(last_path))
-      throw io::DataError(last_path + ": nothing to resume from");
-    const ModelHeader header = read_model_header(last_path);
-    auto params = model.parameters();
-    load_tensors(last_path, params);
-    auto state = adam.state();
-    load_tensors(last_path, state, true);
-    adam.load_state(state);
-    step = header.counters.at("step");
-    epoch = header.counters.at("epoch");
-    batch_in_epoch = header.counters.at("batch_in_epoch");
-    best = std::bit_cast<double>(header.counters.at("best_bits"));
-    stale = static_cast<int>(header.counters.at("stale"));
-    sampler.set_state(static_cast<uint64_t>(header.counters.at("sampler")));
-    std::vector<uint64_t> randoms = model.random_states();
-    for (size_t i = 0; i < randoms.size(); ++i) {
-      randoms[i] = static_cast<uint64_t>(header.counters.at("rng." + std::to_string(i)));
-    }
-    model.set_random_states(randoms);
+    const auto counters = resume_training_state(last_path, model, adam);
+    step = counters.at("step");
+    epoch = counters.at("epoch");
+    batch_in_epoch = counters.at("batch_in_epoch");
+    best = std::bit_cast<double>(counters.at("best_bits"));
+    stale = static_cast<int>(counters.at("stale"));
+    sampler.set_state(static_cast<uint64_t>(counters.at("sampler")));
   }
 
   const auto save = [&](const std::string& path, bool with_state) {
@@ -274,21 +256,13 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       file.tables["item_features"] = feature_strings(item_features);
       file.tables["feature_names"] = dataset.items->feature_names;
     }
-    file.params = model.parameters();
-    if (with_state) {
-      file.has_train_state = true;
-      file.train_state = adam.state();
-      file.counters = {{"step", step},
-                       {"epoch", epoch},
-                       {"batch_in_epoch", batch_in_epoch},
-                       {"best_bits", std::bit_cast<int64_t>(best)},
-                       {"stale", stale},
-                       {"sampler", static_cast<int64_t>(sampler.state())}};
-      const std::vector<uint64_t> randoms = model.random_states();
-      for (size_t i = 0; i < randoms.size(); ++i) {
-        file.counters["rng." + std::to_string(i)] = static_cast<int64_t>(randoms[i]);
-      }
-    }
+    add_training_state(file, model, with_state ? &adam : nullptr,
+                       {{"step", step},
+                        {"epoch", epoch},
+                        {"batch_in_epoch", batch_in_epoch},
+                        {"best_bits", std::bit_cast<int64_t>(best)},
+                        {"stale", stale},
+                        {"sampler", static_cast<int64_t>(sampler.state())}});
     save_model(path, file);
   };
   const auto say = [&](const std::string& line) {

@@ -16,6 +16,7 @@
 #include "pipeline/bleu.h"
 #include "pipeline/model_file.h"
 #include "pipeline/progress.h"
+#include "pipeline/training_state.h"
 #include "pipeline/translate.h"
 #include "pipeline/translation_model.h"
 
@@ -25,13 +26,6 @@ namespace {
 
 constexpr int32_t kBos = 2;
 constexpr int32_t kEos = 3;
-
-const io::DatasetSplit* find_split(const io::Dataset& dataset, const std::string& name) {
-  for (const auto& split : dataset.splits) {
-    if (split.name == name) return &split;
-  }
-  return nullptr;
-}
 
 std::string format_number(double value, int precision) {
   std::ostringstream out;
@@ -111,9 +105,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   if (dataset.task != "translate") {
     throw io::DataError(o.data + ": a '" + dataset.task + "' dataset, not a translation dataset");
   }
-  const io::DatasetSplit* train = find_split(dataset, "train");
+  const io::DatasetSplit* train = dataset.split("train");
   if (train == nullptr || !train->tgt) throw io::DataError(o.data + ": /train: not found");
-  const io::DatasetSplit* valid = find_split(dataset, "valid");
+  const io::DatasetSplit* valid = dataset.split("valid");
   const SubwordModel src_tokenizer =
       SubwordModel::from_bytes(dataset.src_tokenizer, o.data + ": /tokenizer/src");
   const SubwordModel tgt_tokenizer =
@@ -150,42 +144,24 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   int stale = 0;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
-    if (!std::filesystem::exists(last_path))
-      throw io::DataError(last_path + ": nothing to resume from");
-    const ModelHeader header = read_model_header(last_path);
-    auto params = model.parameters();
-    load_tensors(last_path, params);
-    auto state = adam.state();
-    load_tensors(last_path, state, true);
-    adam.load_state(state);
-    step = header.counters.at("step");
-    epoch = header.counters.at("epoch");
-    batch_in_epoch = header.counters.at("batch_in_epoch");
-    if (header.counters.count("best_valid_bits")) {
-      best_valid = std::bit_cast<double>(header.counters.at("best_valid_bits"));
+    const auto counters = resume_training_state(last_path, model, adam);
+    step = counters.at("step");
+    epoch = counters.at("epoch");
+    batch_in_epoch = counters.at("batch_in_epoch");
+    if (counters.count("best_valid_bits")) {
+      best_valid = std::bit_cast<double>(counters.at("best_valid_bits"));
     }
-    std::vector<uint64_t> randoms = model.random_states();
-    for (size_t i = 0; i < randoms.size(); ++i) {
-      randoms[i] = static_cast<uint64_t>(header.counters.at("rng." + std::to_string(i)));
-    }
-    model.set_random_states(randoms);
   }
 
   const auto save = [&](const std::string& path, bool with_state) {
     ModelFile file;
     file.config_json = file_config.dump();
     file.tokenizers = {{"src", dataset.src_tokenizer}, {"tgt", dataset.tgt_tokenizer}};
-    file.params = model.parameters();
-    if (with_state) {
-      file.has_train_state = true;
-      file.train_state = adam.state();
-      file.counters = {{"step", step}, {"epoch", epoch}, {"batch_in_epoch", batch_in_epoch}};
-      file.counters["best_valid_bits"] = std::bit_cast<int64_t>(best_valid);
-      const std::vector<uint64_t> randoms = model.random_states();
-      for (size_t i = 0; i < randoms.size(); ++i) {
-        file.counters["rng." + std::to_string(i)] = static_cast<int64_t>(randoms[i]);
-      }
-    }
+    add_training_state(file, model, with_state ? &adam : nullptr,
+                       {{"step", step},
+                        {"epoch", epoch},
+                        {"batch_in_epoch", batch_in_epoch},
+                        {"best_valid_bits", std::bit_cast<int64_t>(best_valid)}});
     save_model(path, file);
   };
   const auto say = [&](const std::string& line) {

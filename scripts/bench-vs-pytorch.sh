@@ -26,16 +26,8 @@ fi
 bash "$root/scripts/deps.sh" python3-torch libopenblas0-pthread
 bash "$root/scripts/build.sh" >/dev/null
 ours="$root/build/tests/bench/translation_bench"
-peer_env=(env -u OPENBLAS_CORETYPE -u OPENBLAS_L2_SIZE)
-core=$("${peer_env[@]}" OPENBLAS_VERBOSE=2 /usr/bin/python3 -c 'import torch; (torch.ones(64, 64) @ torch.ones(64, 64))' 2>&1 |
-  sed -n 's/^Core: //p' | head -1)
-if [ "$core" = Prescott ]; then
-  if grep -q avx512f /proc/cpuinfo; then core=SkylakeX; elif grep -q avx2 /proc/cpuinfo; then core=Haswell; fi
-  [ "$core" != Prescott ] && peer_env+=(OPENBLAS_CORETYPE=$core)
-  echo "OpenBLAS does not know this CPU and would use its Prescott (SSE3) kernel: PyTorch runs with OPENBLAS_CORETYPE=$core"
-else
-  echo "OpenBLAS kernel for PyTorch: ${core:-unknown}"
-fi
+# shellcheck source=scripts/peer_env.sh
+source "$root/scripts/peer_env.sh"
 peer() { "${peer_env[@]}" /usr/bin/python3 "$root/scripts/bench_vs_pytorch.py" "$@"; }
 value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -1; }
 

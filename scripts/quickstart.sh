@@ -48,3 +48,16 @@ paste -d '\n' "$out/demo.de" "$out/demo.en" | sed 'n;s/^/    -> /'
 step "eval: the held-out test sentences, BLEU and chrF as sacreBLEU computes them"
 "$huiyan" translate -q -m "$out/model.h5" --beam 4 <"$out/data/test.src" >"$out/test.hyp"
 "$huiyan" eval --metric bleu,chrf --hyp "$out/test.hyp" --ref "$out/data/test.tgt"
+
+step "recommendation: 1,000 users of Amazon Video (SASRec's data), leave-one-out split"
+"$huiyan" preprocess --format interactions --input "$root/tests/data/amazon-video/sample.txt" \
+  --out-dir "$out/rec"
+
+step "train: SASRec for 20 epochs (a few seconds), then rank held-out items against the popular baseline"
+"$huiyan" train --task recommend --arch sasrec --data "$out/rec/data.h5" -o "$out/sasrec.h5" \
+  --dim 32 --max-len 50 --dropout 0.5 --max-epochs 20 --valid-every 10
+"$huiyan" eval --task recommend -m "$out/sasrec.h5" --data "$out/rec/data.h5"
+"$huiyan" eval --task recommend --baseline popular --data "$out/rec/data.h5"
+
+step "recommend: the next five items for two histories"
+printf '6 16 26\n1 2 3\n' | "$huiyan" recommend -m "$out/sasrec.h5" -k 5 --exclude-seen

@@ -1,13 +1,15 @@
 # Shared by recipes/movielens/run.sh and recipes/amazon/run.sh (sourced, not run):
-# preprocess -> train SASRec -> eval SASRec and the most-popular baseline -> results table.
+# preprocess -> train each system -> eval them and the most-popular baseline -> results table.
 #
-#   recommend_recipe NAME INTERACTIONS ITEMS WORK "SASREC FLAGS"
-# ITEMS may be empty. Needs $huiyan (a huiyan binary) and $threads.
+#   recommend_recipe NAME INTERACTIONS ITEMS WORK "LABEL|FILE|TRAIN FLAGS" ...
+# ITEMS may be empty. Each system is trained with `huiyan train --task recommend` and its flags
+# into WORK/FILE.h5. Needs $huiyan (a huiyan binary) and $threads.
 
 recommend_log() { printf '\n== %s\n' "$*" >&2; }
 
 recommend_recipe() {
-  local name=$1 interactions=$2 items=$3 work=$4 sasrec_flags=$5
+  local name=$1 interactions=$2 items=$3 work=$4
+  shift 4
   mkdir -p "$work"
   recommend_log "$name: preprocess (per-user chronological sequences, leave-one-out split)"
   local item_flags=()
@@ -30,17 +32,20 @@ recommend_recipe() {
   recommend_log "$name: most-popular baseline"
   row "most popular" "$("$huiyan" eval --task recommend --baseline popular --data "$work/data/data.h5" --json)" "-"
 
-  recommend_log "$name: train SASRec ($sasrec_flags)"
-  local start seconds
-  start=$(date +%s)
-  # shellcheck disable=SC2086  # the flags are words
-  "$huiyan" train --threads "$threads" --task recommend --arch sasrec --data "$work/data/data.h5" \
-    -o "$work/sasrec.h5" $sasrec_flags 2>&1 | tee "$work/sasrec.train.log" | grep -v '^$' >&2
-  seconds=$(( $(date +%s) - start ))
-  recommend_log "$name: SASRec on the test split"
-  "$huiyan" eval --threads "$threads" --task recommend -m "$work/sasrec.h5" --data "$work/data/data.h5" >&2
-  row "SASRec" "$("$huiyan" eval --threads "$threads" --task recommend -m "$work/sasrec.h5" --data "$work/data/data.h5" --json)" \
-    "$((seconds / 60)) min $((seconds % 60)) s"
+  local system label file flags start seconds
+  for system in "$@"; do
+    IFS='|' read -r label file flags <<<"$system"
+    recommend_log "$name: train $label ($flags)"
+    start=$(date +%s)
+    # shellcheck disable=SC2086  # the flags are words
+    "$huiyan" train --threads "$threads" --task recommend --data "$work/data/data.h5" \
+      -o "$work/$file.h5" $flags 2>&1 | tee "$work/$file.train.log" | grep -v '^$' >&2
+    seconds=$(( $(date +%s) - start ))
+    recommend_log "$name: $label on the test split"
+    "$huiyan" eval --threads "$threads" --task recommend -m "$work/$file.h5" --data "$work/data/data.h5" >&2
+    row "$label" "$("$huiyan" eval --threads "$threads" --task recommend -m "$work/$file.h5" \
+      --data "$work/data/data.h5" --json)" "$((seconds / 60)) min $((seconds % 60)) s"
+  done
   echo >&2
   cat "$table"
 }

@@ -1,7 +1,8 @@
 #!/usr/bin/env bash
 # MovieLens (ml-100k here, ml-1m with --ml-1m): preprocess (titles and genres from the Latin-1
-# item file) -> SASRec and the most-popular baseline -> HR@10 / NDCG@10 against 100 sampled
-# negatives and against the full catalogue -> results table.
+# item file) -> SASRec, SASRec with side information (titles and genres), ACF and the
+# most-popular baseline -> HR@10 / NDCG@10 against 100 sampled negatives and against the full
+# catalogue -> results table.
 #
 #   recipes/movielens/run.sh [--data DIR] [--ml-1m] [--work DIR] [--minutes N] [--quick]
 #                            [--threads N]
@@ -9,7 +10,7 @@
 # DIR holds u.data and u.item (ml-100k) or ratings.dat and movies.dat (ml-1m), plain or .gz.
 # Without --data the recipe uses ../shared/data/movielens-100k when it exists, else downloads
 # the zip from files.grouplens.org (research use only: see its README).
-# --minutes: training time at most (default 12). --quick: a tiny model for a few epochs.
+# --minutes: training time per model at most (default 12). --quick: tiny models, few epochs.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
 data=
@@ -72,9 +73,13 @@ if [ -z "$huiyan" ]; then
 fi
 
 # The paper's MovieLens settings: d 50, 2 blocks, n 200, dropout 0.2.
+# ACF: d 64, attention over the newest 200 items, BPR.
 if $quick; then
-  flags="--dim 16 --blocks 1 --max-len 50 --max-epochs 4 --valid-every 2"
+  sasrec="--arch sasrec --dim 16 --blocks 1 --max-len 50 --max-epochs 4 --valid-every 2"
+  acf="--arch acf --dim 16 --attention-dim 16 --max-len 50 --max-epochs 4 --valid-every 2"
 else
-  flags="--dim 50 --blocks 2 --max-len 200 --dropout 0.2 --max-epochs 400 --valid-every 20 --max-time $minutes"
+  sasrec="--arch sasrec --dim 50 --blocks 2 --max-len 200 --dropout 0.2 --max-epochs 400 --valid-every 20 --max-time $minutes"
+  acf="--arch acf --dim 64 --attention-dim 64 --max-len 200 --max-epochs 400 --valid-every 20 --patience 3 --max-time $minutes"
 fi
-recommend_recipe "MovieLens $version" "$interactions" "$items" "$work" "$flags"
+recommend_recipe "MovieLens $version" "$interactions" "$items" "$work" "SASRec|sasrec|$sasrec" \
+  "SASRec + side information|sasrec-side|$sasrec --side-info" "ACF|acf|$acf"

@@ -30,10 +30,9 @@ std::string train_model(const TempDir& dir, const std::vector<std::string>& inpu
 }
 
 const io::DatasetSplit& split_named(const io::Dataset& dataset, const std::string& name) {
-  for (const auto& split : dataset.splits) {
-    if (split.name == name) return split;
-  }
-  throw std::out_of_range("no split " + name);
+  const io::DatasetSplit* split = dataset.split(name);
+  if (split == nullptr) throw std::runtime_error("no split " + name);
+  return *split;
 }
 
 std::vector<int> as_vector(std::span<const int32_t> ids) {

@@ -120,11 +120,8 @@ TEST(PreprocessInteractions, WritesADatasetThatReadsBack) {
   EXPECT_EQ(d.user_names, (std::vector<std::string>{"1", "2"}));
   ASSERT_TRUE(d.items);
   EXPECT_EQ(d.items->names, (std::vector<std::string>{"10", "20", "30"}));
-  for (const auto& split : d.splits) {
-    if (split.name == "test") {
-      EXPECT_EQ(row(*split.tgt, 0), (std::vector<int32_t>{3}));
-    }
-  }
+  ASSERT_NE(d.split("test"), nullptr);
+  EXPECT_EQ(row(*d.split("test")->tgt, 0), (std::vector<int32_t>{3}));
   EXPECT_TRUE(std::filesystem::exists(dir / "out/summary.json"));
 }
 

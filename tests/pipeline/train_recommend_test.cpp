@@ -54,10 +54,9 @@ RecommendTrainOptions small(const std::string& data, const std::string& output) 
 }
 
 const io::DatasetSplit& split_named(const io::Dataset& d, const std::string& name) {
-  for (const auto& s : d.splits) {
-    if (s.name == name) return s;
-  }
-  throw std::runtime_error("no split " + name);
+  const io::DatasetSplit* split = d.split(name);
+  if (split == nullptr) throw std::runtime_error("no split " + name);
+  return *split;
 }
 
 TEST(TrainRecommend, LearnsWhatComesNextAndBeatsPopularity) {

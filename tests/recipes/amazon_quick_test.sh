@@ -1,7 +1,7 @@
 #!/usr/bin/env bash
 # recipes/amazon/run.sh --quick end to end on the committed 1,000-user sample of Video.txt: the
-# baseline and SASRec each get a row with four metrics between 0 and 1, and SASRec's model file
-# recommends.
+# baseline, SASRec and ACF each get a row with four metrics between 0 and 1, and the model files
+# recommend.
 #   tests/recipes/amazon_quick_test.sh HUIYAN_BINARY SAMPLE_DIR
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -17,16 +17,18 @@ HUIYAN_BIN=$huiyan bash "$root/recipes/amazon/run.sh" --quick --threads 1 --data
   exit 1
 }
 number='0\.[0-9]{4}|1\.0000'
-rows=$(grep -Ec "^\| (most popular|SASRec) \| ($number) \| ($number) \| ($number) \| ($number) \| " \
+rows=$(grep -Ec "^\| (most popular|SASRec|ACF) \| ($number) \| ($number) \| ($number) \| ($number) \| " \
   "$work/out/results.md" || true)
-if [ "$rows" -ne 2 ]; then
-  echo "expected 2 result rows, got $rows:" >&2
+if [ "$rows" -ne 3 ]; then
+  echo "expected 3 result rows, got $rows:" >&2
   cat "$work/out/results.md" >&2
   exit 1
 fi
-recommended=$(echo "1 2 3" | "$huiyan" recommend -m "$work/out/sasrec.h5" -k 4)
-[ "$(echo "$recommended" | tr '\t' '\n' | wc -l)" -eq 4 ] || {
-  echo "expected 4 recommendations, got: $recommended" >&2
-  exit 1
-}
+for model in sasrec acf; do
+  recommended=$(echo "1 2 3" | "$huiyan" recommend -m "$work/out/$model.h5" -k 4)
+  [ "$(echo "$recommended" | tr '\t' '\n' | wc -l)" -eq 4 ] || {
+    echo "$model: expected 4 recommendations, got: $recommended" >&2
+    exit 1
+  }
+done
 echo "ok: $rows result rows; recommend: $recommended"
