@@ -7,6 +7,15 @@
 
 recommend_log() { printf '\n== %s\n' "$*" >&2; }
 
+# Sets $huiyan: $HUIYAN_BIN as it is (tests), else the binary built from the tree at $1.
+recommend_find_huiyan() {
+  huiyan=${HUIYAN_BIN:-}
+  if [ -z "$huiyan" ]; then
+    bash "$1/scripts/build.sh" >/dev/null
+    huiyan="$1/build/cli/huiyan"
+  fi
+}
+
 recommend_recipe() {
   local name=$1 interactions=$2 items=$3 work=$4
   shift 4

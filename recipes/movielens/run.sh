@@ -65,12 +65,7 @@ else
   interactions=$(file ratings.dat)
   items=$(file movies.dat)
 fi
-# HUIYAN_BIN: a huiyan binary to use as it is (tests); otherwise build one.
-huiyan=${HUIYAN_BIN:-}
-if [ -z "$huiyan" ]; then
-  bash "$root/scripts/build.sh" >/dev/null
-  huiyan="$root/build/cli/huiyan"
-fi
+recommend_find_huiyan "$root"
 
 # The paper's MovieLens settings: d 50, 2 blocks, n 200, dropout 0.2.
 # ACF: d 64, attention over the newest 200 items, BPR.
