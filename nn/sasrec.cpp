@@ -29,6 +29,17 @@ Tensor SasRecBlock::operator()(const Tensor& x, const Tensor& keep) {
   return mul(f, reshape(keep, {batch, len, 1}));
 }
 
+Tensor SasRecBlock::newest(const Tensor& x, const Tensor& keep) {
+  attention.need_weights = record_weights;
+  const int64_t batch = keep.shape()[0], len = keep.shape()[1];
+  const Tensor h = attention_norm(x);
+  MultiHeadResult attended = attention(slice(h, 1, len - 1, len), h, h, keep, /*causal=*/false);
+  if (record_weights) weights = attended.weights;
+  const Tensor s = add(slice(x, 1, len - 1, len), dropout_(attended.output));
+  const Tensor f = add(s, dropout_(ffn(ffn_norm(s))));
+  return mul(f, reshape(slice(keep, 1, len - 1, len), {batch, 1, 1}));
+}
+
 SasRec::SasRec(const SasRecConfig& c, uint64_t seed,
                const std::vector<std::vector<int32_t>>& item_features)
     : config_(c),
@@ -63,7 +74,7 @@ Tensor SasRec::item_table(Graph& graph) const {
   return fusion ? (*fusion)(graph, item_embed.table) : item_embed.table;
 }
 
-Tensor SasRec::forward(const IntTensor& history, const Tensor& items) {
+Tensor SasRec::embed(const IntTensor& history, const Tensor& items, Tensor& keep) {
   Graph& graph = *history.graph;
   const int64_t batch = history.shape[0], len = history.shape[1];
   if (len > config_.max_length) {
@@ -72,18 +83,28 @@ Tensor SasRec::forward(const IntTensor& history, const Tensor& items) {
   }
   std::vector<float> keep_values(static_cast<size_t>(batch * len));
   for (int64_t i = 0; i < batch * len; ++i) keep_values[i] = history.data[i] != 0 ? 1.0f : 0.0f;
-  const Tensor keep = graph.from({batch, len}, keep_values);
+  keep = graph.from({batch, len}, keep_values);
   const Tensor embedded =
       add(embedding(items, history, 0), positions(graph, len, config_.max_length - len));
-  Tensor x = mul(dropout_(embedded), reshape(keep, {batch, len, 1}));
+  return mul(dropout_(embedded), reshape(keep, {batch, len, 1}));
+}
+
+Tensor SasRec::forward(const IntTensor& history, const Tensor& items) {
+  Tensor keep;
+  Tensor x = embed(history, items, keep);
   for (auto& block : blocks) x = (*block)(x, keep);
   return final_norm(x);
 }
 
+Tensor SasRec::newest(const IntTensor& history, const Tensor& items) {
+  Tensor keep;
+  Tensor x = embed(history, items, keep);
+  for (size_t b = 0; b + 1 < blocks.size(); ++b) x = (*blocks[b])(x, keep);
+  return reshape(final_norm(blocks.back()->newest(x, keep)), {history.shape[0], config_.dim});
+}
+
 Tensor SasRec::user_vectors(const IntTensor& histories, const std::vector<int32_t>&) {
-  const Tensor features = forward(histories);
-  const int64_t len = histories.shape[1];
-  return reshape(slice(features, 1, len - 1, len), {histories.shape[0], config_.dim});
+  return newest(histories, item_table(*histories.graph));
 }
 
 void SasRec::record_attention(bool on) {

@@ -34,6 +34,9 @@ class SasRecBlock : public Module {
   // x [B, T, D]; keep [B, T] (1 = an item, 0 = padding). The attention weights of the last call
   // (before dropout) are kept in `weights` when record_weights is set.
   Tensor operator()(const Tensor& x, const Tensor& keep);
+  // The same block's output at the newest position only, [B, 1, D]: what scoring needs of the
+  // last block (the query is the newest position, every key is visible to it).
+  Tensor newest(const Tensor& x, const Tensor& keep);
 
   MultiHeadAttention attention;
   LayerNorm attention_norm;
@@ -62,6 +65,8 @@ class SasRec : public Recommender {
   // item table M = item_table(graph): F [B, T, dim]; row t predicts the item after position t.
   Tensor forward(const IntTensor& history, const Tensor& items);
   Tensor forward(const IntTensor& history) { return forward(history, item_table(*history.graph)); }
+  // forward's newest row [B, dim], with the last block computed at that row only.
+  Tensor newest(const IntTensor& history, const Tensor& items);
 
   // F at the newest position; users are not used (SASRec has no user embedding).
   Tensor user_vectors(const IntTensor& histories, const std::vector<int32_t>& users) override;
@@ -81,6 +86,10 @@ class SasRec : public Recommender {
   std::vector<std::unique_ptr<SasRecBlock>> blocks;
   LayerNorm final_norm;
   std::unique_ptr<ItemFusion> fusion;  // side information only
+
+ private:
+  // Ê = M_s + P (dropped out, padding zeroed) [B, T, dim]; keep gets [B, T] (1 = an item).
+  Tensor embed(const IntTensor& history, const Tensor& items, Tensor& keep);
 };
 
 }  // namespace huiyan::nn

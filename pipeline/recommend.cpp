@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <limits>
 #include <nlohmann/json.hpp>
+#include <numeric>
 #include <sstream>
 #include <unordered_map>
 
@@ -21,11 +22,30 @@ std::vector<Recommendation> recommend_ids(nn::Recommender& model,
   model.train(false);
   nn::Graph graph;
   nn::NoGrad no_grad(graph);
-  std::vector<std::span<const int32_t>> spans(histories.begin(), histories.end());
-  const nn::IntTensor ids = left_padded(graph, spans, model.max_length());
-  const nn::Tensor scores =
-      nn::matmul(model.user_vectors(ids, std::vector<int32_t>(histories.size(), -1)),
-                 model.item_table(graph), false, true);
+  // Histories of similar length run together (groups of 64, in length order) so little of the
+  // work is padding; the user vectors go back to input order before scoring.
+  std::vector<size_t> order(histories.size());
+  std::iota(order.begin(), order.end(), 0);
+  const auto length = [&](size_t i) {
+    return std::min<size_t>(histories[i].size(), static_cast<size_t>(model.max_length()));
+  };
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return length(a) < length(b); });
+  constexpr size_t kGroup = 64;
+  std::vector<nn::Tensor> groups;
+  std::vector<int32_t> position(histories.size());
+  for (size_t begin = 0; begin < order.size(); begin += kGroup) {
+    const size_t end = std::min(order.size(), begin + kGroup);
+    std::vector<std::span<const int32_t>> spans;
+    for (size_t i = begin; i < end; ++i) {
+      spans.emplace_back(histories[order[i]]);
+      position[order[i]] = static_cast<int32_t>(i);
+    }
+    const nn::IntTensor ids = left_padded(graph, spans, model.max_length());
+    groups.push_back(model.user_vectors(ids, std::vector<int32_t>(spans.size(), -1)));
+  }
+  const nn::Tensor users = nn::take_rows(nn::concat(groups, 0), position);
+  const nn::Tensor scores = nn::matmul(users, model.item_table(graph), false, true);
   const int64_t columns = scores.shape()[1];
   float* s = scores.data();
   constexpr float kNever = -std::numeric_limits<float>::infinity();

@@ -39,6 +39,22 @@ TEST(SasRec, EachPositionSeesOnlyItsPast) {
   EXPECT_TRUE(newest_changed);
 }
 
+TEST(SasRec, UserVectorIsTheNewestRowOfTheFullForwardPass) {
+  // user_vectors computes the last block at the newest position only; it must agree.
+  SasRec model(tiny(), 8);
+  model.train(false);
+  const std::vector<int32_t> ids = {0, 0, 5, 9, 2, 7, 1, 2, 3, 4, 5, 6};
+  const auto full = features(model, ids, 2, 6);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const auto user = model.user_vectors(graph.ids({2, 6}, ids), {-1, -1}).values();
+  for (int b = 0; b < 2; ++b) {
+    for (int d = 0; d < 16; ++d) {
+      EXPECT_NEAR(user[b * 16 + d], full[(b * 6 + 5) * 16 + d], 1e-5f) << b << " " << d;
+    }
+  }
+}
+
 TEST(SasRec, MorePaddingOnTheLeftChangesNothing) {
   // Positions count from the newest item, and padding is masked: a history padded to a longer
   // batch gives the same user vector.
