@@ -25,8 +25,12 @@ void validate(boost::any& result, const std::vector<std::string>& values, Count*
 const std::vector<Command>& commands() {
   static const std::vector<Command> table = {
       {"average", "average the parameters of checkpoints of one model", run_average},
+      {"classify",
+       "label documents with a model file: stdin to stdout, with the attention on request",
+       run_classify},
       {"eval",
-       "score translations (BLEU, chrF as sacreBLEU) or rank held-out items (HR@10, NDCG@10)",
+       "score translations (BLEU, chrF as sacreBLEU), classifiers (accuracy, F1) or rank "
+       "held-out items (HR@10, NDCG@10)",
        run_eval},
       {"preprocess",
        "clean, filter and split raw corpora (parallel, labelled, plain text, interactions)",
@@ -36,8 +40,8 @@ const std::vector<Command>& commands() {
       {"tokenize", "train SentencePiece models, encode/decode text, build HDF5 datasets",
        run_tokenize},
       {"train",
-       "train a model: translation (Transformer, or RNN with attention) or recommendation "
-       "(SASRec)",
+       "train a model: translation (Transformer, or RNN with attention), classification (HAN, "
+       "self-attentive, Transformer) or recommendation (SASRec, ACF)",
        run_train},
       {"translate", "translate text with a model file: stdin to stdout, beam search",
        run_translate},

@@ -60,11 +60,13 @@ void apply(const CommonOptions& common);
 
 // Entry points, one per file under cli/.
 int run_average(const std::vector<std::string>& args);
+int run_classify(const std::vector<std::string>& args);
 int run_eval(const std::vector<std::string>& args);
 int run_preprocess(const std::vector<std::string>& args);
 int run_recommend(const std::vector<std::string>& args);
 int run_tokenize(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
+int run_train_classify(const std::vector<std::string>& args);
 int run_train_recommend(const std::vector<std::string>& args);
 int run_translate(const std::vector<std::string>& args);
 

@@ -7,6 +7,7 @@
 #include <nlohmann/json.hpp>
 
 #include "cli/command.h"
+#include "cli/eval_classify.h"
 #include "cli/eval_recommend.h"
 #include "io/atomic_file.h"
 #include "io/error.h"
@@ -174,6 +175,7 @@ int run_eval(const std::vector<std::string>& args) {
   MetricEvalOptions metric;
   TranslateEvalOptions translate;
   RecommendEvalArgs recommend;
+  ClassifyEvalArgs classify;
   Count negatives{100}, max_users{10000}, seed{42};
   std::string task;
   auto options = option_group("Metric mode (given --hyp)");
@@ -195,6 +197,7 @@ int run_eval(const std::vector<std::string>& args) {
   auto model_mode = option_group("Model mode (given --task)");
   model_mode.add_options()("task", po::value(&task)->value_name("TASK"),
                            "translate: translate --src with -m, then score against --ref; "
+                           "classify: classify --input with -m and score its labels; "
                            "recommend: rank held-out items of --data with -m")(
       "model,m", po::value(&translate.model)->value_name("FILE"), "model file")(
       "src", po::value(&translate.src)->value_name("FILE"), "source text, one segment a line")(
@@ -216,13 +219,25 @@ int run_eval(const std::vector<std::string>& args) {
       "rank at most N users, drawn with --seed (0: all)")(
       "seed", po::value(&seed)->value_name("N")->default_value(Count{42}),
       "seed of the negatives, the user draw and tie-breaking");
-  options.add(model_mode).add(recommend_mode);
+  auto classify_mode = option_group("Classification (--task classify)");
+  classify_mode.add_options()("input", po::value(&classify.input)->value_name("FILE"),
+                              "labelled TSV (plain or .gz): a gold label column and a text column")(
+      "label-column", po::value(&classify.tsv.label_column)->value_name("N")->default_value(1),
+      "the gold label's column (1-based); multi-label: labels separated by --label-separator")(
+      "text-column", po::value(&classify.tsv.text_column)->value_name("N")->default_value(2),
+      "the text's column (1-based)")(
+      "label-separator",
+      po::value(&classify.tsv.label_separator)->value_name("C")->default_value(','),
+      "multi-label models: separator of the labels in one field");
+  options.add(model_mode).add(classify_mode).add(recommend_mode);
   CommonOptions common;
   options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(
           args,
           "huiyan eval (--hyp FILE | --task translate -m MODEL --src FILE) --ref FILE [options]\n"
+          "       huiyan eval --task classify -m MODEL --input TSV --label-column N --text-column "
+          "N\n"
           "       huiyan eval --task recommend (-m MODEL | --baseline popular) --data DATA.h5",
           "Scores a system's output. With --hyp: corpus BLEU and chrF2 exactly as sacreBLEU 2.x\n"
           "computes them with its defaults (BLEU: smoothing exp, max order 4; chrF: 6 character\n"
@@ -232,6 +247,12 @@ int run_eval(const std::vector<std::string>& args) {
     return 0;
   }
   apply(common);
+  if (task == "classify") {
+    classify.model = translate.model;
+    classify.json = metric.json;
+    classify.quiet = common.quiet;
+    return run_classify_eval(classify);
+  }
   if (task == "recommend") {
     recommend.model = translate.model;
     recommend.json = metric.json;
@@ -241,7 +262,8 @@ int run_eval(const std::vector<std::string>& args) {
     return run_recommend_eval(recommend);
   }
   if (!task.empty()) {
-    if (task != "translate") throw UsageError("--task: translate or recommend, got '" + task + "'");
+    if (task != "translate")
+      throw UsageError("--task: translate, classify or recommend, got '" + task + "'");
     if (!metric.hyp.empty()) throw UsageError("give --hyp or --task, not both");
     return run_translate_eval(metric, translate);
   }

@@ -1,5 +1,5 @@
 // huiyan train: options -> pipeline::train_translation; --task recommend goes to
-// train_recommend.cpp.
+// train_recommend.cpp, --task classify to train_classify.cpp.
 
 #include <iostream>
 
@@ -13,6 +13,10 @@ int run_train(const std::vector<std::string>& args) {
     if (args[i] == "--task=recommend" ||
         (args[i] == "--task" && i + 1 < args.size() && args[i + 1] == "recommend")) {
       return run_train_recommend(args);
+    }
+    if (args[i] == "--task=classify" ||
+        (args[i] == "--task" && i + 1 < args.size() && args[i + 1] == "classify")) {
+      return run_train_classify(args);
     }
   }
   pipeline::TranslationTrainOptions o;
@@ -29,8 +33,9 @@ int run_train(const std::vector<std::string>& args) {
   CommonOptions common;
 
   auto what = option_group("Task and data");
-  what.add_options()("task", po::value(&task)->value_name("TASK")->required(),
-                     "translate (see huiyan train --task recommend --help for recommend)")(
+  what.add_options()(
+      "task", po::value(&task)->value_name("TASK")->required(),
+      "translate (see huiyan train --task recommend --help and --task classify --help)")(
       "data,d", po::value(&o.data)->value_name("FILE")->required(),
       "dataset made by huiyan tokenize build")(
       "output,o", po::value(&o.output)->value_name("FILE")->required(),
@@ -122,7 +127,8 @@ int run_train(const std::vector<std::string>& args) {
   }
   apply(common);
   if (o.keep_checkpoints < 0) throw UsageError("--keep-checkpoints must be >= 0");
-  if (task != "translate") throw UsageError("--task: translate or recommend, got '" + task + "'");
+  if (task != "translate")
+    throw UsageError("--task: translate, classify or recommend, got '" + task + "'");
   if (arch != "transformer" && arch != "rnn")
     throw UsageError("--arch: transformer or rnn, got '" + arch + "'");
   o.arch = arch;

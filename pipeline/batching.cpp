@@ -8,6 +8,38 @@
 
 namespace huiyan::pipeline {
 
+std::vector<std::vector<int32_t>> cost_sorted_batches(const std::vector<int32_t>& rows,
+                                                      const std::function<int64_t(int32_t)>& cost,
+                                                      int64_t budget, int64_t max_rows,
+                                                      int64_t window, uint64_t seed) {
+  if (budget <= 0 || max_rows <= 0 || window <= 0)
+    throw std::invalid_argument("batches: budget, rows and window must be > 0");
+  nn::Random rng(seed);
+  std::vector<int32_t> order = rows;
+  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
+  std::vector<std::vector<int32_t>> batches;
+  const auto span = static_cast<size_t>(window);
+  for (size_t begin = 0; begin < order.size(); begin += span) {
+    const size_t end = std::min(order.size(), begin + span);
+    const auto first = order.begin() + static_cast<std::ptrdiff_t>(begin);
+    const auto last = order.begin() + static_cast<std::ptrdiff_t>(end);
+    std::stable_sort(first, last, [&](int32_t a, int32_t b) { return cost(a) < cost(b); });
+    std::vector<int32_t> batch;
+    for (auto it = first; it != last; ++it) {
+      // Sorted ascending, so the row being added is the batch's costliest.
+      const auto rows_after = static_cast<int64_t>(batch.size()) + 1;
+      if (!batch.empty() && (rows_after > max_rows || rows_after * cost(*it) > budget)) {
+        batches.push_back(std::move(batch));
+        batch.clear();
+      }
+      batch.push_back(*it);
+    }
+    if (!batch.empty()) batches.push_back(std::move(batch));
+  }
+  for (size_t i = batches.size(); i > 1; --i) std::swap(batches[i - 1], batches[rng.below(i)]);
+  return batches;
+}
+
 std::vector<std::vector<int64_t>> token_batches(const io::Ragged& src, const io::Ragged& tgt,
                                                 int64_t batch_tokens, int64_t max_length,
                                                 uint64_t seed) {

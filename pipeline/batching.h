@@ -4,6 +4,7 @@
 // the token budget, and the batch order is shuffled per epoch.
 
 #include <cstdint>
+#include <functional>
 #include <vector>
 
 #include "io/ragged.h"
@@ -15,6 +16,15 @@ namespace huiyan::pipeline {
 std::vector<std::vector<int64_t>> token_batches(const io::Ragged& src, const io::Ragged& tgt,
                                                 int64_t batch_tokens, int64_t max_length,
                                                 uint64_t seed);
+
+// One epoch's batches of rows (users, documents): the rows shuffled, sorted by cost within
+// windows of `window` rows so a batch pads little, cut into batches of at most `max_rows` rows
+// whose count × largest cost stays within `budget` (a row over budget goes alone), and the
+// batches shuffled again.
+std::vector<std::vector<int32_t>> cost_sorted_batches(const std::vector<int32_t>& rows,
+                                                      const std::function<int64_t(int32_t)>& cost,
+                                                      int64_t budget, int64_t max_rows,
+                                                      int64_t window, uint64_t seed);
 
 struct Seq2SeqBatch {
   nn::IntTensor src;          // [B, S], pad 0

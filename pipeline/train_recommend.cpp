@@ -5,12 +5,14 @@
 #include <chrono>
 #include <filesystem>
 #include <functional>
+#include <limits>
 #include <numeric>
 #include <sstream>
 
 #include "io/dataset.h"
 #include "io/error.h"
 #include "nn/optimizer.h"
+#include "pipeline/batching.h"
 #include "pipeline/model_file.h"
 #include "pipeline/progress.h"
 #include "pipeline/recommend_model.h"
@@ -74,32 +76,6 @@ SequenceBatch make_sequence_batch(nn::Graph& graph, const io::Ragged& sequences,
   const nn::Shape shape{static_cast<int64_t>(batch), static_cast<int64_t>(len)};
   return {graph.ids(shape, in), graph.ids(shape, pos), graph.ids(shape, neg),
           graph.from(shape, keep)};
-}
-
-// One epoch's batches of rows (users, or interactions): shuffled, then sorted by history length
-// within windows of 50 batches, so a batch pads little, and the batches shuffled again.
-std::vector<std::vector<int32_t>> length_sorted_batches(
-    const std::vector<int32_t>& rows, const std::function<size_t(int32_t)>& length,
-    int64_t batch_size, uint64_t seed) {
-  nn::Random rng(seed);
-  std::vector<int32_t> order = rows;
-  for (size_t i = order.size(); i > 1; --i) std::swap(order[i - 1], order[rng.below(i)]);
-  const auto size = static_cast<size_t>(batch_size);
-  const size_t window = size * 50;
-  std::vector<std::vector<int32_t>> batches;
-  for (size_t begin = 0; begin < order.size(); begin += window) {
-    const size_t end = std::min(order.size(), begin + window);
-    std::stable_sort(order.begin() + static_cast<std::ptrdiff_t>(begin),
-                     order.begin() + static_cast<std::ptrdiff_t>(end),
-                     [&](int32_t a, int32_t b) { return length(a) < length(b); });
-    for (size_t first = begin; first < end; first += size) {
-      batches.emplace_back(
-          order.begin() + static_cast<std::ptrdiff_t>(first),
-          order.begin() + static_cast<std::ptrdiff_t>(std::min(end, first + size)));
-    }
-  }
-  for (size_t i = batches.size(); i > 1; --i) std::swap(batches[i - 1], batches[rng.below(i)]);
-  return batches;
 }
 
 nn::Tensor sequence_loss(nn::SasRec& model, const SequenceBatch& batch, const std::string& loss,
@@ -230,7 +206,9 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (train->src[u].size() >= fewest) rows.push_back(static_cast<int32_t>(u));
   }
   if (rows.empty()) throw io::DataError(o.data + ": /train: no user has enough items");
-  const auto history_length = [&](int32_t u) { return train->src[static_cast<size_t>(u)].size(); };
+  const auto history_length = [&](int32_t u) {
+    return static_cast<int64_t>(train->src[static_cast<size_t>(u)].size());
+  };
 
   int64_t step = 0, epoch = 0, batch_in_epoch = 0;
   double best = -1;
@@ -309,9 +287,9 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
 
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
-    const std::vector<std::vector<int32_t>> batches =
-        length_sorted_batches(rows, history_length, o.batch_size,
-                              nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
+    const std::vector<std::vector<int32_t>> batches = cost_sorted_batches(
+        rows, history_length, std::numeric_limits<int64_t>::max(), o.batch_size, o.batch_size * 50,
+        nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
     const auto per_epoch = static_cast<int64_t>(batches.size());
     for (; batch_in_epoch < per_epoch && !stop; ++batch_in_epoch) {
       const std::vector<int32_t>& batch_rows = batches[static_cast<size_t>(batch_in_epoch)];

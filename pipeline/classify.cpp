@@ -1,0 +1,384 @@
+#include "pipeline/classify.h"
+
+#include <algorithm>
+#include <cmath>
+#include <iomanip>
+#include <nlohmann/json.hpp>
+#include <numeric>
+#include <sstream>
+
+#include "io/error.h"
+#include "io/tsv.h"
+#include "io/utf8.h"
+#include "pipeline/line_stream.h"
+#include "pipeline/normalize.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+
+void probabilities_of(const float* logits, int64_t labels, bool multi_label,
+                      std::vector<float>& out) {
+  out.resize(static_cast<size_t>(labels));
+  if (multi_label) {
+    for (int64_t k = 0; k < labels; ++k) out[k] = 1.0f / (1.0f + std::exp(-logits[k]));
+    return;
+  }
+  const float top = *std::max_element(logits, logits + labels);
+  double total = 0;
+  for (int64_t k = 0; k < labels; ++k) total += out[k] = std::exp(logits[k] - top);
+  for (auto& p : out) p = static_cast<float>(p / total);
+}
+
+}  // namespace
+
+std::vector<Prediction> predict(nn::Classifier& model, const std::vector<DocumentView>& documents,
+                                bool explain, int64_t batch_tokens) {
+  const nn::ClassifierConfig& config = model.config();
+  std::vector<int64_t> cost(documents.size());
+  for (size_t i = 0; i < documents.size(); ++i)
+    cost[i] = std::max<int64_t>(1, document_cost(config, documents[i]));
+  std::vector<size_t> order(documents.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return cost[a] < cost[b]; });
+
+  std::vector<Prediction> predictions(documents.size());
+  nn::Graph graph;
+  nn::NoGrad no_grad(graph);
+  for (size_t begin = 0; begin < order.size();) {
+    // Sorted by cost, so the last document of a batch is its longest.
+    size_t end = begin + 1;
+    while (end < order.size() && end - begin < 512 &&
+           static_cast<int64_t>(end - begin + 1) * cost[order[end]] <= batch_tokens)
+      ++end;
+    std::vector<DocumentView> batch;
+    for (size_t i = begin; i < end; ++i) batch.push_back(documents[order[i]]);
+    std::vector<std::vector<std::vector<TokenOrigin>>> kept;
+    const nn::ClassifierOutput out =
+        model(classifier_input(graph, config, batch, explain ? &kept : nullptr));
+    const std::vector<float> logits = out.logits.values();
+    std::vector<float> weights, sentence_weights;
+    int64_t rows = 0, width = 0;
+    if (explain && out.token_weights.defined()) {
+      weights = out.token_weights.values();
+      rows = out.token_weights.shape()[1];
+      width = out.token_weights.shape()[2];
+      if (out.sentence_weights.defined()) sentence_weights = out.sentence_weights.values();
+    }
+    for (size_t i = begin; i < end; ++i) {
+      const auto b = static_cast<int64_t>(i - begin);
+      Prediction& p = predictions[order[i]];
+      probabilities_of(logits.data() + b * config.labels, config.labels, config.multi_label,
+                       p.probabilities);
+      if (weights.empty()) continue;
+      p.origins = std::move(kept[static_cast<size_t>(b)]);
+      for (size_t r = 0; r < p.origins.size(); ++r) {
+        const float* row = weights.data() + (b * rows + static_cast<int64_t>(r)) * width;
+        p.token_weights.emplace_back(row, row + p.origins[r].size());
+      }
+      if (!sentence_weights.empty()) {
+        const float* row = sentence_weights.data() + b * rows;
+        p.sentence_weights.assign(row, row + p.origins.size());
+      }
+    }
+    graph.reset();
+    begin = end;
+  }
+  return predictions;
+}
+
+std::vector<int32_t> predicted_labels(const Prediction& p, bool multi_label, float threshold) {
+  std::vector<int32_t> order(p.probabilities.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](int32_t a, int32_t b) { return p.probabilities[a] > p.probabilities[b]; });
+  if (!multi_label) return {order.front()};
+  std::vector<int32_t> labels;
+  for (const int32_t k : order)
+    if (p.probabilities[static_cast<size_t>(k)] >= threshold) labels.push_back(k);
+  return labels;
+}
+
+std::vector<std::vector<int32_t>> encode_text(const ClassifierFile& model,
+                                              SentenceSplitter& splitter, std::string_view text) {
+  if (!io::is_valid_utf8(text)) throw io::DataError("invalid UTF-8");
+  NormalizeOptions options;
+  options.lowercase = model.lowercase;
+  const std::string normalized = TextNormalizer(options)(text);
+  std::vector<std::vector<int32_t>> sentences;
+  const auto encode = [&](std::string_view s) {
+    const std::vector<int> ids = model.tokenizer->encode_ids(s);
+    sentences.emplace_back(ids.begin(), ids.end());
+  };
+  if (model.sentences) {
+    for (const auto& s : splitter.split(normalized)) encode(s);
+  } else if (!normalized.empty()) {
+    encode(normalized);
+  }
+  return sentences;
+}
+
+Explanation explain(const ClassifierFile& model, const Prediction& p, const DocumentView& doc) {
+  static const std::string kWordStart = "\xE2\x96\x81";  // ▁ starts a word in SentencePiece
+  Explanation e;
+  e.sentence_weights = p.sentence_weights;
+  for (size_t r = 0; r < p.origins.size(); ++r) {
+    const float scale = p.sentence_weights.empty() ? 1.0f : p.sentence_weights[r];
+    int32_t previous_sentence = -1, previous_token = -1;
+    for (size_t t = 0; t < p.origins[r].size(); ++t) {
+      const TokenOrigin o = p.origins[r][t];
+      std::string piece = model.tokenizer->piece(
+          doc[static_cast<size_t>(o.sentence)][static_cast<size_t>(o.token)]);
+      const bool starts = piece.rfind(kWordStart, 0) == 0;
+      if (starts) piece.erase(0, kWordStart.size());
+      // A piece continues the word before it unless it starts a word, follows a gap left by
+      // truncation, or begins a new sentence.
+      const bool continues = !starts && !e.words.empty() && o.sentence == previous_sentence &&
+                             o.token == previous_token + 1;
+      if (continues) {
+        e.words.back().word += piece;
+        e.words.back().weight += p.token_weights[r][t] * scale;
+      } else {
+        e.words.push_back({piece, p.token_weights[r][t] * scale, o.sentence});
+      }
+      previous_sentence = o.sentence;
+      previous_token = o.token;
+    }
+  }
+  return e;
+}
+
+bool line_text(const std::string& line, const ClassifyOptions& o, std::string& text,
+               std::string& error) {
+  if (o.input_format == "text") {
+    text = line;
+  } else if (o.input_format == "tsv") {
+    std::vector<std::string_view> fields;
+    io::split_tsv(line, fields);
+    if (o.text_column < 1 || static_cast<size_t>(o.text_column) > fields.size()) {
+      error = "no column " + std::to_string(o.text_column) + " (the line has " +
+              std::to_string(fields.size()) + ")";
+      return false;
+    }
+    text = fields[static_cast<size_t>(o.text_column - 1)];
+  } else {
+    try {
+      const nlohmann::json j = nlohmann::json::parse(line);
+      if (!j.is_object() || !j.contains(o.text_field) || !j[o.text_field].is_string()) {
+        error = "no string field \"" + o.text_field + "\"";
+        return false;
+      }
+      text = j[o.text_field].get<std::string>();
+    } catch (const nlohmann::json::exception&) {
+      error = "not a JSON object";
+      return false;
+    }
+  }
+  return true;
+}
+
+namespace {
+
+std::string fixed(double value, int precision) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(precision) << value;
+  return out.str();
+}
+
+// Words shaded by their weight relative to the document's largest: ANSI 256-colour backgrounds
+// from white to red.
+std::string coloured(const Explanation& e) {
+  float top = 0;
+  for (const auto& w : e.words) top = std::max(top, w.weight);
+  static const int kShades[] = {231, 224, 217, 210, 203, 196};
+  std::string out;
+  for (const auto& w : e.words) {
+    const int level = top > 0 ? static_cast<int>(std::lround(5 * w.weight / top)) : 0;
+    if (!out.empty()) out += ' ';
+    if (level == 0) {
+      out += w.word;
+    } else {
+      out += "\x1b[30;48;5;" + std::to_string(kShades[level]) + "m" + w.word + "\x1b[0m";
+    }
+  }
+  return out;
+}
+
+// The ten words with the most weight, heaviest first: "word:0.123 ...".
+std::string top_words(const Explanation& e) {
+  std::vector<size_t> order(e.words.size());
+  std::iota(order.begin(), order.end(), 0);
+  std::stable_sort(order.begin(), order.end(),
+                   [&](size_t a, size_t b) { return e.words[a].weight > e.words[b].weight; });
+  std::string out;
+  for (size_t i = 0; i < std::min<size_t>(10, order.size()); ++i) {
+    if (!out.empty()) out += ' ';
+    out += e.words[order[i]].word + ":" + fixed(e.words[order[i]].weight, 3);
+  }
+  return out;
+}
+
+}  // namespace
+
+size_t classify_stream(ClassifierFile& model, io::LineReader& in, std::ostream& out,
+                       const ClassifyOptions& o) {
+  SentenceSplitter splitter(model.sentence_locale);
+  const bool multi = model.model->config().multi_label;
+  const bool need_weights = o.explain || static_cast<bool>(o.explained);
+  const auto warn = [&](size_t line, const std::string& what) {
+    if (o.warn) o.warn(in.name() + ": line " + std::to_string(line) + ": " + what);
+  };
+  return transform_line_batches(
+      in, out, o.batch_lines, [&](const std::vector<std::string>& lines, size_t first_line) {
+        std::vector<std::vector<std::vector<int32_t>>> encoded(lines.size());
+        std::vector<std::string> texts(lines.size());
+        std::vector<size_t> usable;
+        for (size_t i = 0; i < lines.size(); ++i) {
+          std::string error;
+          const size_t number = first_line + i;
+          if (!line_text(lines[i], o, texts[i], error)) {
+            warn(number, error + "; left unclassified");
+            continue;
+          }
+          if (!io::is_valid_utf8(texts[i])) {
+            warn(number, "invalid UTF-8 at byte " +
+                             std::to_string(io::find_invalid_utf8(texts[i])) +
+                             "; left unclassified");
+            continue;
+          }
+          encoded[i] = encode_text(model, splitter, texts[i]);
+          size_t tokens = 0, longest = 0;
+          for (const auto& s : encoded[i])
+            tokens += s.size(), longest = std::max(longest, s.size());
+          if (tokens == 0) {
+            warn(number, "no text; left unclassified");
+            continue;
+          }
+          const nn::ClassifierConfig& c = model.model->config();
+          const auto limit = static_cast<size_t>(c.max_tokens);
+          if (c.hierarchical()
+                  ? encoded[i].size() > static_cast<size_t>(c.max_sentences) || longest > limit
+                  : tokens > limit) {
+            warn(number, std::to_string(tokens) + " tokens in " +
+                             std::to_string(encoded[i].size()) +
+                             " sentences: the model reads part of it");
+          }
+          usable.push_back(i);
+        }
+        std::vector<DocumentView> docs;
+        for (const size_t i : usable) {
+          DocumentView d;
+          for (const auto& s : encoded[i]) d.emplace_back(s);
+          docs.push_back(std::move(d));
+        }
+        const std::vector<Prediction> predictions = predict(*model.model, docs, need_weights);
+        std::vector<std::string> outputs(lines.size());
+        for (size_t u = 0; u < usable.size(); ++u) {
+          const size_t i = usable[u];
+          const Prediction& p = predictions[u];
+          std::vector<int32_t> labels = predicted_labels(p, multi, model.threshold);
+          if (!multi && o.top_k > 1) {
+            std::vector<int32_t> order(p.probabilities.size());
+            std::iota(order.begin(), order.end(), 0);
+            std::stable_sort(order.begin(), order.end(), [&](int32_t a, int32_t b) {
+              return p.probabilities[a] > p.probabilities[b];
+            });
+            order.resize(std::min(order.size(), static_cast<size_t>(o.top_k)));
+            labels = order;
+          }
+          Explanation e;
+          if (need_weights && !p.origins.empty()) e = explain(model, p, docs[u]);
+          if (o.explained) {
+            const int32_t best = predicted_labels(p, false, 0).front();
+            o.explained(first_line + i, texts[i], model.labels[static_cast<size_t>(best)],
+                        p.probabilities[static_cast<size_t>(best)], e);
+          }
+          std::string line;
+          if (o.json) {
+            nlohmann::json j;
+            j["label"] = labels.empty() ? nlohmann::json(nullptr)
+                                        : nlohmann::json(model.labels[labels.front()]);
+            if (multi) {
+              nlohmann::json names = nlohmann::json::array();
+              for (const int32_t k : labels) names.push_back(model.labels[static_cast<size_t>(k)]);
+              j["labels"] = names;
+            }
+            nlohmann::json probabilities = nlohmann::json::object();
+            for (size_t k = 0; k < model.labels.size(); ++k)
+              probabilities[model.labels[k]] = p.probabilities[k];
+            j["probabilities"] = probabilities;
+            if (o.explain && !e.words.empty()) {
+              nlohmann::json words = nlohmann::json::array();
+              for (const auto& w : e.words) words.push_back({w.word, w.weight, w.sentence});
+              j["attention"] = {{"words", words}};
+              if (!e.sentence_weights.empty()) j["attention"]["sentences"] = e.sentence_weights;
+            }
+            line = j.dump(-1, ' ', false, nlohmann::json::error_handler_t::replace);
+          } else {
+            for (size_t n = 0; n < labels.size(); ++n) {
+              const auto k = static_cast<size_t>(labels[n]);
+              line += (n ? "\t" : "") + model.labels[k] + "\t" + fixed(p.probabilities[k], 4);
+            }
+            if (o.explain && !e.words.empty())
+              line += "\t" + (o.colour ? coloured(e) : top_words(e));
+          }
+          outputs[i] = std::move(line);
+        }
+        return outputs;
+      });
+}
+
+}  // namespace huiyan::pipeline
+
+namespace huiyan::pipeline {
+
+std::vector<std::vector<int32_t>> gold_label_sets(const io::DatasetSplit& split) {
+  std::vector<std::vector<int32_t>> gold;
+  if (split.label_sets) {
+    for (size_t i = 0; i < split.label_sets->size(); ++i) {
+      const auto set = (*split.label_sets)[i];
+      gold.emplace_back(set.begin(), set.end());
+    }
+  } else if (split.labels) {
+    for (const int32_t label : *split.labels) gold.push_back({label});
+  } else {
+    throw io::DataError("split '" + split.name + "' has no labels");
+  }
+  return gold;
+}
+
+ClassificationMetrics score_predictions(const std::vector<Prediction>& predictions,
+                                        const std::vector<std::vector<int32_t>>& gold,
+                                        const std::vector<std::string>& labels, bool multi_label,
+                                        float threshold) {
+  if (multi_label) {
+    std::vector<std::vector<int32_t>> predicted;
+    for (const auto& p : predictions) predicted.push_back(predicted_labels(p, true, threshold));
+    return multi_label_metrics(gold, predicted, labels);
+  }
+  std::vector<int32_t> gold_single, predicted;
+  for (size_t i = 0; i < predictions.size(); ++i) {
+    gold_single.push_back(gold[i].front());
+    predicted.push_back(predicted_labels(predictions[i], false, 0).front());
+  }
+  return single_label_metrics(gold_single, predicted, labels);
+}
+
+float tune_threshold(const std::vector<Prediction>& predictions,
+                     const std::vector<std::vector<int32_t>>& gold,
+                     const std::vector<std::string>& labels) {
+  float best_threshold = 0.5f;
+  double best = -1;
+  for (int i = 1; i <= 19; ++i) {
+    const float threshold = 0.05f * static_cast<float>(i);
+    const double f1 = score_predictions(predictions, gold, labels, true, threshold).micro_f1;
+    if (f1 > best) {
+      best = f1;
+      best_threshold = threshold;
+    }
+  }
+  return best_threshold;
+}
+
+}  // namespace huiyan::pipeline

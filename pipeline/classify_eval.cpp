@@ -1,0 +1,95 @@
+#include "pipeline/classify_eval.h"
+
+#include <omp.h>
+
+#include <chrono>
+#include <map>
+
+#include "io/error.h"
+#include "io/line_reader.h"
+#include "io/tsv.h"
+#include "io/utf8.h"
+#include "pipeline/parallel.h"
+
+namespace huiyan::pipeline {
+
+ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string& path,
+                                        const LabeledTsvOptions& o) {
+  const auto start = std::chrono::steady_clock::now();
+  const bool multi = model.model->config().multi_label;
+  std::map<std::string, int32_t> label_ids;
+  for (size_t k = 0; k < model.labels.size(); ++k)
+    label_ids[model.labels[k]] = static_cast<int32_t>(k);
+  const auto label_id = [&](std::string_view name, const io::LineReader& in) {
+    const auto it = label_ids.find(std::string(name));
+    if (it == label_ids.end()) {
+      std::string known;
+      for (const auto& l : model.labels) known += (known.empty() ? "" : ", ") + l;
+      throw io::DataError(in.name() + ": line " + std::to_string(in.line_number()) + ": label '" +
+                          std::string(name) + "' is not one of the model's (" + known + ")");
+    }
+    return it->second;
+  };
+
+  ClassifyEvaluation result;
+  io::LineReader in(path);
+  std::vector<std::string> texts;
+  std::vector<std::vector<int32_t>> gold;
+  std::string line;
+  std::vector<std::string_view> fields;
+  const auto needed = static_cast<size_t>(std::max(o.label_column, o.text_column));
+  while (in.next(line)) {
+    io::split_tsv(line, fields);
+    if (fields.size() < needed) {
+      throw io::DataError(in.name() + ": line " + std::to_string(in.line_number()) + ": " +
+                          std::to_string(fields.size()) + " columns, expected at least " +
+                          std::to_string(needed));
+    }
+    const std::string_view text = fields[static_cast<size_t>(o.text_column - 1)];
+    if (!io::is_valid_utf8(text) || io::trim_blanks(text).empty()) {
+      if (o.warn) {
+        o.warn(in.name() + ": line " + std::to_string(in.line_number()) + ": " +
+               (io::is_valid_utf8(text) ? "no text" : "invalid UTF-8") + "; left out");
+      }
+      ++result.skipped;
+      continue;
+    }
+    const std::string_view field = io::trim_blanks(fields[static_cast<size_t>(o.label_column - 1)]);
+    std::vector<int32_t> labels;
+    if (multi) {
+      size_t begin = 0;
+      while (begin <= field.size()) {
+        const size_t end = std::min(field.find(o.label_separator, begin), field.size());
+        const std::string_view name = io::trim_blanks(field.substr(begin, end - begin));
+        if (!name.empty()) labels.push_back(label_id(name, in));
+        begin = end + 1;
+      }
+      std::sort(labels.begin(), labels.end());
+      labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
+    } else {
+      labels.push_back(label_id(field, in));
+    }
+    gold.push_back(std::move(labels));
+    texts.emplace_back(text);
+  }
+
+  // ICU break iterators are not thread-safe: one splitter per thread.
+  const SentenceSplitter prototype(model.sentence_locale);
+  std::vector<SentenceSplitter> splitters(static_cast<size_t>(omp_get_max_threads()), prototype);
+  std::vector<std::vector<std::vector<int32_t>>> encoded(texts.size());
+  parallel_for(texts.size(), [&](size_t i) {
+    encoded[i] = encode_text(model, splitters[static_cast<size_t>(omp_get_thread_num())], texts[i]);
+  });
+  std::vector<DocumentView> docs;
+  for (const auto& e : encoded) {
+    DocumentView d;
+    for (const auto& s : e) d.emplace_back(s);
+    docs.push_back(std::move(d));
+  }
+  const std::vector<Prediction> predictions = predict(*model.model, docs);
+  result.metrics = score_predictions(predictions, gold, model.labels, multi, model.threshold);
+  result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  return result;
+}
+
+}  // namespace huiyan::pipeline

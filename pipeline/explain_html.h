@@ -1,0 +1,28 @@
+#pragma once
+// `huiyan classify --explain-html FILE`: one self-contained HTML page showing, for each document,
+// the predicted label and its words shaded by the attention they got (word weight × sentence
+// weight for HAN), with HAN's sentence weights as a bar before each sentence.
+
+#include <string>
+#include <vector>
+
+#include "pipeline/classify.h"
+
+namespace huiyan::pipeline {
+
+class ExplainHtml {
+ public:
+  void add(size_t line, const std::string& label, float probability,
+           const Explanation& explanation);
+  std::string page() const;
+  // Written to a temporary file and renamed.
+  void write(const std::string& path) const;
+  size_t size() const { return documents_.size(); }
+
+ private:
+  std::vector<std::string> documents_;  // rendered <section> elements
+};
+
+std::string html_escape(std::string_view text);
+
+}  // namespace huiyan::pipeline

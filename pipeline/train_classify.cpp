@@ -1,0 +1,257 @@
+#include "pipeline/train_classify.h"
+
+#include <bit>
+#include <chrono>
+#include <cmath>
+#include <iomanip>
+#include <limits>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "io/dataset.h"
+#include "io/error.h"
+#include "nn/optimizer.h"
+#include "nn/schedule.h"
+#include "pipeline/batching.h"
+#include "pipeline/classify.h"
+#include "pipeline/classify_model.h"
+#include "pipeline/model_file.h"
+#include "pipeline/progress.h"
+#include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+
+std::string fixed(double value, int precision) {
+  std::ostringstream out;
+  out << std::fixed << std::setprecision(precision) << value;
+  return out.str();
+}
+
+// The loss of one batch: cross-entropy, or binary cross-entropy per label, plus the penalty.
+nn::Tensor batch_loss(nn::Classifier& model, const io::DatasetSplit& split,
+                      const std::vector<int32_t>& rows, nn::Graph& graph) {
+  const nn::ClassifierConfig& c = model.config();
+  std::vector<DocumentView> docs;
+  for (const int32_t r : rows) docs.push_back(document_of(split, static_cast<size_t>(r)));
+  const nn::ClassifierOutput out = model(classifier_input(graph, c, docs));
+  const auto batch = static_cast<int64_t>(rows.size());
+  nn::Tensor loss;
+  if (c.multi_label) {
+    std::vector<float> targets(static_cast<size_t>(batch * c.labels), 0.0f);
+    for (int64_t b = 0; b < batch; ++b) {
+      for (const int32_t k : (*split.label_sets)[static_cast<size_t>(rows[b])])
+        targets[static_cast<size_t>(b * c.labels + k)] = 1.0f;
+    }
+    loss = nn::binary_cross_entropy(out.logits, graph.from({batch, c.labels}, targets),
+                                    graph.full({batch, c.labels}, 1.0f));
+  } else {
+    std::vector<int32_t> targets;
+    for (const int32_t r : rows) targets.push_back((*split.labels)[static_cast<size_t>(r)]);
+    loss = nn::cross_entropy(out.logits, graph.ids({batch}, targets));
+  }
+  if (out.penalty.defined() && c.penalty > 0)
+    loss = nn::add(loss, nn::affine(out.penalty, c.penalty / static_cast<float>(batch)));
+  return loss;
+}
+
+}  // namespace
+
+ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
+  if (o.batch_tokens <= 0) throw std::invalid_argument("--batch-tokens must be > 0");
+  if (o.max_epochs <= 0 && o.max_steps <= 0 && o.max_minutes <= 0) {
+    throw std::invalid_argument("give --max-epochs, --max-steps or --max-time");
+  }
+  const io::Dataset dataset = io::read_dataset(o.data);
+  if (dataset.task != "classify") {
+    throw io::DataError(o.data + ": a '" + dataset.task +
+                        "' dataset, not a classification dataset (tokenize build --task "
+                        "classify)");
+  }
+  const io::DatasetSplit* train = dataset.split("train");
+  if (train == nullptr || train->num_examples() == 0)
+    throw io::DataError(o.data + ": /train: not found or empty");
+  const io::DatasetSplit* valid = dataset.split("valid");
+  if (valid != nullptr && valid->num_examples() == 0) valid = nullptr;
+  const bool sentences = train->doc_offsets.has_value();
+  if (o.model.hierarchical() && !sentences) {
+    throw io::DataError(o.data + ": han needs documents of sentences (tokenize build --sentences)");
+  }
+  if (dataset.src_tokenizer.empty()) throw io::DataError(o.data + ": /tokenizer/src: not found");
+
+  nn::ClassifierConfig config = o.model;
+  config.vocab =
+      SubwordModel::from_bytes(dataset.src_tokenizer, o.data + ": /tokenizer/src").vocab_size();
+  config.labels = static_cast<int64_t>(dataset.label_names.size());
+  config.multi_label = train->label_sets.has_value();
+  if (config.labels < 2 && !config.multi_label)
+    throw io::DataError(o.data + ": /label_names: single-label training needs 2 labels or more");
+  const std::unique_ptr<nn::Classifier> model_owner = nn::make_classifier(config, o.seed);
+  nn::Classifier& model = *model_owner;
+  model.train(true);
+  nn::Adam adam(model.parameters(), 0.9f, 0.999f, 1e-8f, o.weight_decay);
+
+  std::vector<int32_t> rows(train->num_examples());
+  for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int32_t>(i);
+  std::vector<int64_t> costs(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i)
+    costs[i] = std::max<int64_t>(1, document_cost(config, document_of(*train, i)));
+  const auto cost = [&](int32_t r) { return costs[static_cast<size_t>(r)]; };
+  const auto epoch_batches = [&](int64_t epoch) {
+    return cost_sorted_batches(rows, cost, o.batch_tokens, std::numeric_limits<int64_t>::max(),
+                               4096, nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
+  };
+  const auto per_epoch = static_cast<int64_t>(epoch_batches(0).size());
+  int64_t total_steps = o.max_steps;
+  if (total_steps <= 0 && o.max_epochs > 0) total_steps = o.max_epochs * per_epoch;
+  if (o.schedule == "linear" && total_steps <= 0) {
+    throw std::invalid_argument("--schedule linear needs --max-epochs or --max-steps");
+  }
+  const auto schedule = nn::make_schedule(o.schedule, o.lr, o.warmup, total_steps);
+
+  const std::vector<std::vector<int32_t>> valid_gold =
+      valid ? gold_label_sets(*valid) : std::vector<std::vector<int32_t>>{};
+  std::vector<DocumentView> valid_docs;
+  if (valid) {
+    for (size_t i = 0; i < valid->num_examples(); ++i) valid_docs.push_back(document_of(*valid, i));
+  }
+
+  int64_t step = 0, epoch = 0, batch_in_epoch = 0;
+  double best = -1;
+  int stale = 0;
+  float threshold = 0.5f;
+  const std::string last_path = last_model_path(o.output);
+  if (o.resume) {
+    const auto counters = resume_training_state(last_path, model, adam);
+    step = counters.at("step");
+    epoch = counters.at("epoch");
+    batch_in_epoch = counters.at("batch_in_epoch");
+    best = std::bit_cast<double>(counters.at("best_bits"));
+    stale = static_cast<int>(counters.at("stale"));
+    threshold = std::bit_cast<float>(static_cast<int32_t>(counters.at("threshold_bits")));
+  }
+
+  const auto save = [&](const std::string& path, bool with_state, float decision_threshold) {
+    ModelFile file;
+    file.config_json = nlohmann::json{
+        {"task", "classify"},
+        {"model", to_json(config)},
+        {"sentences", sentences},
+        {"sentence_locale", dataset.attributes.count("sentence_locale")
+                                ? dataset.attributes.at("sentence_locale")
+                                : ""},
+        {"lowercase",
+         dataset.attributes.count("lowercase") && dataset.attributes.at("lowercase") == "1"},
+        {"threshold", decision_threshold},
+        {"data", o.data}}.dump();
+    file.tokenizers["src"] = dataset.src_tokenizer;
+    file.tables["labels"] = dataset.label_names;
+    add_training_state(file, model, with_state ? &adam : nullptr,
+                       {{"step", step},
+                        {"epoch", epoch},
+                        {"batch_in_epoch", batch_in_epoch},
+                        {"best_bits", std::bit_cast<int64_t>(best)},
+                        {"stale", stale},
+                        {"threshold_bits", std::bit_cast<int32_t>(threshold)}});
+    save_model(path, file);
+  };
+  const auto say = [&](const std::string& line) {
+    if (o.log) o.log(line);
+  };
+
+  ClassifyTrainSummary summary;
+  const auto start = std::chrono::steady_clock::now();
+  const auto elapsed = [&] {
+    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  };
+  Progress progress("train", "steps", o.progress);
+  double loss_sum = 0;
+  int64_t loss_count = 0, tokens_read = 0, validated_step = -1;
+  bool stop = false;
+  const auto validate = [&] {
+    std::string line = "step " + std::to_string(step) + " epoch " + std::to_string(epoch) +
+                       " loss " + fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
+    double score = 0;
+    float tuned = threshold;
+    if (valid) {
+      model.train(false);
+      const std::vector<Prediction> predictions = predict(model, valid_docs);
+      model.train(true);
+      if (config.multi_label) tuned = tune_threshold(predictions, valid_gold, dataset.label_names);
+      const ClassificationMetrics m = score_predictions(
+          predictions, valid_gold, dataset.label_names, config.multi_label, tuned);
+      score = config.multi_label ? m.micro_f1 : m.macro_f1;
+      line += " valid acc " + fixed(m.accuracy, 4) + " macro-F1 " + fixed(m.macro_f1, 4);
+      if (config.multi_label)
+        line += " micro-F1 " + fixed(m.micro_f1, 4) + " threshold " + fixed(tuned, 2);
+      if (score > best) summary.best_valid_accuracy = m.accuracy;
+    }
+    // Without a valid split the newest model is the one to keep.
+    const bool better = !valid || score > best;
+    if (better) {
+      best = score;
+      stale = 0;
+      threshold = tuned;
+      save(o.output, false, threshold);
+    } else {
+      ++stale;
+    }
+    save(last_path, true, threshold);
+    validated_step = step;
+    progress.finish();
+    say(line + " " + fixed(elapsed(), 0) + " s" + (better ? " (best, saved)" : ""));
+    loss_sum = 0;
+    loss_count = 0;
+    if (o.patience > 0 && stale >= o.patience) stop = true;
+  };
+
+  nn::Graph graph;
+  while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
+    const auto batches = epoch_batches(epoch);
+    for (; batch_in_epoch < static_cast<int64_t>(batches.size()) && !stop; ++batch_in_epoch) {
+      const auto& batch = batches[static_cast<size_t>(batch_in_epoch)];
+      const nn::Tensor loss = batch_loss(model, *train, batch, graph);
+      graph.backward(loss);
+      const float value = loss.item();
+      graph.reset();
+      for (const int32_t r : batch) tokens_read += costs[static_cast<size_t>(r)];
+      ++step;
+      if (std::isfinite(value)) {
+        if (o.clip_norm > 0) nn::clip_grad_norm(adam.params(), o.clip_norm);
+        adam.step(schedule->lr(step));
+        summary.last_train_loss = value;
+        loss_sum += value;
+        ++loss_count;
+      } else {
+        say("step " + std::to_string(step) + ": the loss is not finite; step skipped");
+      }
+      adam.zero_grad();
+      progress.update(static_cast<size_t>(step));
+      if (!progress.drawing() && step % 100 == 0) {
+        say("step " + std::to_string(step) + " epoch " + std::to_string(epoch) + " loss " +
+            fixed(loss_sum / std::max<int64_t>(1, loss_count), 4) + " " + fixed(elapsed(), 0) +
+            " s");
+      }
+      if (o.max_steps > 0 && step >= o.max_steps) stop = true;
+      if (o.max_minutes > 0 && elapsed() >= o.max_minutes * 60) stop = true;
+      if (o.valid_every > 0 && step % o.valid_every == 0) validate();
+    }
+    if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
+      ++epoch;
+      batch_in_epoch = 0;
+      if (o.valid_every == 0) validate();
+    }
+  }
+  if (validated_step != step) validate();
+  progress.finish();
+  summary.steps = step;
+  summary.epochs = epoch;
+  summary.best_valid_score = valid ? best : -1;
+  summary.seconds = elapsed();
+  summary.tokens_per_second = tokens_read / std::max(1e-9, summary.seconds);
+  return summary;
+}
+
+}  // namespace huiyan::pipeline

@@ -1,0 +1,137 @@
+// huiyan preprocess --format labeled, tokenize, train --task classify, eval --task classify and
+// classify as users run them, on the committed IMDB sample.
+
+#include <gtest/gtest.h>
+
+#include <filesystem>
+#include <memory>
+#include <nlohmann/json.hpp>
+#include <sstream>
+
+#include "tests/cli/run_huiyan.h"
+#include "tests/temp_dir.h"
+
+namespace huiyan {
+namespace {
+
+using huiyan::testing::TempDir;
+using testing::Outcome;
+using testing::run_huiyan;
+
+const std::string kData = HUIYAN_TEST_DATA_DIR;
+
+std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
+}
+
+class ClassifyCli : public ::testing::Test {
+ protected:
+  static void SetUpTestSuite() {
+    dir_ = std::make_unique<TempDir>();
+    const TempDir& d = *dir_;
+    const std::vector<std::string> steps = {
+        "preprocess -q --format labeled -i " + kData +
+            "/imdb/train.tsv --label-column 1 --text-column 4 --out-dir " + (d / "data") +
+            " --valid-size 30 --test-size 0",
+        "tokenize train -q --threads 1 -i " + (d / "data/train.txt") + " -o " + (d / "sp.model") +
+            " --vocab-size 1000",
+        "tokenize build -q --task classify --sentences --data-dir " + (d / "data") + " -m " +
+            (d / "sp.model") + " -o " + (d / "data.h5")};
+    for (const auto& step : steps) {
+      const Outcome o = run_huiyan(step);
+      ASSERT_EQ(o.exit_code, 0) << step << "\n" << o.err;
+    }
+    train_ = run_huiyan("train --task classify --data " + (d / "data.h5") + " --arch selfattn -o " +
+                        (d / "model.h5") +
+                        " --embed-dim 32 --hidden 32 --mlp 32 --hops 2 --penalty 0.1 "
+                        "--attention-dim 16 --lr 3e-3 --max-epochs 12 --batch-tokens 4096");
+    ASSERT_EQ(train_.exit_code, 0) << train_.err;
+  }
+  static void TearDownTestSuite() { dir_.reset(); }
+  static std::string model() { return *dir_ / "model.h5"; }
+
+  static std::unique_ptr<TempDir> dir_;
+  static Outcome train_;
+};
+std::unique_ptr<TempDir> ClassifyCli::dir_;
+Outcome ClassifyCli::train_;
+
+TEST_F(ClassifyCli, LearnsTheSample) {
+  // Validation is logged each epoch, and the model fits the 270 reviews it was trained on.
+  EXPECT_NE(train_.err.find("epoch 12 loss"), std::string::npos) << train_.err;
+  EXPECT_NE(train_.err.find("valid acc"), std::string::npos) << train_.err;
+  const Outcome e = run_huiyan("eval --task classify -m " + model() + " --input " + kData +
+                               "/imdb/train.tsv --label-column 1 --text-column 4 --json");
+  ASSERT_EQ(e.exit_code, 0) << e.err;
+  const auto j = nlohmann::json::parse(e.out);
+  EXPECT_EQ(j["examples"], 300);
+  EXPECT_GE(j["accuracy"].get<double>(), 0.85) << e.out;
+  EXPECT_EQ(j["per_class"].size(), 2u);
+  EXPECT_GT(j["macro_f1"].get<double>(), 0.8);
+  EXPECT_EQ(j["confusion"].size(), 2u);
+  const Outcome table = run_huiyan("eval --task classify -m " + model() + " --input " + kData +
+                                   "/imdb/test.tsv --label-column 1 --text-column 4");
+  ASSERT_EQ(table.exit_code, 0) << table.err;
+  EXPECT_NE(table.out.find("macro-F1"), std::string::npos);
+  EXPECT_NE(table.out.find("confusion"), std::string::npos);
+}
+
+TEST_F(ClassifyCli, BadLinesGiveWarningsNeverACrash) {
+  std::string huge;
+  while (huge.size() < (1u << 20)) huge += "A long and boring film. ";
+  const std::string input = "\n\xc3\x28 broken\n" + huge + "\nWhat a wonderful, moving film.\n";
+  const Outcome o = run_huiyan("classify -m " + model(), input);
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const auto lines = lines_of(o.out);
+  ASSERT_EQ(lines.size(), 4u) << o.out;
+  EXPECT_EQ(lines[0], "");
+  EXPECT_EQ(lines[1], "");
+  EXPECT_NE(lines[2].find('\t'), std::string::npos);
+  EXPECT_NE(lines[3].find('\t'), std::string::npos);
+  EXPECT_NE(o.err.find("line 1: no text"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("line 2: invalid UTF-8"), std::string::npos) << o.err;
+  EXPECT_NE(o.err.find("line 3: "), std::string::npos) << o.err;
+}
+
+TEST_F(ClassifyCli, ExplainWeightsSumToOne) {
+  const std::string html = *dir_ / "explain.html";
+  const Outcome o =
+      run_huiyan("classify -m " + model() + " --json --explain --explain-html " + html,
+                 "I loved this film. The acting was great.\nBoring and bad.\n");
+  ASSERT_EQ(o.exit_code, 0) << o.err;
+  const auto lines = lines_of(o.out);
+  ASSERT_EQ(lines.size(), 2u);
+  for (const auto& line : lines) {
+    const auto j = nlohmann::json::parse(line);
+    double total = 0;
+    for (const auto& w : j["attention"]["words"]) total += w[1].get<double>();
+    EXPECT_NEAR(total, 1.0, 1e-4) << line;
+  }
+  ASSERT_TRUE(std::filesystem::exists(html));
+  // Plain output on a pipe: label, probability and the heaviest words as word:weight.
+  const Outcome plain = run_huiyan("classify --explain -m " + model(), "Boring and bad.\n");
+  ASSERT_EQ(plain.exit_code, 0) << plain.err;
+  EXPECT_NE(plain.out.find(':'), std::string::npos) << plain.out;
+  EXPECT_EQ(plain.out.find('\x1b'), std::string::npos) << "no colours on a pipe";
+}
+
+TEST_F(ClassifyCli, ClearErrors) {
+  const Outcome missing = run_huiyan("classify -m " + (*dir_ / "nope.h5"), "text\n");
+  EXPECT_EQ(missing.exit_code, 1);
+  EXPECT_NE(missing.err.find("nope.h5"), std::string::npos) << missing.err;
+  EXPECT_EQ(run_huiyan("classify -m " + model() + " --top-k 0", "x\n").exit_code, 2);
+  const std::string tsv = dir_->write("bad.tsv", "1\t0\t0\tGood.\nmaybe\t0\t0\tHm.\n");
+  const Outcome bad = run_huiyan("eval --task classify -m " + model() + " --input " + tsv +
+                                 " --label-column 1 --text-column 4");
+  EXPECT_EQ(bad.exit_code, 1);
+  EXPECT_NE(bad.err.find("line 2: label 'maybe'"), std::string::npos) << bad.err;
+  const Outcome translate_model =
+      run_huiyan("train --task classify --data " + model() + " --arch han -o " + (*dir_ / "x.h5"));
+  EXPECT_EQ(translate_model.exit_code, 1) << translate_model.err;
+}
+
+}  // namespace
+}  // namespace huiyan

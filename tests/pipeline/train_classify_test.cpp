@@ -1,0 +1,138 @@
+#include "pipeline/train_classify.h"
+
+#include <gtest/gtest.h>
+
+#include <cstring>
+
+#include "io/dataset.h"
+#include "io/error.h"
+#include "pipeline/classify.h"
+#include "pipeline/model_file.h"
+#include "pipeline/train_translation.h"
+#include "tests/pipeline/classify_fixture.h"
+
+namespace huiyan::pipeline {
+namespace {
+
+using huiyan::testing::TempDir;
+using testing::sentiment_dataset;
+using testing::tiny_training;
+
+// Accuracy of a saved model on the dataset's test split.
+double test_accuracy(const std::string& model_path, const std::string& data) {
+  ClassifierFile model = load_classifier(model_path);
+  const io::DatasetSplit test = io::read_split(data, "test");
+  std::vector<DocumentView> docs;
+  for (size_t i = 0; i < test.num_examples(); ++i) docs.push_back(document_of(test, i));
+  return score_predictions(predict(*model.model, docs), gold_label_sets(test), model.labels, false,
+                           0.5f)
+      .accuracy;
+}
+
+class EveryArch : public ::testing::TestWithParam<std::string> {};
+
+TEST_P(EveryArch, LearnsWhichWordsCarryTheSentiment) {
+  TempDir dir;
+  const std::string data = sentiment_dataset(dir);
+  const ClassifyTrainSummary s = train_classify(tiny_training(data, dir / "m.h5", GetParam()));
+  EXPECT_EQ(s.epochs, 6);
+  EXPECT_GE(s.best_valid_accuracy, 0.9);
+  EXPECT_GE(test_accuracy(dir / "m.h5", data), 0.9) << GetParam();
+
+  // The file alone classifies new text, and attends to the word that decides.
+  ClassifierFile model = load_classifier(dir / "m.h5");
+  EXPECT_EQ(model.labels, (std::vector<std::string>{"neg", "pos"}));
+  SentenceSplitter splitter;
+  const auto encoded =
+      encode_text(model, splitter, "The story was quite long. My friend saw a wonderful film.");
+  DocumentView doc;
+  for (const auto& s : encoded) doc.emplace_back(s);
+  const auto p = predict(*model.model, {doc}, true);
+  EXPECT_GT(p[0].probabilities[1], 0.5f);
+  const Explanation e = explain(model, p[0], doc);
+  float total = 0;
+  const WordWeight* heaviest = &e.words.front();
+  for (const auto& w : e.words) {
+    total += w.weight;
+    if (w.weight > heaviest->weight) heaviest = &w;
+  }
+  EXPECT_NEAR(total, 1.0f, 1e-4f);
+  EXPECT_EQ(e.words.size(), 11u);
+}
+
+INSTANTIATE_TEST_SUITE_P(TrainClassify, EveryArch,
+                         ::testing::Values("han", "selfattn", "transformer"));
+
+TEST(TrainClassify, ResumeContinuesExactly) {
+  TempDir dir;
+  const std::string data = sentiment_dataset(dir);
+  // A constant rate: a linear decay would end at the interrupted run's --max-steps.
+  ClassifyTrainOptions straight = tiny_training(data, dir / "straight.h5", "selfattn");
+  straight.schedule = "constant";
+  straight.max_epochs = 2;
+  train_classify(straight);
+  ClassifyTrainOptions split = tiny_training(data, dir / "split.h5", "selfattn");
+  split.schedule = "constant";
+  split.max_epochs = 2;
+  split.max_steps = 7;  // stops in the middle of the first epoch
+  train_classify(split);
+  split.max_steps = 0;
+  split.resume = true;
+  train_classify(split);
+  const auto a = read_params(last_model_path(straight.output));
+  const auto b = read_params(last_model_path(split.output));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].name, b[i].name);
+    EXPECT_EQ(std::memcmp(a[i].tensor.data(), b[i].tensor.data(),
+                          static_cast<size_t>(a[i].tensor.numel()) * sizeof(float)),
+              0)
+        << a[i].name;
+  }
+}
+
+TEST(TrainClassify, MultiLabelTunesItsThreshold) {
+  TempDir dir;
+  const std::string data = sentiment_dataset(dir, true);
+  ClassifyTrainOptions o = tiny_training(data, dir / "m.h5", "han");
+  o.max_epochs = 10;
+  const ClassifyTrainSummary s = train_classify(o);
+  EXPECT_GE(s.best_valid_score, 0.85);  // micro-F1
+  ClassifierFile model = load_classifier(o.output);
+  EXPECT_TRUE(model.model->config().multi_label);
+  EXPECT_GT(model.threshold, 0.0f);
+  EXPECT_LT(model.threshold, 1.0f);
+  const io::DatasetSplit test = io::read_split(data, "test");
+  std::vector<DocumentView> docs;
+  for (size_t i = 0; i < test.num_examples(); ++i) docs.push_back(document_of(test, i));
+  const auto m = score_predictions(predict(*model.model, docs), gold_label_sets(test), model.labels,
+                                   true, model.threshold);
+  EXPECT_GE(m.micro_f1, 0.85);
+}
+
+TEST(TrainClassify, HanNeedsSentences) {
+  TempDir dir;
+  io::Dataset d;
+  d.task = "classify";
+  d.label_names = {"a", "b"};
+  d.src_tokenizer = "x";
+  io::DatasetSplit train;
+  train.name = "train";
+  train.src.append(std::vector<int32_t>{4, 5});
+  train.labels = std::vector<int32_t>{0};
+  d.splits.push_back(train);
+  io::write_dataset(dir / "flat.h5", d);
+  EXPECT_THROW(train_classify(tiny_training(dir / "flat.h5", dir / "m.h5", "han")), io::DataError);
+}
+
+TEST(TrainClassify, RejectsADatasetOfAnotherTask) {
+  TempDir dir;
+  io::Dataset d;
+  d.task = "translate";
+  io::write_dataset(dir / "t.h5", d);
+  EXPECT_THROW(train_classify(tiny_training(dir / "t.h5", dir / "m.h5", "selfattn")),
+               io::DataError);
+}
+
+}  // namespace
+}  // namespace huiyan::pipeline
