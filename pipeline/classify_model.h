@@ -42,7 +42,10 @@ using DocumentView = std::vector<std::span<const int32_t>>;
 // Document i of a classification split (its sentences when the split has documents).
 DocumentView document_of(const io::DatasetSplit& split, size_t i);
 
-// Token count of what the model reads of the document (after truncation): the cost of a row.
+// Tokens the model reads of the document (after truncation).
+int64_t document_tokens(const nn::ClassifierConfig& config, const DocumentView& document);
+// The document's share of a padded batch: its tokens read (flat models), or its sentences read
+// times the longest of them (HAN pads every sentence to the batch's longest).
 int64_t document_cost(const nn::ClassifierConfig& config, const DocumentView& document);
 
 // The documents as the model's input, cut to its limits: a flat model reads the sentences joined

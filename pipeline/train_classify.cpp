@@ -95,9 +95,11 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
 
   std::vector<int32_t> rows(train->num_examples());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int32_t>(i);
-  std::vector<int64_t> costs(rows.size());
-  for (size_t i = 0; i < rows.size(); ++i)
+  std::vector<int64_t> costs(rows.size()), tokens(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
     costs[i] = std::max<int64_t>(1, document_cost(config, document_of(*train, i)));
+    tokens[i] = document_tokens(config, document_of(*train, i));
+  }
   const auto cost = [&](int32_t r) { return costs[static_cast<size_t>(r)]; };
   const auto epoch_batches = [&](int64_t epoch) {
     return cost_sorted_batches(rows, cost, o.batch_tokens, std::numeric_limits<int64_t>::max(),
@@ -216,7 +218,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       graph.backward(loss);
       const float value = loss.item();
       graph.reset();
-      for (const int32_t r : batch) tokens_read += costs[static_cast<size_t>(r)];
+      for (const int32_t r : batch) tokens_read += tokens[static_cast<size_t>(r)];
       ++step;
       if (std::isfinite(value)) {
         if (o.clip_norm > 0) nn::clip_grad_norm(adam.params(), o.clip_norm);

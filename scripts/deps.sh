@@ -15,6 +15,7 @@ packages=(
   nlohmann-json3-dev
   libgtest-dev libgmock-dev libbenchmark-dev
   time bc sentencepiece   # benchmarks: /usr/bin/time, bc and the spm_encode peer
+  fasttext                # recipes/imdb: the fastText baseline beside our models
   curl ca-certificates unzip  # recipes download upstream data when it is not at hand
   "$@"
 )
