@@ -97,12 +97,12 @@ inline ClassifyTrainOptions tiny_training(const std::string& data, const std::st
   o.model.hops = 2;
   o.model.penalty = 0.1f;
   o.model.mlp = 16;
-  o.model.layers = 1;
+  o.model.layers = 2;
   o.model.heads = 2;
   o.model.ff_dim = 32;
   o.model.dropout = 0.1f;
-  o.batch_tokens = 1024;
-  o.lr = 1e-2f;
+  o.batch_tokens = 256;
+  o.lr = 5e-3f;
   o.max_epochs = 6;
   o.progress = false;
   return o;
