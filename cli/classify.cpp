@@ -15,7 +15,7 @@ namespace huiyan::cli {
 int run_classify(const std::vector<std::string>& args) {
   std::string model_path, input = "-", html;
   pipeline::ClassifyOptions o;
-  Count batch{256};
+  Count batch{1024};
   CommonOptions common;
   auto options = option_group("Classify");
   options.add_options()("model,m", po::value(&model_path)->value_name("FILE")->required(),
@@ -36,8 +36,8 @@ int run_classify(const std::vector<std::string>& args) {
       "word:weight in a last column (with --json: every word's weight, and HAN's sentence "
       "weights)")("explain-html", po::value(&html)->value_name("FILE"),
                   "write an HTML page with each document's words highlighted by attention")(
-      "batch", po::value(&batch)->value_name("N")->default_value(Count{256}),
-      "lines classified together");
+      "batch", po::value(&batch)->value_name("N")->default_value(Count{1024}),
+      "lines read before classifying them together (an interactive pipe gets each line at once)");
   options.add(common_options(common));
   po::variables_map values;
   if (!parse_options(args,

@@ -67,6 +67,7 @@ int run_recommend(const std::vector<std::string>& args);
 int run_tokenize(const std::vector<std::string>& args);
 int run_train(const std::vector<std::string>& args);
 int run_train_classify(const std::vector<std::string>& args);
+int run_train_embeddings(const std::vector<std::string>& args);
 int run_train_recommend(const std::vector<std::string>& args);
 int run_translate(const std::vector<std::string>& args);
 

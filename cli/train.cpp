@@ -1,5 +1,6 @@
 // huiyan train: options -> pipeline::train_translation; --task recommend goes to
-// train_recommend.cpp, --task classify to train_classify.cpp.
+// train_recommend.cpp, --task classify to train_classify.cpp, --task embeddings to
+// train_embeddings.cpp.
 
 #include <iostream>
 
@@ -13,6 +14,10 @@ int run_train(const std::vector<std::string>& args) {
     if (args[i] == "--task=recommend" ||
         (args[i] == "--task" && i + 1 < args.size() && args[i + 1] == "recommend")) {
       return run_train_recommend(args);
+    }
+    if (args[i] == "--task=embeddings" ||
+        (args[i] == "--task" && i + 1 < args.size() && args[i + 1] == "embeddings")) {
+      return run_train_embeddings(args);
     }
     if (args[i] == "--task=classify" ||
         (args[i] == "--task" && i + 1 < args.size() && args[i + 1] == "classify")) {
@@ -33,9 +38,8 @@ int run_train(const std::vector<std::string>& args) {
   CommonOptions common;
 
   auto what = option_group("Task and data");
-  what.add_options()(
-      "task", po::value(&task)->value_name("TASK")->required(),
-      "translate (see huiyan train --task recommend --help and --task classify --help)")(
+  what.add_options()("task", po::value(&task)->value_name("TASK")->required(),
+                     "translate (see huiyan train --task classify|embeddings|recommend --help)")(
       "data,d", po::value(&o.data)->value_name("FILE")->required(),
       "dataset made by huiyan tokenize build")(
       "output,o", po::value(&o.output)->value_name("FILE")->required(),

@@ -23,7 +23,10 @@ int run_train_classify(const std::vector<std::string>& args) {
       "dataset made by huiyan tokenize build --task classify (with --sentences for han)")(
       "output,o", po::value(&o.output)->value_name("FILE")->required(),
       "model file to write (the best on valid); the last, with optimizer state, goes to "
-      "NAME.last.h5")("resume", po::bool_switch(&o.resume), "continue exactly from NAME.last.h5");
+      "NAME.last.h5")("resume", po::bool_switch(&o.resume), "continue exactly from NAME.last.h5")(
+      "init-embeddings", po::value(&o.init_embeddings)->value_name("FILE"),
+      "start the token embedding from vectors of huiyan train --task embeddings (same "
+      "tokenizer, --dim equal to --embed-dim)");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&m.arch)->value_name("ARCH")->default_value("selfattn"),
                       "han (hierarchical attention network, Yang et al. 2016), selfattn "

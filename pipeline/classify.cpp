@@ -1,5 +1,7 @@
 #include "pipeline/classify.h"
 
+#include <omp.h>
+
 #include <algorithm>
 #include <cmath>
 #include <iomanip>
@@ -12,6 +14,7 @@
 #include "io/utf8.h"
 #include "pipeline/line_stream.h"
 #include "pipeline/normalize.h"
+#include "pipeline/parallel.h"
 
 namespace huiyan::pipeline {
 
@@ -223,48 +226,56 @@ std::string top_words(const Explanation& e) {
 
 size_t classify_stream(ClassifierFile& model, io::LineReader& in, std::ostream& out,
                        const ClassifyOptions& o) {
-  SentenceSplitter splitter(model.sentence_locale);
+  // ICU break iterators are not thread-safe: one splitter per thread.
+  const SentenceSplitter prototype(model.sentence_locale);
+  std::vector<SentenceSplitter> splitters(static_cast<size_t>(omp_get_max_threads()), prototype);
   const bool multi = model.model->config().multi_label;
   const bool need_weights = o.explain || static_cast<bool>(o.explained);
-  const auto warn = [&](size_t line, const std::string& what) {
-    if (o.warn) o.warn(in.name() + ": line " + std::to_string(line) + ": " + what);
-  };
   return transform_line_batches(
       in, out, o.batch_lines, [&](const std::vector<std::string>& lines, size_t first_line) {
         std::vector<std::vector<std::vector<int32_t>>> encoded(lines.size());
-        std::vector<std::string> texts(lines.size());
-        std::vector<size_t> usable;
+        std::vector<std::string> texts(lines.size()), problems(lines.size());
+        std::vector<char> readable(lines.size(), 0);
         for (size_t i = 0; i < lines.size(); ++i) {
           std::string error;
-          const size_t number = first_line + i;
           if (!line_text(lines[i], o, texts[i], error)) {
-            warn(number, error + "; left unclassified");
-            continue;
+            problems[i] = error + "; left unclassified";
+          } else if (!io::is_valid_utf8(texts[i])) {
+            problems[i] = "invalid UTF-8 at byte " +
+                          std::to_string(io::find_invalid_utf8(texts[i])) + "; left unclassified";
+          } else {
+            readable[i] = 1;
           }
-          if (!io::is_valid_utf8(texts[i])) {
-            warn(number, "invalid UTF-8 at byte " +
-                             std::to_string(io::find_invalid_utf8(texts[i])) +
-                             "; left unclassified");
-            continue;
+        }
+        parallel_for(lines.size(), [&](size_t i) {
+          if (readable[i]) {
+            encoded[i] =
+                encode_text(model, splitters[static_cast<size_t>(omp_get_thread_num())], texts[i]);
           }
-          encoded[i] = encode_text(model, splitter, texts[i]);
-          size_t tokens = 0, longest = 0;
-          for (const auto& s : encoded[i])
-            tokens += s.size(), longest = std::max(longest, s.size());
-          if (tokens == 0) {
-            warn(number, "no text; left unclassified");
-            continue;
+        });
+        const nn::ClassifierConfig& c = model.model->config();
+        const auto limit = static_cast<size_t>(c.max_tokens);
+        std::vector<size_t> usable;
+        for (size_t i = 0; i < lines.size(); ++i) {
+          if (readable[i]) {
+            size_t tokens = 0, longest = 0;
+            for (const auto& s : encoded[i])
+              tokens += s.size(), longest = std::max(longest, s.size());
+            if (tokens == 0) {
+              problems[i] = "no text; left unclassified";
+            } else {
+              usable.push_back(i);
+              if (c.hierarchical()
+                      ? encoded[i].size() > static_cast<size_t>(c.max_sentences) || longest > limit
+                      : tokens > limit) {
+                problems[i] = std::to_string(tokens) + " tokens in " +
+                              std::to_string(encoded[i].size()) +
+                              " sentences: the model reads part of it";
+              }
+            }
           }
-          const nn::ClassifierConfig& c = model.model->config();
-          const auto limit = static_cast<size_t>(c.max_tokens);
-          if (c.hierarchical()
-                  ? encoded[i].size() > static_cast<size_t>(c.max_sentences) || longest > limit
-                  : tokens > limit) {
-            warn(number, std::to_string(tokens) + " tokens in " +
-                             std::to_string(encoded[i].size()) +
-                             " sentences: the model reads part of it");
-          }
-          usable.push_back(i);
+          if (!problems[i].empty() && o.warn)
+            o.warn(in.name() + ": line " + std::to_string(first_line + i) + ": " + problems[i]);
         }
         std::vector<DocumentView> docs;
         for (const size_t i : usable) {

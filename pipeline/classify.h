@@ -26,7 +26,7 @@ struct Prediction {
 
 // Predicts every document, in batches of similar length holding up to `batch_tokens` tokens read.
 std::vector<Prediction> predict(nn::Classifier& model, const std::vector<DocumentView>& documents,
-                                bool explain = false, int64_t batch_tokens = 16384);
+                                bool explain = false, int64_t batch_tokens = 32768);
 
 // The labels a prediction gives: the best one (single-label), or each at or above the threshold
 // (multi-label, best first; may be none).

@@ -19,6 +19,7 @@
 #include "pipeline/progress.h"
 #include "pipeline/train_translation.h"
 #include "pipeline/training_state.h"
+#include "pipeline/word_vectors.h"
 
 namespace huiyan::pipeline {
 
@@ -91,6 +92,13 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   const std::unique_ptr<nn::Classifier> model_owner = nn::make_classifier(config, o.seed);
   nn::Classifier& model = *model_owner;
   model.train(true);
+  if (!o.init_embeddings.empty()) {
+    const std::vector<float> vectors = load_embeddings(o.init_embeddings, dataset.src_tokenizer,
+                                                       config.vocab, config.embedding_dim);
+    for (const auto& p : model.parameters()) {
+      if (p.name == "embed.weight") std::copy(vectors.begin(), vectors.end(), p.tensor.data());
+    }
+  }
   nn::Adam adam(model.parameters(), 0.9f, 0.999f, 1e-8f, o.weight_decay);
 
   std::vector<int32_t> rows(train->num_examples());

@@ -19,6 +19,9 @@ struct ClassifyTrainOptions {
   std::string data;
   std::string output;
   nn::ClassifierConfig model;  // vocab, labels and multi_label come from the dataset
+  // Token vectors to start the embedding from (huiyan train --task embeddings with the dataset's
+  // tokenizer and the model's embedding size); empty: random.
+  std::string init_embeddings;
   int64_t batch_tokens = 8192;
   float lr = 1e-3f;
   std::string schedule = "linear";  // constant | linear (to 0 at the last step) | inverse-sqrt

@@ -118,6 +118,21 @@ TEST_F(ClassifyCli, ExplainWeightsSumToOne) {
   EXPECT_EQ(plain.out.find('\x1b'), std::string::npos) << "no colours on a pipe";
 }
 
+TEST_F(ClassifyCli, PretrainedTokenVectorsStartTheEmbedding) {
+  const TempDir& d = *dir_;
+  const Outcome vectors =
+      run_huiyan("train --task embeddings --threads 1 --data " + (d / "data.h5") + " -o " +
+                 (d / "vectors.h5") + " --dim 32 --epochs 1");
+  ASSERT_EQ(vectors.exit_code, 0) << vectors.err;
+  const std::string train = "train -q --task classify --data " + (d / "data.h5") +
+                            " --arch selfattn --hidden 16 --mlp 16 --max-epochs 1 -o " +
+                            (d / "init.h5") + " --init-embeddings " + (d / "vectors.h5");
+  EXPECT_EQ(run_huiyan(train + " --embed-dim 32").exit_code, 0);
+  const Outcome wrong = run_huiyan(train + " --embed-dim 16");
+  EXPECT_EQ(wrong.exit_code, 1);
+  EXPECT_NE(wrong.err.find("vectors.h5"), std::string::npos) << wrong.err;
+}
+
 TEST_F(ClassifyCli, ClearErrors) {
   const Outcome missing = run_huiyan("classify -m " + (*dir_ / "nope.h5"), "text\n");
   EXPECT_EQ(missing.exit_code, 1);
