@@ -1,6 +1,8 @@
 #pragma once
 // Tab-separated fields of one line, as views into it (no quoting: TSV corpora don't use it).
 
+#include <algorithm>
+#include <string>
 #include <string_view>
 #include <vector>
 
@@ -26,6 +28,19 @@ inline std::string_view trim_blanks(std::string_view text) {
   if (begin == std::string_view::npos) return {};
   const size_t end = text.find_last_not_of(" \t");
   return text.substr(begin, end - begin + 1);
+}
+
+// The labels of a multi-label field ("a, b,c" with separator ','): trimmed, empty ones dropped.
+inline std::vector<std::string> split_labels(std::string_view field, char separator) {
+  std::vector<std::string> labels;
+  size_t start = 0;
+  while (start <= field.size()) {
+    const size_t end = std::min(field.find(separator, start), field.size());
+    const std::string_view label = trim_blanks(field.substr(start, end - start));
+    if (!label.empty()) labels.emplace_back(label);
+    start = end + 1;
+  }
+  return labels;
 }
 
 }  // namespace huiyan::io

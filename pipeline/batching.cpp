@@ -8,10 +8,9 @@
 
 namespace huiyan::pipeline {
 
-std::vector<std::vector<int32_t>> cost_sorted_batches(const std::vector<int32_t>& rows,
-                                                      const std::function<int64_t(int32_t)>& cost,
-                                                      int64_t budget, int64_t max_rows,
-                                                      int64_t window, uint64_t seed) {
+std::vector<std::vector<int32_t>> cost_sorted_batches(
+    const std::vector<int32_t>& rows, const std::function<BatchShape(int32_t)>& shape,
+    int64_t budget, int64_t max_rows, int64_t window, uint64_t seed) {
   if (budget <= 0 || max_rows <= 0 || window <= 0)
     throw std::invalid_argument("batches: budget, rows and window must be > 0");
   nn::Random rng(seed);
@@ -23,14 +22,26 @@ std::vector<std::vector<int32_t>> cost_sorted_batches(const std::vector<int32_t>
     const size_t end = std::min(order.size(), begin + span);
     const auto first = order.begin() + static_cast<std::ptrdiff_t>(begin);
     const auto last = order.begin() + static_cast<std::ptrdiff_t>(end);
-    std::stable_sort(first, last, [&](int32_t a, int32_t b) { return cost(a) < cost(b); });
+    const auto area = [&](int32_t r) {
+      const BatchShape s = shape(r);
+      return s.height * s.width;
+    };
+    std::stable_sort(first, last, [&](int32_t a, int32_t b) { return area(a) < area(b); });
     std::vector<int32_t> batch;
+    int64_t height = 0, width = 0;
     for (auto it = first; it != last; ++it) {
-      // Sorted ascending, so the row being added is the batch's costliest.
+      const BatchShape s = shape(*it);
+      const int64_t h = std::max(height, s.height), w = std::max(width, s.width);
       const auto rows_after = static_cast<int64_t>(batch.size()) + 1;
-      if (!batch.empty() && (rows_after > max_rows || rows_after * cost(*it) > budget)) {
+      if (!batch.empty() &&
+          (rows_after > max_rows || rows_after > budget / std::max<int64_t>(1, h * w))) {
         batches.push_back(std::move(batch));
         batch.clear();
+        height = s.height;
+        width = s.width;
+      } else {
+        height = h;
+        width = w;
       }
       batch.push_back(*it);
     }

@@ -17,14 +17,20 @@ std::vector<std::vector<int64_t>> token_batches(const io::Ragged& src, const io:
                                                 int64_t batch_tokens, int64_t max_length,
                                                 uint64_t seed);
 
-// One epoch's batches of rows (users, documents): the rows shuffled, sorted by cost within
-// windows of `window` rows so a batch pads little, cut into batches of at most `max_rows` rows
-// whose count × largest cost stays within `budget` (a row over budget goes alone), and the
-// batches shuffled again.
-std::vector<std::vector<int32_t>> cost_sorted_batches(const std::vector<int32_t>& rows,
-                                                      const std::function<int64_t(int32_t)>& cost,
-                                                      int64_t budget, int64_t max_rows,
-                                                      int64_t window, uint64_t seed);
+// The padded extent of a row in a batch: a sequence is 1 × its length, a document of sentences
+// its sentences × its longest sentence. A batch pads every row to the largest height and width.
+struct BatchShape {
+  int64_t height = 1;
+  int64_t width = 1;
+};
+
+// One epoch's batches of rows (users, documents): the rows shuffled, sorted by height × width
+// within windows of `window` rows so a batch pads little, cut into batches of at most `max_rows`
+// rows whose padded size (count × largest height × largest width) stays within `budget` (a row
+// over budget goes alone), and the batches shuffled again.
+std::vector<std::vector<int32_t>> cost_sorted_batches(
+    const std::vector<int32_t>& rows, const std::function<BatchShape(int32_t)>& shape,
+    int64_t budget, int64_t max_rows, int64_t window, uint64_t seed);
 
 struct Seq2SeqBatch {
   nn::IntTensor src;          // [B, S], pad 0

@@ -7,6 +7,8 @@
 #include <stdexcept>
 #include <unordered_map>
 
+#include "pipeline/fixed.h"
+
 namespace huiyan::pipeline {
 
 namespace {
@@ -79,12 +81,6 @@ double smooth_value(const BleuOptions& options) {
 
 void check_order(const BleuOptions& options) {
   if (options.max_order < 1) throw std::invalid_argument("BLEU's max n-gram order must be >= 1");
-}
-
-std::string format_fixed(double value, int digits) {
-  char buffer[64];
-  std::snprintf(buffer, sizeof buffer, "%.*f", digits, value);
-  return buffer;
 }
 
 }  // namespace
@@ -215,10 +211,10 @@ std::string bleu_signature(const BleuOptions& options, const std::string& nrefs)
       smooth = "none";
       break;
     case BleuSmoothing::floor:
-      smooth = "floor[" + format_fixed(smooth_value(options), 2) + "]";
+      smooth = "floor[" + fixed(smooth_value(options), 2) + "]";
       break;
     case BleuSmoothing::add_k:
-      smooth = "add-k[" + format_fixed(smooth_value(options), 2) + "]";
+      smooth = "add-k[" + fixed(smooth_value(options), 2) + "]";
       break;
     case BleuSmoothing::exp:
       smooth = "exp";
@@ -231,12 +227,12 @@ std::string bleu_signature(const BleuOptions& options, const std::string& nrefs)
 }
 
 std::string BleuScore::text() const {
-  std::string line = "BLEU = " + format_fixed(score, 2) + " ";
+  std::string line = "BLEU = " + fixed(score, 2) + " ";
   for (size_t i = 0; i < precisions.size(); ++i) {
     if (i > 0) line += "/";
-    line += format_fixed(precisions[i], 1);
+    line += fixed(precisions[i], 1);
   }
-  line += " (BP = " + format_fixed(bp, 3) + " ratio = " + format_fixed(ratio, 3) +
+  line += " (BP = " + fixed(bp, 3) + " ratio = " + fixed(ratio, 3) +
           " hyp_len = " + std::to_string(hyp_len) + " ref_len = " + std::to_string(ref_len) + ")";
   return line;
 }

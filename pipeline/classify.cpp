@@ -12,6 +12,7 @@
 #include "io/error.h"
 #include "io/tsv.h"
 #include "io/utf8.h"
+#include "pipeline/fixed.h"
 #include "pipeline/line_stream.h"
 #include "pipeline/normalize.h"
 #include "pipeline/parallel.h"
@@ -38,23 +39,28 @@ void probabilities_of(const float* logits, int64_t labels, bool multi_label,
 std::vector<Prediction> predict(nn::Classifier& model, const std::vector<DocumentView>& documents,
                                 bool explain, int64_t batch_tokens) {
   const nn::ClassifierConfig& config = model.config();
-  std::vector<int64_t> cost(documents.size());
-  for (size_t i = 0; i < documents.size(); ++i)
-    cost[i] = std::max<int64_t>(1, document_cost(config, documents[i]));
+  std::vector<BatchShape> shapes(documents.size());
+  for (size_t i = 0; i < documents.size(); ++i) shapes[i] = document_shape(config, documents[i]);
+  const auto area = [&](size_t i) { return shapes[i].height * shapes[i].width; };
   std::vector<size_t> order(documents.size());
   std::iota(order.begin(), order.end(), 0);
   std::stable_sort(order.begin(), order.end(),
-                   [&](size_t a, size_t b) { return cost[a] < cost[b]; });
+                   [&](size_t a, size_t b) { return area(a) < area(b); });
 
   std::vector<Prediction> predictions(documents.size());
   nn::Graph graph;
   nn::NoGrad no_grad(graph);
   for (size_t begin = 0; begin < order.size();) {
-    // Sorted by cost, so the last document of a batch is its longest.
+    // A batch pads every document to its most sentences and its longest row.
     size_t end = begin + 1;
-    while (end < order.size() && end - begin < 512 &&
-           static_cast<int64_t>(end - begin + 1) * cost[order[end]] <= batch_tokens)
+    int64_t most = shapes[order[begin]].height, longest = shapes[order[begin]].width;
+    while (end < order.size() && end - begin < 512) {
+      const int64_t h = std::max(most, shapes[order[end]].height);
+      const int64_t w = std::max(longest, shapes[order[end]].width);
+      if (static_cast<int64_t>(end - begin + 1) * h * w > batch_tokens) break;
+      most = h, longest = w;
       ++end;
+    }
     std::vector<DocumentView> batch;
     for (size_t i = begin; i < end; ++i) batch.push_back(documents[order[i]]);
     std::vector<std::vector<std::vector<TokenOrigin>>> kept;
@@ -182,12 +188,6 @@ bool line_text(const std::string& line, const ClassifyOptions& o, std::string& t
 }
 
 namespace {
-
-std::string fixed(double value, int precision) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << value;
-  return out.str();
-}
 
 // Words shaded by their weight relative to the document's largest: ANSI 256-colour backgrounds
 // from white to red.

@@ -57,13 +57,8 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
     const std::string_view field = io::trim_blanks(fields[static_cast<size_t>(o.label_column - 1)]);
     std::vector<int32_t> labels;
     if (multi) {
-      size_t begin = 0;
-      while (begin <= field.size()) {
-        const size_t end = std::min(field.find(o.label_separator, begin), field.size());
-        const std::string_view name = io::trim_blanks(field.substr(begin, end - begin));
-        if (!name.empty()) labels.push_back(label_id(name, in));
-        begin = end + 1;
-      }
+      for (const auto& name : io::split_labels(field, o.label_separator))
+        labels.push_back(label_id(name, in));
       std::sort(labels.begin(), labels.end());
       labels.erase(std::unique(labels.begin(), labels.end()), labels.end());
     } else {
@@ -80,14 +75,25 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
   parallel_for(texts.size(), [&](size_t i) {
     encoded[i] = encode_text(model, splitters[static_cast<size_t>(omp_get_thread_num())], texts[i]);
   });
+  // Text that normalizes to nothing (a line of `<br />` tags, say) has nothing to classify.
   std::vector<DocumentView> docs;
-  for (const auto& e : encoded) {
+  std::vector<std::vector<int32_t>> scored_gold;
+  for (size_t i = 0; i < encoded.size(); ++i) {
     DocumentView d;
-    for (const auto& s : e) d.emplace_back(s);
+    size_t tokens = 0;
+    for (const auto& s : encoded[i]) d.emplace_back(s), tokens += s.size();
+    if (tokens == 0) {
+      if (o.warn)
+        o.warn(in.name() + ": document " + std::to_string(i + 1) + ": no tokens; left out");
+      ++result.skipped;
+      continue;
+    }
     docs.push_back(std::move(d));
+    scored_gold.push_back(std::move(gold[i]));
   }
   const std::vector<Prediction> predictions = predict(*model.model, docs);
-  result.metrics = score_predictions(predictions, gold, model.labels, multi, model.threshold);
+  result.metrics =
+      score_predictions(predictions, scored_gold, model.labels, multi, model.threshold);
   result.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
   return result;
 }

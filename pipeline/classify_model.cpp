@@ -132,13 +132,14 @@ int64_t document_tokens(const nn::ClassifierConfig& c, const DocumentView& doc) 
   return n;
 }
 
-int64_t document_cost(const nn::ClassifierConfig& c, const DocumentView& doc) {
-  if (!c.hierarchical()) return std::min(total_tokens(doc), c.max_tokens);
+BatchShape document_shape(const nn::ClassifierConfig& c, const DocumentView& doc) {
+  if (!c.hierarchical())
+    return {1, std::max<int64_t>(1, std::min(total_tokens(doc), c.max_tokens))};
   const size_t sentences = std::min(doc.size(), static_cast<size_t>(c.max_sentences));
-  int64_t longest = 0;
+  int64_t longest = 1;
   for (size_t s = 0; s < sentences; ++s)
     longest = std::max<int64_t>(longest, std::min<int64_t>(doc[s].size(), c.max_tokens));
-  return static_cast<int64_t>(sentences) * longest;
+  return {std::max<int64_t>(1, static_cast<int64_t>(sentences)), longest};
 }
 
 nn::ClassifierInput classifier_input(nn::Graph& graph, const nn::ClassifierConfig& c,

@@ -15,6 +15,7 @@
 
 #include "io/dataset.h"
 #include "nn/classifier.h"
+#include "pipeline/batching.h"
 #include "pipeline/subword_model.h"
 
 namespace huiyan::pipeline {
@@ -44,9 +45,9 @@ DocumentView document_of(const io::DatasetSplit& split, size_t i);
 
 // Tokens the model reads of the document (after truncation).
 int64_t document_tokens(const nn::ClassifierConfig& config, const DocumentView& document);
-// The document's share of a padded batch: its tokens read (flat models), or its sentences read
-// times the longest of them (HAN pads every sentence to the batch's longest).
-int64_t document_cost(const nn::ClassifierConfig& config, const DocumentView& document);
+// The document's extent in a padded batch: 1 × its tokens read (flat models), or its sentences
+// read × the longest of them (HAN).
+BatchShape document_shape(const nn::ClassifierConfig& config, const DocumentView& document);
 
 // The documents as the model's input, cut to its limits: a flat model reads the sentences joined
 // and, past max_tokens, the first quarter and the last three quarters of its budget (reviews

@@ -7,6 +7,8 @@
 #include <chrono>
 #include <exception>
 #include <filesystem>
+#include <fstream>
+#include <nlohmann/json.hpp>
 #include <optional>
 #include <set>
 #include <sstream>
@@ -131,15 +133,7 @@ io::Ragged encode_documents(const SubwordModel& model, const std::vector<std::st
 
 std::vector<std::string> label_fields(const std::string& field, bool multi, char separator) {
   if (!multi) return {std::string(io::trim_blanks(field))};
-  std::vector<std::string> labels;
-  size_t start = 0;
-  while (start <= field.size()) {
-    const size_t end = std::min(field.find(separator, start), field.size());
-    std::string label(io::trim_blanks(std::string_view(field).substr(start, end - start)));
-    if (!label.empty()) labels.push_back(std::move(label));
-    start = end + 1;
-  }
-  return labels;
+  return io::split_labels(field, separator);
 }
 
 bool is_integer(const std::string& text) {
@@ -252,6 +246,20 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
   dataset.label_names = order_labels(labels);
   dataset.attributes["created_by"] = std::string("huiyan ") + HUIYAN_VERSION;
   dataset.attributes["data_dir"] = o.data_dir;
+  if (o.sentences) dataset.attributes["sentence_locale"] = o.sentence_locale;
+  // How preprocess normalized the text, so a model trained on it treats new text the same way.
+  for (const char* name : {"summary.json", "summary.train.json"}) {
+    const fs::path summary = fs::path(o.data_dir) / name;
+    if (!fs::exists(summary)) continue;
+    try {
+      std::ifstream in(summary);
+      if (nlohmann::json::parse(in).value("lowercase", false))
+        dataset.attributes["lowercase"] = "1";
+    } catch (const nlohmann::json::exception& e) {
+      throw io::DataError(summary.string() + ": " + e.what());
+    }
+    break;
+  }
   dataset.attributes["structure"] = o.sentences ? "documents of sentences" : "sequences";
   dataset.attributes["special_ids"] =
       "pad " + std::to_string(src_model.pad_id()) + ", unk " + std::to_string(src_model.unk_id()) +

@@ -126,7 +126,9 @@ class SplitWriter {
 class Preprocessor {
  public:
   explicit Preprocessor(const PreprocessOptions& options)
-      : o_(options), normalize_(options.normalize) {}
+      : o_(options), normalize_(options.normalize) {
+    summary_.lowercase = options.normalize.lowercase;
+  }
 
   PreprocessSummary run() {
     const auto start = std::chrono::steady_clock::now();
@@ -336,7 +338,7 @@ nlohmann::json PreprocessSummary::to_json() const {
   for (const auto& [split, count] : split_sizes) splits_json[split] = count;
   return {{"inputs", inputs},        {"lines_read", lines_read}, {"kept", kept},
           {"dropped", dropped_json}, {"splits", splits_json},    {"outputs", outputs},
-          {"seconds", seconds}};
+          {"seconds", seconds},      {"lowercase", lowercase}};
 }
 
 std::string PreprocessSummary::to_text() const {

@@ -51,6 +51,7 @@ struct PreprocessSummary {
   std::map<std::string, size_t> split_sizes;  // split -> examples written
   std::vector<std::string> outputs;
   double seconds = 0;
+  bool lowercase = false;  // the text was lower-cased: a model trained on it must see new text so
 
   nlohmann::json to_json() const;
   // Human-readable, several lines.

@@ -15,6 +15,7 @@
 #include "pipeline/batching.h"
 #include "pipeline/classify.h"
 #include "pipeline/classify_model.h"
+#include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
 #include "pipeline/progress.h"
 #include "pipeline/train_translation.h"
@@ -24,12 +25,6 @@
 namespace huiyan::pipeline {
 
 namespace {
-
-std::string fixed(double value, int precision) {
-  std::ostringstream out;
-  out << std::fixed << std::setprecision(precision) << value;
-  return out.str();
-}
 
 // The loss of one batch: cross-entropy, or binary cross-entropy per label, plus the penalty.
 nn::Tensor batch_loss(nn::Classifier& model, const io::DatasetSplit& split,
@@ -103,19 +98,23 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
 
   std::vector<int32_t> rows(train->num_examples());
   for (size_t i = 0; i < rows.size(); ++i) rows[i] = static_cast<int32_t>(i);
-  std::vector<int64_t> costs(rows.size()), tokens(rows.size());
+  std::vector<BatchShape> shapes(rows.size());
+  std::vector<int64_t> tokens(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
-    costs[i] = std::max<int64_t>(1, document_cost(config, document_of(*train, i)));
+    shapes[i] = document_shape(config, document_of(*train, i));
     tokens[i] = document_tokens(config, document_of(*train, i));
   }
-  const auto cost = [&](int32_t r) { return costs[static_cast<size_t>(r)]; };
+  const auto shape = [&](int32_t r) { return shapes[static_cast<size_t>(r)]; };
   const auto epoch_batches = [&](int64_t epoch) {
-    return cost_sorted_batches(rows, cost, o.batch_tokens, std::numeric_limits<int64_t>::max(),
+    return cost_sorted_batches(rows, shape, o.batch_tokens, std::numeric_limits<int64_t>::max(),
                                4096, nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
   };
-  const auto per_epoch = static_cast<int64_t>(epoch_batches(0).size());
   int64_t total_steps = o.max_steps;
-  if (total_steps <= 0 && o.max_epochs > 0) total_steps = o.max_epochs * per_epoch;
+  if (total_steps <= 0 && o.max_epochs > 0) {
+    // Batches are cut after each epoch's shuffle, so epochs differ a little in length.
+    for (int64_t e = 0; e < o.max_epochs; ++e)
+      total_steps += static_cast<int64_t>(epoch_batches(e).size());
+  }
   if (o.schedule == "linear" && total_steps <= 0) {
     throw std::invalid_argument("--schedule linear needs --max-epochs or --max-steps");
   }
@@ -128,6 +127,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     for (size_t i = 0; i < valid->num_examples(); ++i) valid_docs.push_back(document_of(*valid, i));
   }
 
+  ClassifyTrainSummary summary;
   int64_t step = 0, epoch = 0, batch_in_epoch = 0;
   double best = -1;
   int stale = 0;
@@ -141,6 +141,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     best = std::bit_cast<double>(counters.at("best_bits"));
     stale = static_cast<int>(counters.at("stale"));
     threshold = std::bit_cast<float>(static_cast<int32_t>(counters.at("threshold_bits")));
+    summary.best_valid_accuracy = std::bit_cast<double>(counters.at("best_accuracy_bits"));
   }
 
   const auto save = [&](const std::string& path, bool with_state, float decision_threshold) {
@@ -158,20 +159,21 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
         {"data", o.data}}.dump();
     file.tokenizers["src"] = dataset.src_tokenizer;
     file.tables["labels"] = dataset.label_names;
-    add_training_state(file, model, with_state ? &adam : nullptr,
-                       {{"step", step},
-                        {"epoch", epoch},
-                        {"batch_in_epoch", batch_in_epoch},
-                        {"best_bits", std::bit_cast<int64_t>(best)},
-                        {"stale", stale},
-                        {"threshold_bits", std::bit_cast<int32_t>(threshold)}});
+    add_training_state(
+        file, model, with_state ? &adam : nullptr,
+        {{"step", step},
+         {"epoch", epoch},
+         {"batch_in_epoch", batch_in_epoch},
+         {"best_bits", std::bit_cast<int64_t>(best)},
+         {"stale", stale},
+         {"threshold_bits", std::bit_cast<int32_t>(threshold)},
+         {"best_accuracy_bits", std::bit_cast<int64_t>(summary.best_valid_accuracy)}});
     save_model(path, file);
   };
   const auto say = [&](const std::string& line) {
     if (o.log) o.log(line);
   };
 
-  ClassifyTrainSummary summary;
   const auto start = std::chrono::steady_clock::now();
   const auto elapsed = [&] {
     return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
@@ -220,8 +222,9 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = epoch_batches(epoch);
-    for (; batch_in_epoch < static_cast<int64_t>(batches.size()) && !stop; ++batch_in_epoch) {
-      const auto& batch = batches[static_cast<size_t>(batch_in_epoch)];
+    while (batch_in_epoch < static_cast<int64_t>(batches.size()) && !stop) {
+      // The cursor moves before anything can save it: a resume starts at the next batch.
+      const auto& batch = batches[static_cast<size_t>(batch_in_epoch++)];
       const nn::Tensor loss = batch_loss(model, *train, batch, graph);
       graph.backward(loss);
       const float value = loss.item();

@@ -13,6 +13,7 @@
 #include "io/error.h"
 #include "nn/optimizer.h"
 #include "pipeline/batching.h"
+#include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
 #include "pipeline/progress.h"
 #include "pipeline/recommend_model.h"
@@ -22,14 +23,6 @@
 namespace huiyan::pipeline {
 
 namespace {
-
-std::string fixed(double value, int precision) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(precision);
-  out << value;
-  return out.str();
-}
 
 // An item in [1, items] that is not in `sorted` (the user's items, sorted).
 int32_t negative_item(const std::vector<int32_t>& sorted, int64_t items, nn::Random& rng) {
@@ -206,8 +199,8 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (train->src[u].size() >= fewest) rows.push_back(static_cast<int32_t>(u));
   }
   if (rows.empty()) throw io::DataError(o.data + ": /train: no user has enough items");
-  const auto history_length = [&](int32_t u) {
-    return static_cast<int64_t>(train->src[static_cast<size_t>(u)].size());
+  const auto history_shape = [&](int32_t u) {
+    return BatchShape{1, static_cast<int64_t>(train->src[static_cast<size_t>(u)].size())};
   };
 
   int64_t step = 0, epoch = 0, batch_in_epoch = 0;
@@ -288,7 +281,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const std::vector<std::vector<int32_t>> batches = cost_sorted_batches(
-        rows, history_length, std::numeric_limits<int64_t>::max(), o.batch_size, o.batch_size * 50,
+        rows, history_shape, std::numeric_limits<int64_t>::max(), o.batch_size, o.batch_size * 50,
         nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
     const auto per_epoch = static_cast<int64_t>(batches.size());
     for (; batch_in_epoch < per_epoch && !stop; ++batch_in_epoch) {

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <fstream>
 
 #include "io/dataset.h"
 #include "io/error.h"
@@ -77,10 +78,12 @@ TEST(TrainClassify, ResumeContinuesExactly) {
   ClassifyTrainOptions straight = tiny_training(data, dir / "straight.h5", "selfattn");
   straight.schedule = "constant";
   straight.max_epochs = 2;
+  straight.valid_every = 7;  // a validation saves the state mid-epoch
   train_classify(straight);
   ClassifyTrainOptions split = tiny_training(data, dir / "split.h5", "selfattn");
   split.schedule = "constant";
   split.max_epochs = 2;
+  split.valid_every = 7;
   split.max_steps = 7;  // stops in the middle of the first epoch
   train_classify(split);
   split.max_steps = 0;
@@ -115,6 +118,30 @@ TEST(TrainClassify, MultiLabelTunesItsThreshold) {
   const auto m = score_predictions(predict(*model.model, docs), gold_label_sets(test), model.labels,
                                    true, model.threshold);
   EXPECT_GE(m.micro_f1, 0.85);
+}
+
+TEST(TrainClassify, AModelOfLowerCasedTextLowerCasesWhatItReads) {
+  TempDir dir;
+  sentiment_dataset(dir);
+  // As `preprocess --lowercase` records it beside the split files.
+  std::ofstream(dir / "data/summary.json") << R"({"lowercase": true})";
+  DatasetBuildOptions build;
+  build.task = "classify";
+  build.data_dir = dir / "data";
+  build.model = dir / "sp.model";
+  build.sentences = true;
+  build.output = dir / "lower.h5";
+  build_dataset(build);
+  ClassifyTrainOptions o = tiny_training(build.output, dir / "m.h5", "selfattn");
+  o.max_epochs = 1;
+  train_classify(o);
+  ClassifierFile model = load_classifier(o.output);
+  EXPECT_TRUE(model.lowercase);
+  SentenceSplitter splitter;
+  EXPECT_EQ(encode_text(model, splitter, "A GREAT film."),
+            encode_text(model, splitter, "A great film."));
+  train_classify(tiny_training(dir / "data.h5", dir / "cased.h5", "selfattn"));
+  EXPECT_FALSE(load_classifier(dir / "cased.h5").lowercase);
 }
 
 TEST(TrainClassify, HanNeedsSentences) {
