@@ -71,20 +71,22 @@ struct ClassifierOutput {
 class Classifier : public Module {
  public:
   virtual ClassifierOutput operator()(const ClassifierInput& input) = 0;
-  virtual const ClassifierConfig& config() const = 0;
+  const ClassifierConfig& config() const { return config_; }
+
+ protected:
+  // Made before the subclass's layers, which draw their initial values from rng_.
+  Classifier(const ClassifierConfig& config, uint64_t seed) : config_(config), rng_(seed) {}
+  ClassifierConfig config_;
+  Random rng_;
 };
 
 // A freshly initialised classifier; std::invalid_argument for a bad configuration.
 std::unique_ptr<Classifier> make_classifier(const ClassifierConfig& config, uint64_t seed);
 
 class HanClassifier : public Classifier {
-  ClassifierConfig config_;
-  Random rng_;
-
  public:
   HanClassifier(const ClassifierConfig& config, uint64_t seed);
   ClassifierOutput operator()(const ClassifierInput& input) override;
-  const ClassifierConfig& config() const override { return config_; }
 
   Embedding embed;
   HierarchicalAttention han;
@@ -95,13 +97,9 @@ class HanClassifier : public Classifier {
 };
 
 class SelfAttentiveClassifier : public Classifier {
-  ClassifierConfig config_;
-  Random rng_;
-
  public:
   SelfAttentiveClassifier(const ClassifierConfig& config, uint64_t seed);
   ClassifierOutput operator()(const ClassifierInput& input) override;
-  const ClassifierConfig& config() const override { return config_; }
 
   Embedding embed;
   RNN encoder;
@@ -114,13 +112,9 @@ class SelfAttentiveClassifier : public Classifier {
 };
 
 class TransformerClassifier : public Classifier {
-  ClassifierConfig config_;
-  Random rng_;
-
  public:
   TransformerClassifier(const ClassifierConfig& config, uint64_t seed);
   ClassifierOutput operator()(const ClassifierInput& input) override;
-  const ClassifierConfig& config() const override { return config_; }
 
   Embedding embed;
   std::vector<std::unique_ptr<TransformerEncoderLayer>> layers;

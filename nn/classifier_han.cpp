@@ -5,8 +5,7 @@
 namespace huiyan::nn {
 
 HanClassifier::HanClassifier(const ClassifierConfig& c, uint64_t seed)
-    : config_(c),
-      rng_(seed),
+    : Classifier(c, seed),
       embed(c.vocab, c.embedding_dim, rng_, /*padding_id=*/0),
       han({c.embedding_dim, c.hidden, c.hidden, c.attention_dim}, rng_),
       output(2 * c.hidden, c.labels, rng_),

@@ -5,8 +5,7 @@
 namespace huiyan::nn {
 
 SelfAttentiveClassifier::SelfAttentiveClassifier(const ClassifierConfig& c, uint64_t seed)
-    : config_(c),
-      rng_(seed),
+    : Classifier(c, seed),
       embed(c.vocab, c.embedding_dim, rng_, /*padding_id=*/0),
       encoder({c.cell == "lstm" ? kernels::Cell::lstm : kernels::Cell::gru, c.embedding_dim,
                c.hidden, 1, true, 0},

@@ -24,8 +24,7 @@ TransformerConfig encoder_config(const ClassifierConfig& c) {
 }  // namespace
 
 TransformerClassifier::TransformerClassifier(const ClassifierConfig& c, uint64_t seed)
-    : config_(c),
-      rng_(seed),
+    : Classifier(c, seed),
       embed(c.vocab, c.embedding_dim, rng_, /*padding_id=*/0),
       final_norm(c.embedding_dim, rng_),
       output(c.embedding_dim, c.labels, rng_),
