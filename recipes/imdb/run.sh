@@ -33,7 +33,7 @@ while [ $# -gt 0 ]; do
     --no-pretrain) pretrain=false; shift ;;
     --quick) quick=true; shift ;;
     --threads) threads=$2; shift 2 ;;
-    -h|--help) sed -n '2,18p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
