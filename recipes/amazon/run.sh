@@ -52,7 +52,7 @@ if [ -f "$data/Video.txt.gz" ]; then input=$data/Video.txt.gz
 elif [ -f "$data/Video.txt" ]; then input=$data/Video.txt
 else echo "$0: $data/Video.txt(.gz) not found: give --data DIR" >&2; exit 1
 fi
-recommend_find_huiyan "$root"
+find_huiyan "$root"
 
 # The paper's settings for the sparse Amazon data: d 50, 2 blocks, n 50, dropout 0.5.
 # ACF: d 64, attention over the newest 50 items, BPR.

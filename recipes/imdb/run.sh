@@ -89,11 +89,9 @@ if [ -f "$data/unsup.tsv.gz" ]; then unsup_tsv=$data/unsup.tsv.gz
 elif [ -f "$data/unsup.tsv" ]; then unsup_tsv=$data/unsup.tsv
 fi
 
-huiyan=${HUIYAN_BIN:-}
-if [ -z "$huiyan" ]; then
-  bash "$root/scripts/build.sh" >/dev/null
-  huiyan="$root/build/cli/huiyan"
-fi
+# shellcheck source=recipes/lib/huiyan.sh
+source "$root/recipes/lib/huiyan.sh"
+find_huiyan "$root"  # HUIYAN_BIN, or a fresh build
 
 if $quick; then
   valid=30 vocab=1000 dim=32 vector_epochs=1

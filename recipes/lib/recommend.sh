@@ -7,14 +7,8 @@
 
 recommend_log() { printf '\n== %s\n' "$*" >&2; }
 
-# Sets $huiyan: $HUIYAN_BIN as it is (tests), else the binary built from the tree at $1.
-recommend_find_huiyan() {
-  huiyan=${HUIYAN_BIN:-}
-  if [ -z "$huiyan" ]; then
-    bash "$1/scripts/build.sh" >/dev/null
-    huiyan="$1/build/cli/huiyan"
-  fi
-}
+# shellcheck source=recipes/lib/huiyan.sh
+source "$(dirname "${BASH_SOURCE[0]}")/huiyan.sh"
 
 recommend_recipe() {
   local name=$1 interactions=$2 items=$3 work=$4

@@ -65,7 +65,7 @@ else
   interactions=$(file ratings.dat)
   items=$(file movies.dat)
 fi
-recommend_find_huiyan "$root"
+find_huiyan "$root"
 
 # The paper's MovieLens settings: d 50, 2 blocks, n 200, dropout 0.2.
 # ACF: d 64, attention over the newest 200 items, BPR.

@@ -60,12 +60,9 @@ file() {  # the first of NAME.gz, NAME that exists
     echo "$0: $data/$1(.gz) not found: give --data DIR with the Multi30k task 1 raw files" >&2; exit 1
   fi
 }
-# HUIYAN_BIN: a huiyan binary to use as it is (tests); otherwise build one.
-huiyan=${HUIYAN_BIN:-}
-if [ -z "$huiyan" ]; then
-  bash "$root/scripts/build.sh" >/dev/null
-  huiyan="$root/build/cli/huiyan"
-fi
+# shellcheck source=recipes/lib/huiyan.sh
+source "$root/recipes/lib/huiyan.sh"
+find_huiyan "$root"  # HUIYAN_BIN, or a fresh build
 
 log "preprocess (NFKC, whitespace; train pairs up to 100 words, length ratio 3)"
 "$huiyan" preprocess -q --format parallel --src "$(file train.de)" --tgt "$(file train.en)" \

@@ -101,12 +101,9 @@ if [ -z "$test_src" ] || [ -z "$test_ref" ]; then
   exit 1
 fi
 
-# HUIYAN_BIN: a huiyan binary to use as it is (tests); otherwise build one.
-huiyan=${HUIYAN_BIN:-}
-if [ -z "$huiyan" ]; then
-  bash "$root/scripts/build.sh" >/dev/null
-  huiyan="$root/build/cli/huiyan"
-fi
+# shellcheck source=recipes/lib/huiyan.sh
+source "$root/recipes/lib/huiyan.sh"
+find_huiyan "$root"  # HUIYAN_BIN, or a fresh build
 
 log "preprocess: $train_label"
 rm -rf "$work/data"

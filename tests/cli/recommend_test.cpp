@@ -14,17 +14,11 @@ namespace huiyan {
 namespace {
 
 using huiyan::testing::TempDir;
+using testing::lines_of;
 using testing::Outcome;
 using testing::run_huiyan;
 
 const std::string kData = HUIYAN_TEST_DATA_DIR;
-
-std::vector<std::string> lines_of(const std::string& text) {
-  std::vector<std::string> lines;
-  std::istringstream in(text);
-  for (std::string line; std::getline(in, line);) lines.push_back(line);
-  return lines;
-}
 
 class RecommendCli : public ::testing::Test {
  protected:

@@ -4,7 +4,9 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <sstream>
 #include <string>
+#include <vector>
 
 #include "tests/temp_dir.h"
 
@@ -24,6 +26,14 @@ inline Outcome run_huiyan(const std::string& args, const std::string& input = ""
   const int status = std::system(command.c_str());
   return {WIFEXITED(status) ? WEXITSTATUS(status) : -1, read_file(dir / "stdout"),
           read_file(dir / "stderr")};
+}
+
+// The lines of a command's output, without their "\n".
+inline std::vector<std::string> lines_of(const std::string& text) {
+  std::vector<std::string> lines;
+  std::istringstream in(text);
+  for (std::string line; std::getline(in, line);) lines.push_back(line);
+  return lines;
 }
 
 }  // namespace huiyan::testing
