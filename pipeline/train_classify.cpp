@@ -128,18 +128,13 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   }
 
   ClassifyTrainSummary summary;
-  int64_t step = 0, epoch = 0, batch_in_epoch = 0;
-  double best = -1;
-  int stale = 0;
+  TrainingCursor cursor;
+  auto& [step, epoch, batch_in_epoch, best, stale] = cursor;
   float threshold = 0.5f;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     const auto counters = resume_training_state(last_path, model, adam);
-    step = counters.at("step");
-    epoch = counters.at("epoch");
-    batch_in_epoch = counters.at("batch_in_epoch");
-    best = std::bit_cast<double>(counters.at("best_bits"));
-    stale = static_cast<int>(counters.at("stale"));
+    cursor = cursor_from(counters);
     threshold = std::bit_cast<float>(static_cast<int32_t>(counters.at("threshold_bits")));
     summary.best_valid_accuracy = std::bit_cast<double>(counters.at("best_accuracy_bits"));
   }
@@ -161,13 +156,9 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     file.tables["labels"] = dataset.label_names;
     add_training_state(
         file, model, with_state ? &adam : nullptr,
-        {{"step", step},
-         {"epoch", epoch},
-         {"batch_in_epoch", batch_in_epoch},
-         {"best_bits", std::bit_cast<int64_t>(best)},
-         {"stale", stale},
-         {"threshold_bits", std::bit_cast<int32_t>(threshold)},
-         {"best_accuracy_bits", std::bit_cast<int64_t>(summary.best_valid_accuracy)}});
+        cursor_counters(
+            cursor, {{"threshold_bits", std::bit_cast<int32_t>(threshold)},
+                     {"best_accuracy_bits", std::bit_cast<int64_t>(summary.best_valid_accuracy)}}));
     save_model(path, file);
   };
   const auto say = [&](const std::string& line) {

@@ -203,17 +203,12 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     return BatchShape{1, static_cast<int64_t>(train->src[static_cast<size_t>(u)].size())};
   };
 
-  int64_t step = 0, epoch = 0, batch_in_epoch = 0;
-  double best = -1;
-  int stale = 0;
+  TrainingCursor cursor;
+  auto& [step, epoch, batch_in_epoch, best, stale] = cursor;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     const auto counters = resume_training_state(last_path, model, adam);
-    step = counters.at("step");
-    epoch = counters.at("epoch");
-    batch_in_epoch = counters.at("batch_in_epoch");
-    best = std::bit_cast<double>(counters.at("best_bits"));
-    stale = static_cast<int>(counters.at("stale"));
+    cursor = cursor_from(counters);
     sampler.set_state(static_cast<uint64_t>(counters.at("sampler")));
   }
 
@@ -227,13 +222,9 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       file.tables["item_features"] = feature_strings(item_features);
       file.tables["feature_names"] = dataset.items->feature_names;
     }
-    add_training_state(file, model, with_state ? &adam : nullptr,
-                       {{"step", step},
-                        {"epoch", epoch},
-                        {"batch_in_epoch", batch_in_epoch},
-                        {"best_bits", std::bit_cast<int64_t>(best)},
-                        {"stale", stale},
-                        {"sampler", static_cast<int64_t>(sampler.state())}});
+    add_training_state(
+        file, model, with_state ? &adam : nullptr,
+        cursor_counters(cursor, {{"sampler", static_cast<int64_t>(sampler.state())}}));
     save_model(path, file);
   };
   const auto say = [&](const std::string& line) {

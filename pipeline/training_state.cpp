@@ -1,5 +1,6 @@
 #include "pipeline/training_state.h"
 
+#include <bit>
 #include <filesystem>
 
 #include "io/error.h"
@@ -40,6 +41,26 @@ std::map<std::string, int64_t> resume_training_state(const std::string& path, nn
   }
   model.set_random_states(randoms);
   return header.counters;
+}
+
+std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,
+                                               std::map<std::string, int64_t> extra) {
+  extra["step"] = c.step;
+  extra["epoch"] = c.epoch;
+  extra["batch_in_epoch"] = c.batch_in_epoch;
+  extra["best_bits"] = std::bit_cast<int64_t>(c.best);
+  extra["stale"] = c.stale;
+  return extra;
+}
+
+TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters) {
+  TrainingCursor c;
+  c.step = counters.at("step");
+  c.epoch = counters.at("epoch");
+  c.batch_in_epoch = counters.at("batch_in_epoch");
+  c.best = std::bit_cast<double>(counters.at("best_bits"));
+  c.stale = static_cast<int>(counters.at("stale"));
+  return c;
 }
 
 }  // namespace huiyan::pipeline

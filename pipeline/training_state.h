@@ -18,6 +18,21 @@ namespace huiyan::pipeline {
 void add_training_state(ModelFile& file, const nn::Module& model, const nn::Optimizer* optimizer,
                         std::map<std::string, int64_t> counters = {});
 
+// Where a trainer stands, kept with the training state for an exact resume: steps taken, the
+// epoch and the next batch in it, the best validation score so far and the validations since it
+// last improved.
+struct TrainingCursor {
+  int64_t step = 0;
+  int64_t epoch = 0;
+  int64_t batch_in_epoch = 0;
+  double best = -1;
+  int stale = 0;
+};
+// The cursor as counters for add_training_state, with a trainer's own `extra` ones; and back.
+std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,
+                                               std::map<std::string, int64_t> extra = {});
+TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters);
+
 // Restores what add_training_state saved at `path` into `model` and `optimizer` and returns the
 // counters; io::DataError naming the file when there is nothing to resume from.
 std::map<std::string, int64_t> resume_training_state(const std::string& path, nn::Module& model,
