@@ -26,6 +26,12 @@ struct Candidate {
   int32_t token;
 };
 
+// Higher log-probability first; equal ones by token id, so results never depend on the order of
+// the scan.
+bool better(const Candidate& a, const Candidate& b) {
+  return a.log_prob > b.log_prob || (a.log_prob == b.log_prob && a.token < b.token);
+}
+
 }  // namespace
 
 std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t batch,
@@ -75,23 +81,34 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
       auto& hyps = live[static_cast<size_t>(b)];
       if (hyps.empty()) continue;
       const bool last_step = length >= max_lengths[static_cast<size_t>(b)];
-      // The best 2·beam extensions: enough to keep `beam` live ones after some end.
+      // The best 2·beam extensions: enough to keep `beam` live ones after some end. The best of
+      // all rows are among each row's best, so each row is scanned with a short sorted list.
+      const size_t keep_max = static_cast<size_t>(2 * beam);
       std::vector<Candidate> candidates;
-      candidates.reserve(hyps.size() * static_cast<size_t>(vocab));
+      candidates.reserve(hyps.size() * keep_max);
       for (size_t h = 0; h < hyps.size(); ++h) {
         const float* row = lp + (row_base + h) * static_cast<size_t>(vocab);
-        for (int64_t v = 0; v < vocab; ++v) {
-          if (last_step && v != o.eos) continue;  // out of room: end here
-          candidates.push_back(
-              {hyps[h].log_prob + row[v], static_cast<int32_t>(h), static_cast<int32_t>(v)});
+        const size_t first = candidates.size();
+        const auto offer = [&](int32_t v) {
+          const Candidate c{hyps[h].log_prob + row[v], static_cast<int32_t>(h), v};
+          if (candidates.size() - first == keep_max) {
+            if (!better(c, candidates.back())) return;
+            candidates.pop_back();
+          }
+          auto at = candidates.end();
+          while (at != candidates.begin() + static_cast<int64_t>(first) && better(c, *(at - 1)))
+            --at;
+          candidates.insert(at, c);
+        };
+        if (last_step) {
+          offer(o.eos);  // out of room: end here
+        } else {
+          for (int64_t v = 0; v < vocab; ++v) offer(static_cast<int32_t>(v));
         }
       }
-      const size_t keep = std::min(candidates.size(), static_cast<size_t>(2 * beam));
+      const size_t keep = std::min(candidates.size(), keep_max);
       std::partial_sort(candidates.begin(), candidates.begin() + static_cast<int64_t>(keep),
-                        candidates.end(), [](const Candidate& a, const Candidate& c) {
-                          return a.log_prob > c.log_prob ||
-                                 (a.log_prob == c.log_prob && a.token < c.token);
-                        });
+                        candidates.end(), better);
       auto& done = finished[static_cast<size_t>(b)];
       for (size_t i = 0; i < keep; ++i) {
         const Candidate& c = candidates[i];

@@ -7,6 +7,8 @@
 #include <cstdint>
 #include <dnnl.hpp>
 #include <functional>
+#include <memory>
+#include <string>
 #include <unordered_map>
 
 namespace huiyan::nn {
@@ -29,6 +31,11 @@ struct PrimitiveKeyHash {
   size_t operator()(const PrimitiveKey& key) const;
 };
 
+// How matrix products multiply: f32 throughout, or bf16 inputs with f32 accumulation and f32
+// results (mixed precision, as PyTorch's autocast does), which runs on AMX or AVX512-BF16 units
+// several times faster. Everything else stays f32 either way.
+enum class Precision { f32, bf16 };
+
 // Not thread-safe: one thread drives the network; oneDNN parallelizes inside each primitive.
 class Engine {
  public:
@@ -47,16 +54,36 @@ class Engine {
 
   size_t cached_primitives() const { return cache_.size(); }
 
+  // Throws std::runtime_error for bf16 on a CPU without bf16 matrix instructions.
+  void set_precision(Precision precision);
+  Precision precision() const { return precision_; }
+  static bool bf16_supported();
+
+  // Scratch memory for kernels, valid until the next call with the same slot.
+  void* scratch(int slot, size_t bytes);
+
  private:
   Engine();
 
   dnnl::engine engine_;
   dnnl::stream stream_;
+  Precision precision_ = Precision::f32;
+  struct FreeScratch {
+    void operator()(void* p) const;
+  };
+  struct Scratch {
+    std::unique_ptr<void, FreeScratch> memory;
+    size_t bytes = 0;
+  };
+  std::array<Scratch, 4> scratch_;
   std::unordered_map<PrimitiveKey, dnnl::primitive, PrimitiveKeyHash> cache_;
 };
 
 // Threads for oneDNN and our OpenMP loops (both run on the same OpenMP runtime). 0 = every core.
 void set_threads(int threads);
 int threads();
+
+// "f32" or "bf16" (as the command-line options spell them); throws std::invalid_argument otherwise.
+Precision parse_precision(const std::string& name);
 
 }  // namespace huiyan::nn

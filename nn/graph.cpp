@@ -4,6 +4,8 @@
 #include <cstring>
 #include <stdexcept>
 
+#include "nn/kernels/convert.h"
+
 namespace huiyan::nn {
 
 Tensor Graph::empty(const Shape& shape) {
@@ -93,7 +95,20 @@ void Graph::backward(const Tensor& loss) {
   tape_.clear();
 }
 
+const uint16_t* Graph::bf16_copy(const Tensor& t) {
+  if (t.graph() != nullptr) return nullptr;
+  const float* data = t.data();
+  auto found = bf16_copies_.find(data);
+  if (found == bf16_copies_.end()) {
+    auto* copy = arena_.allocate<uint16_t>(static_cast<size_t>(t.numel()));
+    kernels::to_bf16(data, t.numel(), copy);
+    found = bf16_copies_.emplace(data, copy).first;
+  }
+  return found->second;
+}
+
 void Graph::reset() {
+  bf16_copies_.clear();
   tape_.clear();
   arena_.reset();
   ++generation_;

@@ -6,6 +6,7 @@
 #include <functional>
 #include <initializer_list>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 #include "nn/arena.h"
@@ -38,6 +39,11 @@ class Graph {
   // it already holds values to add to; after the call it counts as written.
   float* gradient_for(TensorImpl& t, bool& accumulate);
 
+  // For ops in bf16 precision: a persistent tensor's values rounded to bf16, rounded once per
+  // generation and then reused (parameters change only between resets, in the optimizer step);
+  // null for a tensor of the graph.
+  const uint16_t* bf16_copy(const Tensor& t);
+
   // d(loss)/d(every tensor needing a gradient), loss being a one-element tensor.
   void backward(const Tensor& loss);
 
@@ -58,6 +64,7 @@ class Graph {
 
   Arena arena_;
   std::vector<Node> tape_;
+  std::unordered_map<const float*, const uint16_t*> bf16_copies_;
   bool recording_ = true;
   uint64_t generation_ = 1;
 };

@@ -24,6 +24,26 @@ inline uint64_t counter_random(uint64_t key, uint64_t index) {
   return mix64(key + 0x9E3779B97F4A7C15ULL * (index + 1));
 }
 
+// MurmurHash3's 32-bit finalizer: a bijective 32-bit mix.
+inline uint32_t mix32(uint32_t h) {
+  h = (h ^ (h >> 16)) * 0x85EBCA6Bu;
+  h = (h ^ (h >> 13)) * 0xC2B2AE35u;
+  return h ^ (h >> 16);
+}
+
+// A 32-bit counter-based stream for per-element masks (index < 2^32): only 32-bit products,
+// which vector units do in one instruction (64-bit ones take several).
+inline uint32_t counter_random32(uint64_t key, uint32_t index) {
+  const uint32_t low = static_cast<uint32_t>(key);
+  const uint32_t high = static_cast<uint32_t>(key >> 32);
+  return mix32(mix32(index * 0x9E3779B9u + low) ^ high);
+}
+
+// Uniform in [0, 1) from the top 24 of 32 bits, exact in float.
+inline float unit_float32(uint32_t bits) {
+  return static_cast<float>(bits >> 8) * 0x1.0p-24f;
+}
+
 class Random {
  public:
   explicit Random(uint64_t seed) : state_(seed) {}

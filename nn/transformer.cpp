@@ -1,6 +1,7 @@
 #include "nn/transformer.h"
 
 #include <cmath>
+#include <numeric>
 #include <stdexcept>
 
 namespace huiyan::nn {
@@ -188,6 +189,10 @@ DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& 
         batch, config_.heads, config_.dim / config_.heads,
         steps > 0 ? std::min(steps, config_.max_positions) : config_.max_positions);
   }
+  state.row_sentence.resize(static_cast<size_t>(batch));
+  std::iota(state.row_sentence.begin(), state.row_sentence.end(), 0);
+  state.sentence_memory_caches = state.memory_caches;
+  state.sentence_memory_keep = state.memory_keep;
   return state;
 }
 
@@ -212,29 +217,62 @@ Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderState
 
 namespace {
 
-KvCache select_cache_rows(const KvCache& cache, const std::vector<int32_t>& rows) {
-  KvCache out(static_cast<int64_t>(rows.size()), cache.heads, cache.head_dim, cache.capacity);
-  out.length = cache.length;
-  const int64_t block = cache.heads * cache.capacity * cache.head_dim;
-  for (size_t i = 0; i < rows.size(); ++i) {
-    std::copy_n(cache.keys.begin() + rows[i] * block, block,
-                out.keys.begin() + static_cast<int64_t>(i) * block);
-    std::copy_n(cache.values.begin() + rows[i] * block, block,
-                out.values.begin() + static_cast<int64_t>(i) * block);
+// `out` = rows `rows` of `cache`, positions up to its length (out's storage is reused).
+void gather_cache_rows(const KvCache& cache, const std::vector<int32_t>& rows, KvCache& out) {
+  const auto count = static_cast<int64_t>(rows.size());
+  const auto size = static_cast<size_t>(count * cache.heads * cache.capacity * cache.head_dim);
+  if (out.keys.size() < size) {
+    out.keys.resize(size);
+    out.values.resize(size);
   }
-  return out;
+  out.batch = count;
+  out.heads = cache.heads;
+  out.head_dim = cache.head_dim;
+  out.capacity = cache.capacity;
+  out.length = cache.length;
+  const int64_t filled = cache.length * cache.head_dim;
+  const int64_t per_head = cache.capacity * cache.head_dim;
+  for (int64_t i = 0; i < count; ++i) {
+    for (int64_t h = 0; h < cache.heads; ++h) {
+      const int64_t from = (rows[static_cast<size_t>(i)] * cache.heads + h) * per_head;
+      const int64_t to = (i * cache.heads + h) * per_head;
+      std::copy_n(cache.keys.begin() + from, filled, out.keys.begin() + to);
+      std::copy_n(cache.values.begin() + from, filled, out.values.begin() + to);
+    }
+  }
+}
+
+bool is_identity(const std::vector<int32_t>& rows, int64_t count) {
+  if (static_cast<int64_t>(rows.size()) != count) return false;
+  for (size_t i = 0; i < rows.size(); ++i) {
+    if (rows[i] != static_cast<int32_t>(i)) return false;
+  }
+  return true;
 }
 
 }  // namespace
 
 void Transformer::select_rows(DecoderState& state, const std::vector<int32_t>& rows) {
-  for (auto& cache : state.self_caches) cache = select_cache_rows(cache, rows);
-  for (auto& cache : state.memory_caches) cache = select_cache_rows(cache, rows);
-  Graph& graph = *state.memory_keep.graph();
-  const int64_t len = state.memory_keep.shape()[1];
+  if (is_identity(rows, state.memory_keep.shape()[0])) return;
+  state.spare_caches.resize(state.self_caches.size());
+  for (size_t l = 0; l < state.self_caches.size(); ++l) {
+    gather_cache_rows(state.self_caches[l], rows, state.spare_caches[l]);
+    std::swap(state.self_caches[l], state.spare_caches[l]);
+  }
+  std::vector<int32_t> sentences(rows.size());
+  for (size_t i = 0; i < rows.size(); ++i) {
+    sentences[i] = state.row_sentence[static_cast<size_t>(rows[i])];
+  }
+  if (sentences == state.row_sentence) return;
+  state.row_sentence = std::move(sentences);
+  for (size_t l = 0; l < state.memory_caches.size(); ++l) {
+    gather_cache_rows(state.sentence_memory_caches[l], state.row_sentence, state.memory_caches[l]);
+  }
+  Graph& graph = *state.sentence_memory_keep.graph();
+  const int64_t len = state.sentence_memory_keep.shape()[1];
   Tensor keep = graph.empty({static_cast<int64_t>(rows.size()), len});
   for (size_t i = 0; i < rows.size(); ++i) {
-    std::copy_n(state.memory_keep.data() + rows[i] * len, len,
+    std::copy_n(state.sentence_memory_keep.data() + state.row_sentence[i] * len, len,
                 keep.data() + static_cast<int64_t>(i) * len);
   }
   state.memory_keep = keep;

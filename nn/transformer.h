@@ -78,10 +78,17 @@ class TransformerDecoderLayer : public Module {
 
 // What decoding keeps between steps for one batch of sentences.
 struct DecoderState {
-  Tensor memory_keep;                // [B, S]
+  Tensor memory_keep;                // [rows, S]
   std::vector<KvCache> self_caches;  // per decoder layer
   std::vector<KvCache> memory_caches;
   int64_t position = 0;  // the next target position
+  // The sentence each row decodes, and each sentence's own memory caches and mask: beam search
+  // keeps several rows per sentence, and these are gathered again only when that mapping changes.
+  std::vector<int32_t> row_sentence;
+  std::vector<KvCache> sentence_memory_caches;
+  Tensor sentence_memory_keep;
+  // Storage reused when self caches are reordered, so a beam step allocates nothing.
+  std::vector<KvCache> spare_caches;
 };
 
 class Transformer : public Seq2Seq {

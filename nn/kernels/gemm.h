@@ -23,8 +23,20 @@ struct GemmShape {
   int64_t b_batch_stride = 0;
 };
 
+// A and/or B already rounded to bf16, each laid out as its f32 original (a weight, or a
+// gradient that two products read, converted once and reused).
+struct RoundedOperands {
+  const uint16_t* a = nullptr;
+  const uint16_t* b = nullptr;
+};
+
 // `accumulate`: add to C instead of overwriting it. `bias`: N values added to every row.
+// In bf16 precision (Engine::precision) the products whose shapes the bf16 units handle well
+// (bf16_gemm) round A and B to bf16 and accumulate in f32.
 void gemm(const GemmShape& shape, const float* a, const float* b, float* c, bool accumulate,
-          const float* bias = nullptr);
+          const float* bias = nullptr, RoundedOperands rounded = {});
+
+// Whether gemm runs this shape in bf16 under the current precision.
+bool bf16_gemm(const GemmShape& shape);
 
 }  // namespace huiyan::nn::kernels

@@ -11,7 +11,7 @@ namespace {
 HUIYAN_VECTORIZED void dropout_chunk(int64_t begin, int64_t end, const float* x, float p,
                                      float scale, uint64_t key, float* out, bool accumulate) {
   for (int64_t i = begin; i < end; ++i) {
-    const bool keep = unit_float(counter_random(key, static_cast<uint64_t>(i))) >= p;
+    const bool keep = unit_float32(counter_random32(key, static_cast<uint32_t>(i))) >= p;
     const float value = keep ? x[i] * scale : 0.0f;
     out[i] = accumulate ? out[i] + value : value;
   }

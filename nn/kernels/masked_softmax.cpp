@@ -3,6 +3,7 @@
 #include <cmath>
 
 #include "nn/kernels/broadcast.h"
+#include "nn/kernels/fast_exp.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
@@ -26,7 +27,7 @@ void masked_softmax(const Shape& shape, const float* x, const Shape& keep_shape,
     }
     float sum = 0;
     for (int64_t c = 0; c < cols; ++c) {
-      out[c] = k[c * step] != 0.0f ? std::exp(in[c] - max) : 0.0f;
+      out[c] = k[c * step] != 0.0f ? exp_fast(in[c] - max) : 0.0f;
       sum += out[c];
     }
     const float inverse = 1.0f / sum;

@@ -4,6 +4,7 @@
 #include <cmath>
 
 #include "nn/dnnl_util.h"
+#include "nn/kernels/fast_exp.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
@@ -24,7 +25,7 @@ HUIYAN_VECTORIZED void softmax_backward_row(int64_t n, const float* y, const flo
     for (int64_t i = 0; i < n; ++i) dot += dy[i] * y[i];
   }
   for (int64_t i = 0; i < n; ++i) {
-    const float d = log ? dy[i] - std::exp(y[i]) * dot : y[i] * (dy[i] - dot);
+    const float d = log ? dy[i] - exp_fast(y[i]) * dot : y[i] * (dy[i] - dot);
     dx[i] = accumulate ? dx[i] + d : d;
   }
 }

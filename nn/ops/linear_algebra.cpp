@@ -1,5 +1,6 @@
 #include <stdexcept>
 
+#include "nn/kernels/convert.h"
 #include "nn/kernels/elementwise.h"
 #include "nn/kernels/gemm.h"
 #include "nn/ops.h"
@@ -12,6 +13,18 @@ int64_t batch_of(const Shape& shape) {
   int64_t batch = 1;
   for (int i = 0; i < shape.rank - 2; ++i) batch *= shape[i];
   return batch;
+}
+
+// A parameter's bf16 copy, made once per graph generation, when the product runs in bf16.
+const uint16_t* weight_bf16(Graph& graph, const kernels::GemmShape& shape, const Tensor& b) {
+  return kernels::bf16_gemm(shape) ? graph.bf16_copy(b) : nullptr;
+}
+
+// `n` values rounded to bf16 in the graph's arena.
+const uint16_t* rounded_bf16(Graph& graph, const float* x, int64_t n) {
+  auto* out = graph.arena().allocate<uint16_t>(static_cast<size_t>(n));
+  kernels::to_bf16(x, n, out);
+  return out;
 }
 
 }  // namespace
@@ -39,7 +52,8 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   Graph& graph = graph_of({&a, &b});
   Tensor out = graph.output(out_shape, {&a, &b});
   const kernels::GemmShape shape{batch_of(as), batch_of(bs), m, n, k, transpose_a, transpose_b};
-  kernels::gemm(shape, a.data(), b.data(), out.data(), false);
+  kernels::gemm(shape, a.data(), b.data(), out.data(), false, nullptr,
+                {nullptr, weight_bf16(graph, shape, b)});
 
   graph.record(out, [a, b, out, shape, &graph] {
     const float* dc = out.grad();
@@ -99,25 +113,43 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   out_shape[-1] = out_dim;
   Graph& graph = graph_of({&x, &weight, &bias});
   Tensor out = graph.output(out_shape, {&x, &weight, &bias});
-  kernels::gemm({1, 1, rows, out_dim, in, false, true}, x.data(), weight.data(), out.data(), false,
-                bias.defined() ? bias.data() : nullptr);
+  const kernels::GemmShape forward{1, 1, rows, out_dim, in, false, true};
+  const kernels::GemmShape input_shape{1, 1, rows, in, out_dim, false, false};
+  const kernels::GemmShape weight_shape{1, 1, out_dim, in, rows, true, false};
+  // x feeds the forward product and, later, the weight's gradient: round it once when both run
+  // in bf16.
+  const uint16_t* x_bf16 = out.requires_grad() && weight.requires_grad() &&
+                                   kernels::bf16_gemm(forward) && kernels::bf16_gemm(weight_shape)
+                               ? rounded_bf16(graph, x.data(), rows * in)
+                               : nullptr;
+  kernels::gemm(forward, x.data(), weight.data(), out.data(), false,
+                bias.defined() ? bias.data() : nullptr,
+                {x_bf16, weight_bf16(graph, forward, weight)});
 
-  graph.record(out, [x, weight, bias, out, rows, in, out_dim, &graph] {
-    const float* dy = out.grad();
-    bool accumulate;
-    if (x.requires_grad()) {  // dx = dy · W
-      float* dx = graph.gradient_for(x.impl(), accumulate);
-      kernels::gemm({1, 1, rows, in, out_dim, false, false}, dy, weight.data(), dx, accumulate);
-    }
-    if (weight.requires_grad()) {  // dW = dyᵀ · x
-      float* dw = graph.gradient_for(weight.impl(), accumulate);
-      kernels::gemm({1, 1, out_dim, in, rows, true, false}, dy, x.data(), dw, accumulate);
-    }
-    if (bias.defined() && bias.requires_grad()) {  // db = column sums of dy
-      float* db = graph.gradient_for(bias.impl(), accumulate);
-      kernels::reduce_to(Shape{rows, out_dim}, dy, Shape{out_dim}, db, accumulate);
-    }
-  });
+  graph.record(
+      out, [x, weight, bias, out, rows, in, out_dim, input_shape, weight_shape, x_bf16, &graph] {
+        const float* dy = out.grad();
+        bool accumulate;
+        // dy feeds both products: round it once when both run in bf16.
+        const uint16_t* dy_bf16 = x.requires_grad() && weight.requires_grad() &&
+                                          kernels::bf16_gemm(input_shape) &&
+                                          kernels::bf16_gemm(weight_shape)
+                                      ? rounded_bf16(graph, dy, rows * out_dim)
+                                      : nullptr;
+        if (x.requires_grad()) {  // dx = dy · W
+          float* dx = graph.gradient_for(x.impl(), accumulate);
+          kernels::gemm(input_shape, dy, weight.data(), dx, accumulate, nullptr,
+                        {dy_bf16, weight_bf16(graph, input_shape, weight)});
+        }
+        if (weight.requires_grad()) {  // dW = dyᵀ · x
+          float* dw = graph.gradient_for(weight.impl(), accumulate);
+          kernels::gemm(weight_shape, dy, x.data(), dw, accumulate, nullptr, {dy_bf16, x_bf16});
+        }
+        if (bias.defined() && bias.requires_grad()) {  // db = column sums of dy
+          float* db = graph.gradient_for(bias.impl(), accumulate);
+          kernels::reduce_to(Shape{rows, out_dim}, dy, Shape{out_dim}, db, accumulate);
+        }
+      });
   return out;
 }
 

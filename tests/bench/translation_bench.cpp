@@ -4,7 +4,7 @@
 // the top ones, and every sentence decodes exactly --max-output tokens: both peers then do the same
 // work whatever their weights. Prints one line of key=value pairs per measurement.
 //
-//   build/tests/bench/translation_bench --mode train|greedy|beam [--threads N] [--batch N]
+//   build/tests/bench/translation_bench --mode train|greedy|beam [--threads N] [--precision f32|bf16] [--batch N]
 //       [--src-len N] [--tgt-len N] [--vocab N] [--steps N] [--beam N] [--sentences N]
 //       [--max-output N]
 
@@ -18,6 +18,7 @@
 #include <vector>
 
 #include "nn/decoding.h"
+#include "nn/engine.h"
 #include "nn/optimizer.h"
 #include "nn/random.h"
 #include "nn/transformer.h"
@@ -28,6 +29,7 @@ using namespace huiyan::nn;
 
 struct Args {
   std::string mode = "train";
+  std::string precision = "f32";
   int threads = 1;
   int64_t batch = 64, src_len = 24, tgt_len = 24, vocab = 8000, steps = 20, beam = 5;
   int64_t sentences = 256, max_output = 24;
@@ -41,6 +43,8 @@ Args parse(int argc, char** argv) {
     const auto number = [&] { return std::stoll(value); };
     if (key == "--mode")
       a.mode = value;
+    else if (key == "--precision")
+      a.precision = value;
     else if (key == "--threads")
       a.threads = static_cast<int>(number());
     else if (key == "--batch")
@@ -178,6 +182,7 @@ void decode(const Args& a, int beam) {
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   omp_set_num_threads(a.threads);
+  Engine::get().set_precision(parse_precision(a.precision));
   std::printf("mode=sgemm threads=%d gflops=%.1f\n", a.threads, sgemm_gflops());
   if (a.mode == "train")
     train(a);
