@@ -1,5 +1,7 @@
 #include "nn/arena.h"
 
+#include <malloc.h>
+
 #include <cstdlib>
 #include <new>
 
@@ -14,6 +16,13 @@ size_t round_up(size_t bytes) {
 
 void Arena::Free::operator()(void* p) const {
   std::free(p);
+}
+
+void keep_freed_memory() {
+  // Blocks up to 1 GiB come from the heap (not from mmap, which unmaps them on free), and up to
+  // 1 GiB of free heap top is kept.
+  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 
 Arena::Arena(size_t initial_bytes) {

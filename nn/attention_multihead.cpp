@@ -3,7 +3,7 @@
 #include <cmath>
 #include <stdexcept>
 
-#include "nn/kernels/gemm.h"
+#include "nn/kernels/cached_attention.h"
 
 namespace huiyan::nn {
 
@@ -104,24 +104,20 @@ MultiHeadResult MultiHeadAttention::operator()(const Tensor& query, const Tensor
 }
 
 MultiHeadResult MultiHeadAttention::attend_cache(const Tensor& query_heads, const KvCache& cache,
-                                                 const Tensor& keep) {
+                                                 const Tensor& key_keep) {
   Graph& graph = graph_of({&query_heads});
   const int64_t batch = cache.batch;
-  const int64_t len = cache.length;
-  const int64_t d = head_dim_;
-  const int64_t bh = batch * heads_;
-  // Scores against the first `len` cached keys of each (batch, head): strided batches, no copy.
-  const Tensor scaled_q = affine(query_heads, 1.0f / std::sqrt(static_cast<float>(d)));
-  Tensor scores = graph.empty({batch, heads_, 1, len});
-  kernels::GemmShape qk{bh, bh, 1, len, d, false, true};
-  qk.b_batch_stride = cache.capacity * d;
-  kernels::gemm(qk, scaled_q.data(), cache.keys.data(), scores.data(), false);
+  if (key_keep.defined() && key_keep.shape() != Shape{batch, cache.length}) {
+    throw std::invalid_argument("cached attention: key mask " + key_keep.shape().str() +
+                                " does not match the cache");
+  }
   MultiHeadResult result;
-  result.weights = keep.defined() ? masked_softmax(scores, keep) : softmax(scores);
-  Tensor context = graph.empty({batch, heads_, 1, d});
-  kernels::GemmShape wv{bh, bh, 1, d, len, false, false};
-  wv.b_batch_stride = cache.capacity * d;
-  kernels::gemm(wv, result.weights.data(), cache.values.data(), context.data(), false);
+  result.weights = graph.empty({batch, heads_, 1, cache.length});
+  Tensor context = graph.empty({batch, heads_, 1, head_dim_});
+  kernels::cached_attention({batch, heads_, head_dim_, cache.length, cache.capacity},
+                            query_heads.data(), cache.keys.data(), cache.values.data(),
+                            key_keep.defined() ? key_keep.data() : nullptr, result.weights.data(),
+                            context.data());
   result.output = out(merge_heads(context));
   return result;
 }
@@ -165,11 +161,7 @@ KvCache MultiHeadAttention::precompute(const Tensor& memory) {
 
 MultiHeadResult MultiHeadAttention::attend_cached(const Tensor& query, const KvCache& cache,
                                                   const Tensor& key_keep) {
-  Graph& graph = graph_of({&query});
-  Tensor keep;
-  if (key_keep.defined())
-    keep = attention_keep(graph, key_keep, cache.batch, 1, cache.length, false);
-  return attend_cache(split_heads(q(query)), cache, keep);
+  return attend_cache(split_heads(q(query)), cache, key_keep);
 }
 
 }  // namespace huiyan::nn

@@ -76,7 +76,8 @@ class MultiHeadAttention : public Module {
  private:
   Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, d]
   Tensor merge_heads(const Tensor& x) const;  // [B, H, T, d] -> [B, T, D]
-  MultiHeadResult attend_cache(const Tensor& query_heads, const KvCache& cache, const Tensor& keep);
+  MultiHeadResult attend_cache(const Tensor& query_heads, const KvCache& cache,
+                               const Tensor& key_keep);
 
   int64_t heads_;
   int64_t head_dim_;

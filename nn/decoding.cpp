@@ -103,7 +103,17 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
         if (last_step) {
           offer(o.eos);  // out of room: end here
         } else {
-          for (int64_t v = 0; v < vocab; ++v) offer(static_cast<int32_t>(v));
+          // Blocks of 16 whose best cannot beat the list's last entry are skipped whole.
+          constexpr int64_t kBlock = 16;
+          for (int64_t v0 = 0; v0 < vocab; v0 += kBlock) {
+            const int64_t v1 = std::min(vocab, v0 + kBlock);
+            if (candidates.size() - first == keep_max) {
+              float block_max = row[v0];
+              for (int64_t v = v0 + 1; v < v1; ++v) block_max = std::max(block_max, row[v]);
+              if (hyps[h].log_prob + block_max < candidates.back().log_prob) continue;
+            }
+            for (int64_t v = v0; v < v1; ++v) offer(static_cast<int32_t>(v));
+          }
         }
       }
       const size_t keep = std::min(candidates.size(), keep_max);

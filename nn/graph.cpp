@@ -97,6 +97,7 @@ void Graph::backward(const Tensor& loss) {
 
 const uint16_t* Graph::bf16_copy(const Tensor& t) {
   if (t.graph() != nullptr) return nullptr;
+  if (copies_owner_ != nullptr) return copies_owner_->bf16_copy(t);
   const float* data = t.data();
   auto found = bf16_copies_.find(data);
   if (found == bf16_copies_.end()) {

@@ -43,6 +43,9 @@ class Graph {
   // generation and then reused (parameters change only between resets, in the optimizer step);
   // null for a tensor of the graph.
   const uint16_t* bf16_copy(const Tensor& t);
+  // Takes bf16 copies from `owner` instead (a short-lived graph reset every decoding step, inside
+  // a longer one whose parameters stay fixed).
+  void share_bf16_copies_of(Graph& owner) { copies_owner_ = &owner; }
 
   // d(loss)/d(every tensor needing a gradient), loss being a one-element tensor.
   void backward(const Tensor& loss);
@@ -65,6 +68,7 @@ class Graph {
   Arena arena_;
   std::vector<Node> tape_;
   std::unordered_map<const float*, const uint16_t*> bf16_copies_;
+  Graph* copies_owner_ = nullptr;
   bool recording_ = true;
   uint64_t generation_ = 1;
 };

@@ -193,12 +193,16 @@ DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& 
   std::iota(state.row_sentence.begin(), state.row_sentence.end(), 0);
   state.sentence_memory_caches = state.memory_caches;
   state.sentence_memory_keep = state.memory_keep;
+  state.step_graph = std::make_unique<Graph>();
+  state.step_graph->set_recording(false);
+  state.step_graph->share_bf16_copies_of(graph);
   return state;
 }
 
 Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderState& state,
                                 Tensor* cross_weights) {
-  Graph& graph = *state.memory_keep.graph();
+  Graph& graph = *state.step_graph;
+  graph.reset();
   const auto batch = static_cast<int64_t>(tokens.size());
   if (state.position >= config_.max_positions) {
     throw std::length_error("decoding past " + std::to_string(config_.max_positions) +

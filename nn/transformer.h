@@ -89,6 +89,9 @@ struct DecoderState {
   Tensor sentence_memory_keep;
   // Storage reused when self caches are reordered, so a beam step allocates nothing.
   std::vector<KvCache> spare_caches;
+  // Each step's tensors, freed at the next step (a batch's steps would otherwise pile up their
+  // logits): decode_step's result lives until the next call.
+  std::unique_ptr<Graph> step_graph;
 };
 
 class Transformer : public Seq2Seq {

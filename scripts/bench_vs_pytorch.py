@@ -12,6 +12,7 @@ C++ bench, so every sentence decodes exactly --max-output tokens.
 Prints one line of key=value pairs per measurement, like the C++ bench.
 """
 import argparse
+import contextlib
 import math
 import time
 
@@ -142,6 +143,13 @@ def sgemm_gflops():
     return 2 * 1536 * 256 * 1024 * 50 / (time.perf_counter() - start) * 1e-9
 
 
+def precision(args):
+    """bf16: PyTorch's own mixed precision on the CPU (autocast), as huiyan's --precision bf16."""
+    if args.precision == "bf16":
+        return torch.autocast(device_type="cpu", dtype=torch.bfloat16)
+    return contextlib.nullcontext()
+
+
 def train(args):
     model = Transformer(args.vocab)
     model.train()
@@ -157,12 +165,15 @@ def train(args):
         loss.backward()
         adam.step()
 
-    for _ in range(3):
-        step()
-    start = time.perf_counter()
-    for _ in range(args.steps):
-        step()
-    seconds = time.perf_counter() - start
+    with precision(args):
+        for _ in range(3):
+            step()
+        seconds = float("inf")
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            for _ in range(args.steps):
+                step()
+            seconds = min(seconds, time.perf_counter() - start)
     print(f"mode=train threads={args.threads} "
           f"target_tokens_per_s={args.batch * args.tgt_len * args.steps / seconds:.1f} "
           f"step_ms={1e3 * seconds / args.steps:.1f}", flush=True)
@@ -198,10 +209,13 @@ def decode(args, beam):
             tokens += batch * args.max_output
         return tokens
 
-    run(args.batch)
-    start = time.perf_counter()
-    tokens = run(args.sentences)
-    seconds = time.perf_counter() - start
+    with precision(args):
+        run(args.batch)
+        seconds = float("inf")
+        for _ in range(args.repeats):
+            start = time.perf_counter()
+            tokens = run(args.sentences)
+            seconds = min(seconds, time.perf_counter() - start)
     print(f"mode={'greedy' if beam == 1 else 'beam'} threads={args.threads} "
           f"output_tokens_per_s={tokens / seconds:.1f} tokens={tokens}", flush=True)
 
@@ -218,6 +232,8 @@ def main():
     p.add_argument("--beam", type=int, default=5)
     p.add_argument("--sentences", type=int, default=256)
     p.add_argument("--max-output", type=int, default=24)
+    p.add_argument("--precision", default="f32", choices=["f32", "bf16"])
+    p.add_argument("--repeats", type=int, default=3)
     args = p.parse_args()
     torch.manual_seed(1)
     torch.set_num_threads(args.threads)

@@ -6,41 +6,19 @@
 #include <string>
 
 #include "nn/kernels/fast_exp.h"
+#include "nn/kernels/lanes.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
 
 namespace {
 
-// Max, sum of e^(z - max) and sum of z over a row. Sixteen running lanes (combined at the end)
-// let the loops vectorize without reassociating float sums behind the compiler's back.
 HUIYAN_VECTORIZED void row_stats(int64_t n, const float* z, float& max, double& sum_exp,
                                  double& sum) {
-  constexpr int64_t kLanes = 16;
-  const int64_t whole = n / kLanes * kLanes;
-  float lane_max[kLanes];
-  for (int64_t l = 0; l < kLanes; ++l) lane_max[l] = -INFINITY;
-  for (int64_t j = 0; j < whole; j += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) lane_max[l] = std::max(lane_max[l], z[j + l]);
-  }
-  float m = -INFINITY;
-  for (int64_t l = 0; l < kLanes; ++l) m = std::max(m, lane_max[l]);
-  for (int64_t j = whole; j < n; ++j) m = std::max(m, z[j]);
-  float lane_exp[kLanes] = {};
-  float lane_sum[kLanes] = {};
-  for (int64_t j = 0; j < whole; j += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) {
-      lane_exp[l] += exp_fast(z[j + l] - m);
-      lane_sum[l] += z[j + l];
-    }
-  }
-  double se = 0;
-  double s = 0;
-  for (int64_t l = 0; l < kLanes; ++l) se += lane_exp[l], s += lane_sum[l];
-  for (int64_t j = whole; j < n; ++j) se += exp_fast(z[j] - m), s += z[j];
+  const float m = lane_max(n, z);
   max = m;
-  sum_exp = se;
-  sum = s;
+  sum_exp = lane_sum(n, [&](int64_t j) { return exp_fast(z[j] - m); });
+  sum = lane_sum(n, [&](int64_t j) { return z[j]; });
 }
 
 HUIYAN_VECTORIZED void row_gradient(int64_t n, const float* z, float lse, float scale,

@@ -5,43 +5,49 @@
 
 #include "nn/dnnl_util.h"
 #include "nn/kernels/fast_exp.h"
+#include "nn/kernels/lanes.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
 
 namespace {
 
-constexpr int64_t kSoftmaxOp = 5;
 constexpr int64_t kLayerNormOp = 6;
 const auto kLayerNormFlags =
     dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
 
 HUIYAN_VECTORIZED void softmax_backward_row(int64_t n, const float* y, const float* dy, float* dx,
                                             bool log, bool accumulate) {
-  float dot = 0;
-  if (log) {
-    for (int64_t i = 0; i < n; ++i) dot += dy[i];
-  } else {
-    for (int64_t i = 0; i < n; ++i) dot += dy[i] * y[i];
-  }
+  const float dot = log ? lane_sum(n, [&](int64_t i) { return dy[i]; })
+                        : lane_sum(n, [&](int64_t i) { return dy[i] * y[i]; });
   for (int64_t i = 0; i < n; ++i) {
     const float d = log ? dy[i] - exp_fast(y[i]) * dot : y[i] * (dy[i] - dot);
     dx[i] = accumulate ? dx[i] + d : d;
   }
 }
 
+// Our own loop: oneDNN 2.6's softmax runs at about a third of this speed on wide rows (a
+// vocabulary of 8,000).
+HUIYAN_VECTORIZED void softmax_row(int64_t n, const float* x, float* y, bool log) {
+  const float max = lane_max(n, x);
+  if (log) {
+    const float lse = max + std::log(lane_sum(n, [&](int64_t i) { return exp_fast(x[i] - max); }));
+    for (int64_t i = 0; i < n; ++i) y[i] = x[i] - lse;
+    return;
+  }
+  for (int64_t i = 0; i < n; ++i) y[i] = exp_fast(x[i] - max);
+  const float inverse = 1.0f / lane_sum(n, [&](int64_t i) { return y[i]; });
+  for (int64_t i = 0; i < n; ++i) y[i] *= inverse;
+}
+
 HUIYAN_VECTORIZED void layer_norm_backward_row(int64_t n, const float* x, const float* gamma,
                                                float mean, float rstd, const float* dy, float* dx,
                                                bool accumulate) {
-  float mean_g = 0;
-  float mean_gx = 0;
-  for (int64_t i = 0; i < n; ++i) {
-    const float g = dy[i] * gamma[i];
-    mean_g += g;
-    mean_gx += g * (x[i] - mean) * rstd;
-  }
-  mean_g /= static_cast<float>(n);
-  mean_gx /= static_cast<float>(n);
+  const float mean_g =
+      lane_sum(n, [&](int64_t i) { return dy[i] * gamma[i]; }) / static_cast<float>(n);
+  const float mean_gx =
+      lane_sum(n, [&](int64_t i) { return dy[i] * gamma[i] * (x[i] - mean) * rstd; }) /
+      static_cast<float>(n);
   for (int64_t i = 0; i < n; ++i) {
     const float xhat = (x[i] - mean) * rstd;
     const float d = rstd * (dy[i] * gamma[i] - mean_g - xhat * mean_gx);
@@ -59,19 +65,8 @@ dnnl::layer_normalization_forward::primitive_desc layer_norm_forward_pd(
 }  // namespace
 
 void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log) {
-  if (rows * cols == 0) return;
-  const dnnl::memory::desc data_md({rows, cols}, dt::f32, tag::ab);
-  PrimitiveKey key;
-  key.add(kSoftmaxOp).add(rows).add(cols).add(log);
-  auto& primitive = Engine::get().primitive(key, [&] {
-    const dnnl::softmax_v2_forward::desc desc(
-        dnnl::prop_kind::forward_training,
-        log ? dnnl::algorithm::softmax_log : dnnl::algorithm::softmax_accurate, data_md, data_md,
-        1);
-    return dnnl::softmax_v2_forward(
-        dnnl::softmax_v2_forward::primitive_desc(desc, Engine::get().engine()));
-  });
-  run(primitive, {{DNNL_ARG_SRC, mem(data_md, x)}, {DNNL_ARG_DST, mem(data_md, y)}});
+  parallel_rows(rows, cols,
+                [&](int64_t row) { softmax_row(cols, x + row * cols, y + row * cols, log); });
 }
 
 void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx,

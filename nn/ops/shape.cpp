@@ -60,6 +60,16 @@ Tensor transpose(const Tensor& x, std::vector<int> order) {
     out_shape[static_cast<int>(i)] = shape[order[i]];
     inverse[static_cast<size_t>(order[i])] = static_cast<int>(i);
   }
+  // Moving only dims of size 1 keeps the memory order ([B, 1, H, d] -> [B, H, 1, d] when
+  // decoding one position): a view, no copy.
+  int last_moved = -1;
+  bool keeps_order = true;
+  for (int dim : order) {
+    if (shape[dim] == 1) continue;
+    keeps_order = keeps_order && dim > last_moved;
+    last_moved = dim;
+  }
+  if (keeps_order) return reshape(x, out_shape);
   Graph& graph = graph_of({&x});
   Tensor out = graph.output(out_shape, {&x});
   kernels::permute(shape, order, x.data(), out.data(), false);

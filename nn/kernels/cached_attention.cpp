@@ -1,0 +1,54 @@
+#include "nn/kernels/cached_attention.h"
+
+#include <algorithm>
+#include <cmath>
+
+#include "nn/kernels/fast_exp.h"
+#include "nn/kernels/lanes.h"
+#include "nn/kernels/parallel.h"
+
+namespace huiyan::nn::kernels {
+
+namespace {
+
+HUIYAN_VECTORIZED void attend_one(int64_t d, int64_t length, float scale, const float* q,
+                                  const float* k, const float* v, const float* keep, float* w,
+                                  float* context) {
+  float max = -INFINITY;
+  for (int64_t j = 0; j < length; ++j) {
+    const float* key = k + j * d;
+    w[j] = lane_sum(d, [&](int64_t i) { return q[i] * key[i]; }) * scale;
+    if (keep == nullptr || keep[j] != 0.0f) max = std::max(max, w[j]);
+  }
+  std::fill_n(context, d, 0.0f);
+  if (max == -INFINITY) {  // nothing kept
+    std::fill_n(w, length, 0.0f);
+    return;
+  }
+  float sum = 0;
+  for (int64_t j = 0; j < length; ++j) {
+    w[j] = keep == nullptr || keep[j] != 0.0f ? exp_fast(w[j] - max) : 0.0f;
+    sum += w[j];
+  }
+  const float inverse = 1.0f / sum;
+  for (int64_t j = 0; j < length; ++j) {
+    w[j] *= inverse;
+    for (int64_t i = 0; i < d; ++i) context[i] += w[j] * v[j * d + i];
+  }
+}
+
+}  // namespace
+
+void cached_attention(const CachedAttentionShape& s, const float* query, const float* keys,
+                      const float* values, const float* keep, float* weights, float* context) {
+  const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
+  const int64_t per_head = s.capacity * s.head_dim;
+  parallel_rows(s.rows * s.heads, s.length * s.head_dim, [&](int64_t rh) {
+    const int64_t row = rh / s.heads;
+    attend_one(s.head_dim, s.length, scale, query + rh * s.head_dim, keys + rh * per_head,
+               values + rh * per_head, keep == nullptr ? nullptr : keep + row * s.length,
+               weights + rh * s.length, context + rh * s.head_dim);
+  });
+}
+
+}  // namespace huiyan::nn::kernels

@@ -1,0 +1,25 @@
+#pragma once
+// Attention of one new query per (row, head) over a key/value cache, as decoding needs it:
+// w = softmax(q·Kᵀ / √d) over the kept positions (masked ones get exactly 0; a row keeping
+// nothing gets all zeros and a zero context), context = w·V. One loop per (row, head) instead of
+// two batched products of a single row each, which spend their time in call overhead.
+
+#include <cstdint>
+
+namespace huiyan::nn::kernels {
+
+struct CachedAttentionShape {
+  int64_t rows = 0;  // batch rows; each has `heads` heads
+  int64_t heads = 0;
+  int64_t head_dim = 0;
+  int64_t length = 0;    // cached positions to attend to
+  int64_t capacity = 0;  // positions allocated per (row, head) in the cache
+};
+
+// query [rows, heads, head_dim]; keys and values [rows, heads, capacity, head_dim];
+// keep [rows, length] or null (keep everything); weights [rows, heads, length];
+// context [rows, heads, head_dim].
+void cached_attention(const CachedAttentionShape& shape, const float* query, const float* keys,
+                      const float* values, const float* keep, float* weights, float* context);
+
+}  // namespace huiyan::nn::kernels

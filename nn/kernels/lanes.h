@@ -1,0 +1,42 @@
+#pragma once
+// Sums and maxima over a row in sixteen running lanes, combined at the end. Compilers keep a
+// plain `s += x[i]` scalar (vectorizing it would reorder float additions); sixteen independent
+// lanes vectorize as they are. Inline, so each caller's vector target applies.
+
+#include <algorithm>
+#include <cmath>
+#include <cstdint>
+
+namespace huiyan::nn::kernels {
+
+inline constexpr int64_t kLanes = 16;
+
+// Σ_{i<n} term(i).
+template <typename Term>
+inline float lane_sum(int64_t n, Term term) {
+  const int64_t whole = n / kLanes * kLanes;
+  float lanes[kLanes] = {};
+  for (int64_t i = 0; i < whole; i += kLanes) {
+    for (int64_t l = 0; l < kLanes; ++l) lanes[l] += term(i + l);
+  }
+  float sum = 0;
+  for (int64_t l = 0; l < kLanes; ++l) sum += lanes[l];
+  for (int64_t i = whole; i < n; ++i) sum += term(i);
+  return sum;
+}
+
+// max_{i<n} x[i] (-inf for n = 0).
+inline float lane_max(int64_t n, const float* x) {
+  const int64_t whole = n / kLanes * kLanes;
+  float lanes[kLanes];
+  std::fill_n(lanes, kLanes, -INFINITY);
+  for (int64_t i = 0; i < whole; i += kLanes) {
+    for (int64_t l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], x[i + l]);
+  }
+  float max = -INFINITY;
+  for (int64_t l = 0; l < kLanes; ++l) max = std::max(max, lanes[l]);
+  for (int64_t i = whole; i < n; ++i) max = std::max(max, x[i]);
+  return max;
+}
+
+}  // namespace huiyan::nn::kernels
