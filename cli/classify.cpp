@@ -38,7 +38,7 @@ int run_classify(const std::vector<std::string>& args) {
                   "write an HTML page with each document's words highlighted by attention")(
       "batch", po::value(&batch)->value_name("N")->default_value(Count{1024}),
       "lines read before classifying them together (an interactive pipe gets each line at once)");
-  options.add(common_options(common));
+  options.add(common_options(common, true));
   po::variables_map values;
   if (!parse_options(args,
                      "huiyan classify -m MODEL.h5 [--top-k K] [--json] [--explain] "

@@ -5,6 +5,8 @@
 #include <charconv>
 #include <iostream>
 
+#include "nn/engine.h"
+
 namespace huiyan::cli {
 
 std::ostream& operator<<(std::ostream& out, const Count& count) {
@@ -69,12 +71,20 @@ bool parse_options(const std::vector<std::string>& args, const std::string& usag
   return true;
 }
 
-po::options_description common_options(CommonOptions& common) {
+po::options_description common_options(CommonOptions& common, bool runs_networks) {
   po::options_description options("Common", kHelpWidth, kHelpWidth / 2);
   options.add_options()("threads",
                         po::value<int>(&common.threads)->default_value(0)->value_name("N"),
                         "threads to use (0 = every core)")(
       "quiet,q", po::bool_switch(&common.quiet), "print nothing but errors on stderr");
+  if (runs_networks) {
+    options.add_options()(
+        "precision",
+        po::value<std::string>(&common.precision)->default_value("f32")->value_name("P"),
+        "matrix products in f32, or bf16: inputs rounded to bfloat16, sums and results in f32 "
+        "(mixed precision, as PyTorch's autocast); several times faster on CPUs with AMX or "
+        "AVX512-BF16, results differ in the last digits");
+  }
   return options;
 }
 
@@ -85,6 +95,13 @@ void apply(const CommonOptions& common) {
     throw UsageError("--threads must be between 0 and " + std::to_string(kMaxThreads));
   }
   if (common.threads > 0) omp_set_num_threads(common.threads);
+  nn::Precision precision;
+  try {
+    precision = nn::parse_precision(common.precision);
+  } catch (const std::invalid_argument& e) {
+    throw UsageError(std::string("--") + e.what());
+  }
+  nn::Engine::get().set_precision(precision);
 }
 
 }  // namespace huiyan::cli

@@ -49,13 +49,15 @@ bool parse_options(const std::vector<std::string>& args, const std::string& usag
                    po::variables_map& values,
                    const po::positional_options_description* positional = nullptr);
 
-// --threads N (default: every core) and --quiet.
+// --threads N (default: every core) and --quiet; --precision f32|bf16 for commands that run a
+// network (`runs_networks`).
 struct CommonOptions {
   int threads = 0;
   bool quiet = false;
+  std::string precision = "f32";
 };
-po::options_description common_options(CommonOptions& common);
-// Sets oneDNN's and OpenMP's thread count.
+po::options_description common_options(CommonOptions& common, bool runs_networks = false);
+// Sets oneDNN's and OpenMP's thread count and the precision of matrix products.
 void apply(const CommonOptions& common);
 
 // Entry points, one per file under cli/.

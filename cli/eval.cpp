@@ -231,7 +231,7 @@ int run_eval(const std::vector<std::string>& args) {
       "multi-label models: separator of the labels in one field");
   options.add(model_mode).add(classify_mode).add(recommend_mode);
   CommonOptions common;
-  options.add(common_options(common));
+  options.add(common_options(common, true));
   po::variables_map values;
   if (!parse_options(
           args,

@@ -9,6 +9,7 @@
 #include <vector>
 
 #include "cli/command.h"
+#include "nn/arena.h"
 
 namespace {
 
@@ -27,6 +28,7 @@ void print_help(std::ostream& out) {
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  huiyan::nn::keep_freed_memory();
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {
     print_help(std::cerr);

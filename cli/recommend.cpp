@@ -27,7 +27,7 @@ int run_recommend(const std::vector<std::string>& args) {
       "one JSON object per line: {\"items\": [{\"item\", \"title\", \"score\"}, ...]}")(
       "batch", po::value(&batch)->value_name("N")->default_value(Count{256}),
       "histories scored together");
-  options.add(common_options(common));
+  options.add(common_options(common, true));
   po::variables_map values;
   if (!parse_options(args,
                      "huiyan recommend -m MODEL.h5 [-k K] [--exclude-seen] [--json] < histories",

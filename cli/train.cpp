@@ -120,7 +120,7 @@ int run_train(const std::vector<std::string>& args) {
       "seed", po::value(&seed)->value_name("N")->default_value(Count{1}),
       "seed of initialization, batches and dropout");
   po::options_description all(kHelpWidth, kHelpWidth / 2);
-  all.add(what).add(model).add(rnn).add(training).add(common_options(common));
+  all.add(what).add(model).add(rnn).add(training).add(common_options(common, true));
   po::variables_map values;
   if (!parse_options(
           args, "huiyan train --task translate --data DATA.h5 -o MODEL.h5 [options]",

@@ -87,7 +87,7 @@ int run_train_classify(const std::vector<std::string>& args) {
       "seed", po::value(&seed)->value_name("N")->default_value(Count{1}),
       "seed of initialization, batches and dropout");
   po::options_description all(kHelpWidth, kHelpWidth / 2);
-  all.add(what).add(model).add(training).add(common_options(common));
+  all.add(what).add(model).add(training).add(common_options(common, true));
   po::variables_map values;
   if (!parse_options(args, "huiyan train --task classify --data DATA.h5 --arch ARCH -o MODEL.h5",
                      "Trains a document classifier (single- or multi-label, as the dataset's "

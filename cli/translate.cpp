@@ -42,7 +42,7 @@ int run_translate(const std::vector<std::string>& args) {
       "attention-out", po::value(&attention_out)->value_name("FILE"),
       "also write each sentence's pieces and attention matrix (HDF5; JSON lines with --json)")(
       "json", po::bool_switch(&json), "--attention-out as JSON lines");
-  options.add(common_options(common));
+  options.add(common_options(common, true));
   po::variables_map values;
   if (!parse_options(args, "huiyan translate -m MODEL.h5 [options] < source > translation",
                      "Translates each input line; empty lines stay empty. Long lines are truncated "

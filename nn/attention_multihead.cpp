@@ -104,9 +104,9 @@ MultiHeadResult MultiHeadAttention::operator()(const Tensor& query, const Tensor
 }
 
 MultiHeadResult MultiHeadAttention::attend_cache(const Tensor& query_heads, const KvCache& cache,
-                                                 const Tensor& key_keep) {
+                                                 const Tensor& key_keep, kernels::CacheRows rows) {
   Graph& graph = graph_of({&query_heads});
-  const int64_t batch = cache.batch;
+  const int64_t batch = query_heads.shape()[0];
   if (key_keep.defined() && key_keep.shape() != Shape{batch, cache.length}) {
     throw std::invalid_argument("cached attention: key mask " + key_keep.shape().str() +
                                 " does not match the cache");
@@ -115,7 +115,7 @@ MultiHeadResult MultiHeadAttention::attend_cache(const Tensor& query_heads, cons
   result.weights = graph.empty({batch, heads_, 1, cache.length});
   Tensor context = graph.empty({batch, heads_, 1, head_dim_});
   kernels::cached_attention({batch, heads_, head_dim_, cache.length, cache.capacity},
-                            query_heads.data(), cache.keys.data(), cache.values.data(),
+                            query_heads.data(), cache.keys.data(), cache.values.data(), rows,
                             key_keep.defined() ? key_keep.data() : nullptr, result.weights.data(),
                             context.data());
   result.output = out(merge_heads(context));
@@ -128,7 +128,7 @@ MultiHeadResult MultiHeadAttention::step(const Tensor& query, KvCache& cache) {
   }
   const Shape& qs = query.shape();
   if (qs.rank != 3 || qs[1] != 1 || qs[0] != cache.batch || cache.heads != heads_ ||
-      cache.head_dim != head_dim_) {
+      cache.head_dim != head_dim_ || cache.cache_rows() < cache.batch) {
     throw std::invalid_argument("multi-head attention step: query " + qs.str() +
                                 " does not match the cache");
   }
@@ -144,8 +144,16 @@ MultiHeadResult MultiHeadAttention::step(const Tensor& query, KvCache& cache) {
     std::copy_n(new_keys.data() + bh * d, d, cache.keys.data() + at);
     std::copy_n(new_values.data() + bh * d, d, cache.values.data() + at);
   }
+  const bool mapped = !cache.position_rows.empty();
+  if (mapped) {
+    for (int64_t r = 0; r < cache.batch; ++r) {
+      cache.position_rows[static_cast<size_t>(r * cache.capacity + cache.length)] =
+          static_cast<int32_t>(r);
+    }
+  }
   ++cache.length;
-  return attend_cache(split_heads(q(query)), cache, Tensor());
+  return attend_cache(split_heads(q(query)), cache, Tensor(),
+                      {mapped ? cache.position_rows.data() : nullptr, true});
 }
 
 KvCache MultiHeadAttention::precompute(const Tensor& memory) {
@@ -160,8 +168,13 @@ KvCache MultiHeadAttention::precompute(const Tensor& memory) {
 }
 
 MultiHeadResult MultiHeadAttention::attend_cached(const Tensor& query, const KvCache& cache,
-                                                  const Tensor& key_keep) {
-  return attend_cache(split_heads(q(query)), cache, key_keep);
+                                                  const Tensor& key_keep,
+                                                  const std::vector<int32_t>* rows) {
+  if (rows != nullptr && static_cast<int64_t>(rows->size()) != query.shape()[0]) {
+    throw std::invalid_argument("cached attention: one cache row per query row");
+  }
+  return attend_cache(split_heads(q(query)), cache, key_keep,
+                      {rows != nullptr ? rows->data() : nullptr, false});
 }
 
 }  // namespace huiyan::nn

@@ -7,6 +7,7 @@
 
 #include <vector>
 
+#include "nn/kernels/cached_attention.h"
 #include "nn/layers.h"
 
 namespace huiyan::nn {
@@ -28,8 +29,11 @@ MultiHeadResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
 Tensor attention_keep(Graph& graph, const Tensor& key_keep, int64_t batch, int64_t query_len,
                       int64_t key_len, bool causal, int64_t query_offset = 0);
 
-// Keys and values of one attention layer kept across decoding steps, [batch, heads, capacity,
-// head_dim] each; positions [0, length) are filled.
+// Keys and values of one attention layer kept across decoding steps, [cache rows, heads,
+// capacity, head_dim] each; positions [0, length) are filled. `batch` rows decode; row r's
+// position j is held by cache row position_rows[r · capacity + j] when position_rows is set
+// (beam search reorders rows by rewriting it; the newest position is always written to row r
+// itself), else by row r.
 struct KvCache {
   int64_t batch = 0;
   int64_t heads = 0;
@@ -38,6 +42,11 @@ struct KvCache {
   int64_t length = 0;
   std::vector<float> keys;
   std::vector<float> values;
+  std::vector<int32_t> position_rows;
+
+  int64_t cache_rows() const {
+    return static_cast<int64_t>(keys.size()) / (heads * capacity * head_dim);
+  }
 
   KvCache() = default;
   KvCache(int64_t batch, int64_t heads, int64_t head_dim, int64_t capacity);
@@ -56,8 +65,10 @@ class MultiHeadAttention : public Module {
   MultiHeadResult step(const Tensor& query, KvCache& cache);
   // Cross-attention for decoding: the memory's keys and values projected once...
   KvCache precompute(const Tensor& memory);
-  // ...then attended by each new query [B, 1, D] (key_keep [B, Tk] or undefined).
-  MultiHeadResult attend_cached(const Tensor& query, const KvCache& cache, const Tensor& key_keep);
+  // ...then attended by each new query [B, 1, D] (key_keep [B, Tk] or undefined); query row r
+  // reads cache row rows[r] when `rows` is given (beam rows of one sentence share its memory).
+  MultiHeadResult attend_cached(const Tensor& query, const KvCache& cache, const Tensor& key_keep,
+                                const std::vector<int32_t>* rows = nullptr);
 
   // From this key length on, attention without weights runs the fused kernel (no T×T matrix);
   // 0 turns it off. Weights are then not returned (MultiHeadResult::weights undefined) unless
@@ -77,7 +88,7 @@ class MultiHeadAttention : public Module {
   Tensor split_heads(const Tensor& x) const;  // [B, T, D] -> [B, H, T, d]
   Tensor merge_heads(const Tensor& x) const;  // [B, H, T, d] -> [B, T, D]
   MultiHeadResult attend_cache(const Tensor& query_heads, const KvCache& cache,
-                               const Tensor& key_keep);
+                               const Tensor& key_keep, kernels::CacheRows rows);
 
   int64_t heads_;
   int64_t head_dim_;

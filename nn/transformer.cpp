@@ -92,11 +92,12 @@ Tensor TransformerDecoderLayer::operator()(const Tensor& y, const Tensor& memory
 
 Tensor TransformerDecoderLayer::step(const Tensor& y, KvCache& self_cache,
                                      const KvCache& memory_cache, const Tensor& memory_keep,
+                                     const std::vector<int32_t>& memory_rows,
                                      Tensor* cross_weights) {
   const Tensor attended = residual(
       y, self_attn_norm, [&](const Tensor& h) { return self_attn.step(h, self_cache).output; });
   const Tensor crossed = residual(attended, cross_attn_norm, [&](const Tensor& h) {
-    MultiHeadResult r = cross_attn.attend_cached(h, memory_cache, memory_keep);
+    MultiHeadResult r = cross_attn.attend_cached(h, memory_cache, memory_keep, &memory_rows);
     if (cross_weights != nullptr) *cross_weights = r.weights;
     return r.output;
   });
@@ -191,7 +192,6 @@ DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& 
   }
   state.row_sentence.resize(static_cast<size_t>(batch));
   std::iota(state.row_sentence.begin(), state.row_sentence.end(), 0);
-  state.sentence_memory_caches = state.memory_caches;
   state.sentence_memory_keep = state.memory_keep;
   state.step_graph = std::make_unique<Graph>();
   state.step_graph->set_recording(false);
@@ -212,7 +212,7 @@ Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderState
   for (size_t l = 0; l < decoder.size(); ++l) {
     Tensor* weights = l + 1 == decoder.size() ? cross_weights : nullptr;
     y = decoder[l]->step(y, state.self_caches[l], state.memory_caches[l], state.memory_keep,
-                         weights);
+                         state.row_sentence, weights);
   }
   if (decoder_norm) y = (*decoder_norm)(y);
   ++state.position;
@@ -220,31 +220,6 @@ Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderState
 }
 
 namespace {
-
-// `out` = rows `rows` of `cache`, positions up to its length (out's storage is reused).
-void gather_cache_rows(const KvCache& cache, const std::vector<int32_t>& rows, KvCache& out) {
-  const auto count = static_cast<int64_t>(rows.size());
-  const auto size = static_cast<size_t>(count * cache.heads * cache.capacity * cache.head_dim);
-  if (out.keys.size() < size) {
-    out.keys.resize(size);
-    out.values.resize(size);
-  }
-  out.batch = count;
-  out.heads = cache.heads;
-  out.head_dim = cache.head_dim;
-  out.capacity = cache.capacity;
-  out.length = cache.length;
-  const int64_t filled = cache.length * cache.head_dim;
-  const int64_t per_head = cache.capacity * cache.head_dim;
-  for (int64_t i = 0; i < count; ++i) {
-    for (int64_t h = 0; h < cache.heads; ++h) {
-      const int64_t from = (rows[static_cast<size_t>(i)] * cache.heads + h) * per_head;
-      const int64_t to = (i * cache.heads + h) * per_head;
-      std::copy_n(cache.keys.begin() + from, filled, out.keys.begin() + to);
-      std::copy_n(cache.values.begin() + from, filled, out.values.begin() + to);
-    }
-  }
-}
 
 bool is_identity(const std::vector<int32_t>& rows, int64_t count) {
   if (static_cast<int64_t>(rows.size()) != count) return false;
@@ -254,24 +229,43 @@ bool is_identity(const std::vector<int32_t>& rows, int64_t count) {
   return true;
 }
 
+// Row i of `cache` becomes what row rows[i] was: its position map is copied, no keys or values.
+void reorder_cache_rows(KvCache& cache, const std::vector<int32_t>& rows,
+                        std::vector<int32_t>& spare) {
+  const int64_t cap = cache.capacity;
+  if (cache.position_rows.empty()) {
+    cache.position_rows.resize(static_cast<size_t>(cache.batch * cap));
+    for (int64_t r = 0; r < cache.batch; ++r) {
+      std::fill_n(cache.position_rows.begin() + r * cap, cap, static_cast<int32_t>(r));
+    }
+  }
+  const auto count = static_cast<int64_t>(rows.size());
+  spare.resize(static_cast<size_t>(count * cap));
+  for (int64_t i = 0; i < count; ++i) {
+    std::copy_n(cache.position_rows.begin() + rows[static_cast<size_t>(i)] * cap, cache.length,
+                spare.begin() + i * cap);
+  }
+  std::swap(cache.position_rows, spare);
+  // Each row writes its next position into cache row i: there must be one per row.
+  if (count > cache.cache_rows()) {
+    const auto size = static_cast<size_t>(count * cache.heads * cap * cache.head_dim);
+    cache.keys.resize(size);
+    cache.values.resize(size);
+  }
+  cache.batch = count;
+}
+
 }  // namespace
 
 void Transformer::select_rows(DecoderState& state, const std::vector<int32_t>& rows) {
   if (is_identity(rows, state.memory_keep.shape()[0])) return;
-  state.spare_caches.resize(state.self_caches.size());
-  for (size_t l = 0; l < state.self_caches.size(); ++l) {
-    gather_cache_rows(state.self_caches[l], rows, state.spare_caches[l]);
-    std::swap(state.self_caches[l], state.spare_caches[l]);
-  }
+  for (auto& cache : state.self_caches) reorder_cache_rows(cache, rows, state.spare_rows);
   std::vector<int32_t> sentences(rows.size());
   for (size_t i = 0; i < rows.size(); ++i) {
     sentences[i] = state.row_sentence[static_cast<size_t>(rows[i])];
   }
   if (sentences == state.row_sentence) return;
   state.row_sentence = std::move(sentences);
-  for (size_t l = 0; l < state.memory_caches.size(); ++l) {
-    gather_cache_rows(state.sentence_memory_caches[l], state.row_sentence, state.memory_caches[l]);
-  }
   Graph& graph = *state.sentence_memory_keep.graph();
   const int64_t len = state.sentence_memory_keep.shape()[1];
   Tensor keep = graph.empty({static_cast<int64_t>(rows.size()), len});

@@ -57,8 +57,10 @@ class TransformerDecoderLayer : public Module {
   // Training / scoring: the whole target at once, causal.
   Tensor operator()(const Tensor& y, const Tensor& memory, const Tensor& memory_keep);
   // Decoding: one new position [B, 1, D], using and extending `self_cache`.
+  // `memory_rows`: the memory cache row of each row of y.
   Tensor step(const Tensor& y, KvCache& self_cache, const KvCache& memory_cache,
-              const Tensor& memory_keep, Tensor* cross_weights);
+              const Tensor& memory_keep, const std::vector<int32_t>& memory_rows,
+              Tensor* cross_weights);
 
   MultiHeadAttention self_attn;
   LayerNorm self_attn_norm;
@@ -78,17 +80,15 @@ class TransformerDecoderLayer : public Module {
 
 // What decoding keeps between steps for one batch of sentences.
 struct DecoderState {
-  Tensor memory_keep;                // [rows, S]
-  std::vector<KvCache> self_caches;  // per decoder layer
-  std::vector<KvCache> memory_caches;
-  int64_t position = 0;  // the next target position
-  // The sentence each row decodes, and each sentence's own memory caches and mask: beam search
-  // keeps several rows per sentence, and these are gathered again only when that mapping changes.
+  std::vector<KvCache> self_caches;    // per decoder layer, one row per decoder row
+  std::vector<KvCache> memory_caches;  // per decoder layer, one row per sentence
+  Tensor sentence_memory_keep;         // [sentences, S]
+  // Beam search keeps several rows per sentence: the sentence of each row, and its mask [rows, S]
+  // (gathered again only when that mapping changes).
   std::vector<int32_t> row_sentence;
-  std::vector<KvCache> sentence_memory_caches;
-  Tensor sentence_memory_keep;
-  // Storage reused when self caches are reordered, so a beam step allocates nothing.
-  std::vector<KvCache> spare_caches;
+  Tensor memory_keep;
+  int64_t position = 0;             // the next target position
+  std::vector<int32_t> spare_rows;  // reused when self caches are reordered
   // Each step's tensors, freed at the next step (a batch's steps would otherwise pile up their
   // logits): decode_step's result lives until the next call.
   std::unique_ptr<Graph> step_graph;

@@ -16,10 +16,20 @@ struct CachedAttentionShape {
   int64_t capacity = 0;  // positions allocated per (row, head) in the cache
 };
 
-// query [rows, heads, head_dim]; keys and values [rows, heads, capacity, head_dim];
+// Where a row's keys and values are: the cache row holding position j of row r is
+// rows[r · capacity + j] (per_position), rows[r] (every position), or r itself (rows null). Beam
+// search reorders hypotheses by rewriting these maps instead of copying caches, and the beam rows
+// of one sentence read one copy of its source.
+struct CacheRows {
+  const int32_t* rows = nullptr;
+  bool per_position = false;
+};
+
+// query [rows, heads, head_dim]; keys and values [cache rows, heads, capacity, head_dim];
 // keep [rows, length] or null (keep everything); weights [rows, heads, length];
 // context [rows, heads, head_dim].
 void cached_attention(const CachedAttentionShape& shape, const float* query, const float* keys,
-                      const float* values, const float* keep, float* weights, float* context);
+                      const float* values, CacheRows cache_rows, const float* keep, float* weights,
+                      float* context);
 
 }  // namespace huiyan::nn::kernels

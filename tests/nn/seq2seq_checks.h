@@ -65,7 +65,9 @@ inline void expect_steps_equal_full_forward(Seq2Seq& model, double tolerance, bo
 }
 
 // Beam search's select_rows keeps (and repeats) decoder rows: after selecting rows {1, 1, 0}, the
-// next step gives what the unselected decoder gives for rows 1, 1 and 0.
+// next step gives what the unselected decoder gives for rows 1, 1 and 0; after a second step and
+// selecting {2, 0} (two paths through different parents), the step after gives what a decoder fed
+// those paths directly gives.
 inline void expect_select_rows_reorders(Seq2Seq& model, double tolerance) {
   constexpr size_t kVocab = 20;
   Graph graph;
@@ -73,12 +75,12 @@ inline void expect_select_rows_reorders(Seq2Seq& model, double tolerance) {
   const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{3, 2});
   const Tensor memory =
       model.encode(graph.ids({2, 3}, std::vector<int32_t>{5, 6, 7, 8, 9, 0}), lengths);
-  const auto a = model.step_decoder(memory, lengths, 3);
+  const auto a = model.step_decoder(memory, lengths, 5);
   a->step({2, 2});
   a->step({10, 11});
   a->select_rows({1, 1, 0});
   const auto reordered = a->step({12, 12, 12}).values();
-  const auto b = model.step_decoder(memory, lengths, 3);
+  const auto b = model.step_decoder(memory, lengths, 5);
   b->step({2, 2});
   b->step({10, 11});
   const auto direct = b->step({12, 12}).values();
@@ -87,6 +89,13 @@ inline void expect_select_rows_reorders(Seq2Seq& model, double tolerance) {
     EXPECT_NEAR(reordered[kVocab + v], direct[kVocab + v], tolerance);
     EXPECT_NEAR(reordered[2 * kVocab + v], direct[v], tolerance);
   }
+  // Rows now: sentence 1 (…12, then 13), sentence 1 (…12, 14), sentence 0 (…12, 15).
+  a->step({13, 14, 15});
+  a->select_rows({2, 0});
+  const auto twice = a->step({16, 16}).values();
+  b->step({15, 13});
+  const auto paths = b->step({16, 16}).values();
+  for (size_t v = 0; v < 2 * kVocab; ++v) EXPECT_NEAR(twice[v], paths[v], tolerance) << v;
 }
 
 struct ReverseResult {
