@@ -3,8 +3,10 @@
 # model, shapes and random-weight setup (tests/bench/translation_bench.cpp and
 # scripts/bench_vs_pytorch.py): training target tokens/s (batch 64 × 24 tokens, vocab 8,000) and
 # greedy / beam-5 decoding output tokens/s (24 source tokens, 24 output tokens per sentence), at
-# 1 and 2 threads. Each side also prints its own sgemm GFLOP/s (1536 × 256 × 1024), so a reader can
-# see that the peer's BLAS was set up properly.
+# 1 and 2 threads, in f32 and, on CPUs with bf16 matrix units, in bf16 mixed precision (huiyan's
+# --precision bf16 against PyTorch's CPU autocast, and against PyTorch in f32). Each side also
+# prints its own sgemm GFLOP/s (1536 × 256 × 1024), so a reader can see that the peer's BLAS was
+# set up properly.
 #
 #   bash scripts/bench-vs-pytorch.sh [--quick]
 #
@@ -17,33 +19,51 @@
 set -euo pipefail
 export LC_ALL=C
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/.." && pwd)
-steps=20
+steps=10
 sentences=256
 if [ "${1:-}" = "--quick" ]; then
-  steps=3
+  steps=2
   sentences=64
 fi
 bash "$root/scripts/deps.sh" python3-torch libopenblas0-pthread
 bash "$root/scripts/build.sh" >/dev/null
-ours="$root/build/tests/bench/translation_bench"
+ours_bin="$root/build/tests/bench/translation_bench"
 # shellcheck source=scripts/peer_env.sh
 source "$root/scripts/peer_env.sh"
 peer() { "${peer_env[@]}" /usr/bin/python3 "$root/scripts/bench_vs_pytorch.py" "$@"; }
 value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -1; }
 
+# bf16 rows only where the CPU has bf16 matrix instructions (huiyan --precision bf16 refuses
+# otherwise); PyTorch's bf16 is its CPU autocast.
+precisions=(f32)
+grep -qE 'avx512_bf16|amx_bf16' /proc/cpuinfo && precisions+=(bf16)
+
 echo "Transformer-small (d 256, 3+3 layers, 4 heads, ff 1024, vocab 8000), random weights; $(nproc) cores"
-printf '%-8s %-7s %14s %14s %7s   %s\n' threads task huiyan PyTorch ratio "sgemm GFLOP/s (huiyan / PyTorch)"
+echo "Each figure is the best of 3 timings; tokens/s (target tokens in training, output tokens in decoding)."
+printf '%-8s %-6s %-9s %10s %10s %7s   %s\n' threads task precision huiyan PyTorch ratio \
+  "sgemm GFLOP/s (huiyan / PyTorch)"
 for threads in 1 2; do
   for mode in train greedy beam; do
-    args=(--mode "$mode" --threads "$threads" --steps "$steps" --sentences "$sentences")
-    a=$(OMP_NUM_THREADS=$threads "$ours" "${args[@]}")
-    b=$(OMP_NUM_THREADS=$threads peer "${args[@]}")
     key=output_tokens_per_s
     [ "$mode" = train ] && key=target_tokens_per_s
-    x=$(echo "$a" | value $key)
-    y=$(echo "$b" | value $key)
-    printf '%-8s %-7s %10.0f t/s %10.0f t/s %6.2fx   %.0f / %.0f\n' "$threads" "$mode" "$x" "$y" \
-      "$(echo "$x / $y" | bc -l)" "$(echo "$a" | value gflops)" "$(echo "$b" | value gflops)"
+    declare -A ours=() theirs=()
+    for precision in "${precisions[@]}"; do
+      args=(--mode "$mode" --threads "$threads" --steps "$steps" --sentences "$sentences"
+        --precision "$precision")
+      a=$(OMP_NUM_THREADS=$threads "$ours_bin" "${args[@]}")
+      b=$(OMP_NUM_THREADS=$threads peer "${args[@]}")
+      ours[$precision]=$(echo "$a" | value $key)
+      theirs[$precision]=$(echo "$b" | value $key)
+      printf '%-8s %-6s %-9s %10.0f %10.0f %6.2fx   %.0f / %.0f\n' "$threads" "$mode" "$precision" \
+        "${ours[$precision]}" "${theirs[$precision]}" \
+        "$(echo "${ours[$precision]} / ${theirs[$precision]}" | bc -l)" \
+        "$(echo "$a" | value gflops)" "$(echo "$b" | value gflops)"
+    done
+    if [ -n "${ours[bf16]:-}" ]; then
+      printf '%-8s %-6s %-9s %10.0f %10.0f %6.2fx   (huiyan bf16 against PyTorch f32)\n' \
+        "$threads" "$mode" "bf16/f32" "${ours[bf16]}" "${theirs[f32]}" \
+        "$(echo "${ours[bf16]} / ${theirs[f32]}" | bc -l)"
+    fi
   done
 done
 echo "targets: training >= 2x, decoding >= 3x"

@@ -19,8 +19,12 @@ inline float lane_sum(int64_t n, Term term) {
   for (int64_t i = 0; i < whole; i += kLanes) {
     for (int64_t l = 0; l < kLanes; ++l) lanes[l] += term(i + l);
   }
-  float sum = 0;
-  for (int64_t l = 0; l < kLanes; ++l) sum += lanes[l];
+  // Pairwise: four dependent vector additions, not sixteen scalar ones in a chain (that chain
+  // dominated short sums such as a 64-wide attention dot product).
+  for (int64_t width = kLanes / 2; width > 0; width /= 2) {
+    for (int64_t l = 0; l < width; ++l) lanes[l] += lanes[l + width];
+  }
+  float sum = lanes[0];
   for (int64_t i = whole; i < n; ++i) sum += term(i);
   return sum;
 }
