@@ -12,7 +12,7 @@ namespace huiyan::cli {
 int run_recommend(const std::vector<std::string>& args) {
   std::string model_path, input = "-";
   pipeline::RecommendOptions o;
-  Count batch{256};
+  Count batch{1024};
   CommonOptions common;
   auto options = option_group("Recommend");
   options.add_options()("model,m", po::value(&model_path)->value_name("FILE")->required(),
@@ -25,7 +25,7 @@ int run_recommend(const std::vector<std::string>& args) {
       "histories and recommendations as item titles (tab-separated) instead of ids")(
       "json", po::bool_switch(&o.json),
       "one JSON object per line: {\"items\": [{\"item\", \"title\", \"score\"}, ...]}")(
-      "batch", po::value(&batch)->value_name("N")->default_value(Count{256}),
+      "batch", po::value(&batch)->value_name("N")->default_value(Count{1024}),
       "histories scored together");
   options.add(common_options(common, true));
   po::variables_map values;

@@ -4,13 +4,17 @@
 #include <stdexcept>
 
 #include "nn/kernels/cached_attention.h"
+#include "nn/kernels/parallel.h"
 
 namespace huiyan::nn {
 
 MultiHeadResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, const Tensor& v,
                                              const Tensor& keep, float dropout_p, Random* rng) {
   const int64_t d = q.shape()[-1];
-  const Tensor scores = affine(matmul(q, k, false, true), 1.0f / std::sqrt(static_cast<float>(d)));
+  const float scale = 1.0f / std::sqrt(static_cast<float>(d));
+  // Scale whichever is smaller: the queries [.., Tq, d] or the scores [.., Tq, Tk].
+  const Tensor scores = k.shape()[-2] > d ? matmul(affine(q, scale), k, false, true)
+                                          : affine(matmul(q, k, false, true), scale);
   MultiHeadResult result;
   result.weights = keep.defined() ? masked_softmax(scores, keep) : softmax(scores);
   const Tensor used = dropout_p > 0 ? dropout(result.weights, dropout_p, *rng) : result.weights;
@@ -23,15 +27,16 @@ Tensor attention_keep(Graph& graph, const Tensor& key_keep, int64_t batch, int64
   Tensor keep = graph.empty({batch, 1, query_len, key_len});
   float* out = keep.data();
   const float* keys = key_keep.defined() ? key_keep.data() : nullptr;
-  for (int64_t b = 0; b < batch; ++b) {
-    for (int64_t i = 0; i < query_len; ++i) {
-      for (int64_t j = 0; j < key_len; ++j) {
-        const bool visible = !causal || j <= i + query_offset;
-        const bool real = keys == nullptr || keys[b * key_len + j] != 0.0f;
-        out[(b * query_len + i) * key_len + j] = visible && real ? 1.0f : 0.0f;
-      }
+  kernels::parallel_rows(batch * query_len, key_len, [&](int64_t row) {
+    const int64_t b = row / query_len;
+    const int64_t i = row % query_len;
+    float* o = out + row * key_len;
+    for (int64_t j = 0; j < key_len; ++j) {
+      const bool visible = !causal || j <= i + query_offset;
+      const bool real = keys == nullptr || keys[b * key_len + j] != 0.0f;
+      o[j] = visible && real ? 1.0f : 0.0f;
     }
-  }
+  });
   return keep;
 }
 

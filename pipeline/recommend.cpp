@@ -16,11 +16,13 @@ namespace huiyan::pipeline {
 
 std::vector<Recommendation> recommend_ids(nn::Recommender& model,
                                           const std::vector<std::vector<int32_t>>& histories, int k,
-                                          bool exclude_seen) {
+                                          bool exclude_seen, nn::Graph* scratch) {
   std::vector<Recommendation> out(histories.size());
   if (histories.empty()) return out;
   model.train(false);
-  nn::Graph graph;
+  nn::Graph own;
+  nn::Graph& graph = scratch != nullptr ? *scratch : own;
+  graph.reset();
   nn::NoGrad no_grad(graph);
   // Histories of similar length run together (groups of 64, in length order) so little of the
   // work is padding; the user vectors go back to input order before scoring.
@@ -105,6 +107,7 @@ size_t recommend_stream(RecommenderFile& model, io::LineReader& in, std::ostream
   const std::vector<std::string>& names = o.by_title ? model.item_titles : model.item_names;
   std::unordered_map<std::string, int32_t> lookup;
   for (size_t i = 0; i < names.size(); ++i) lookup.emplace(names[i], static_cast<int32_t>(i + 1));
+  nn::Graph graph;
   const auto convert = [&](const std::vector<std::string>& lines, size_t first_line) {
     std::vector<std::vector<int32_t>> histories(lines.size());
     std::vector<bool> empty(lines.size(), false);
@@ -126,7 +129,7 @@ size_t recommend_stream(RecommenderFile& model, io::LineReader& in, std::ostream
       }
       empty[i] = histories[i].empty();
     }
-    const auto ranked = recommend_ids(*model.model, histories, o.k, o.exclude_seen);
+    const auto ranked = recommend_ids(*model.model, histories, o.k, o.exclude_seen, &graph);
     std::vector<std::string> outputs(lines.size());
     for (size_t i = 0; i < lines.size(); ++i) {
       if (empty[i]) continue;  // nothing known to go on: an empty line, like the input's

@@ -36,11 +36,11 @@ inline float exp_fast(float x) {
   float scale_b;
   std::memcpy(&scale_a, &bits_a, sizeof scale_a);
   std::memcpy(&scale_b, &bits_b, sizeof scale_b);
-  const float result = p * scale_a * scale_b;
-  if (x != x) return x;
-  if (x < kMin) return 0.0f;
-  if (x > kMax) return __builtin_inff();
-  return result;
+  // Selects, not branches, so that loops calling this vectorize.
+  float result = p * scale_a * scale_b;
+  result = x < kMin ? 0.0f : result;
+  result = x > kMax ? __builtin_inff() : result;
+  return x != x ? x : result;
 }
 
 }  // namespace huiyan::nn::kernels

@@ -29,18 +29,24 @@ inline float lane_sum(int64_t n, Term term) {
   return sum;
 }
 
-// max_{i<n} x[i] (-inf for n = 0).
-inline float lane_max(int64_t n, const float* x) {
+// max_{i<n} term(i) (-inf for n = 0).
+template <typename Term>
+inline float lane_max(int64_t n, Term term) {
   const int64_t whole = n / kLanes * kLanes;
   float lanes[kLanes];
   std::fill_n(lanes, kLanes, -INFINITY);
   for (int64_t i = 0; i < whole; i += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], x[i + l]);
+    for (int64_t l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], term(i + l));
   }
   float max = -INFINITY;
   for (int64_t l = 0; l < kLanes; ++l) max = std::max(max, lanes[l]);
-  for (int64_t i = whole; i < n; ++i) max = std::max(max, x[i]);
+  for (int64_t i = whole; i < n; ++i) max = std::max(max, term(i));
   return max;
+}
+
+// max_{i<n} x[i] (-inf for n = 0).
+inline float lane_max(int64_t n, const float* x) {
+  return lane_max(n, [&](int64_t i) { return x[i]; });
 }
 
 }  // namespace huiyan::nn::kernels

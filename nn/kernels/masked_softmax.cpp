@@ -1,12 +1,44 @@
 #include "nn/kernels/masked_softmax.h"
 
+#include <algorithm>
 #include <cmath>
 
 #include "nn/kernels/broadcast.h"
 #include "nn/kernels/fast_exp.h"
+#include "nn/kernels/lanes.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
+
+namespace {
+
+// One row; kept(c) says whether column c takes part.
+template <typename Kept>
+inline void masked_softmax_row(int64_t cols, const float* in, Kept kept, float* out) {
+  const float max = lane_max(cols, [&](int64_t c) { return kept(c) ? in[c] : -INFINITY; });
+  if (max == -INFINITY) {  // nothing kept
+    std::fill_n(out, cols, 0.0f);
+    return;
+  }
+  for (int64_t c = 0; c < cols; ++c) out[c] = kept(c) ? exp_fast(in[c] - max) : 0.0f;
+  const float inverse = 1.0f / lane_sum(cols, [&](int64_t c) { return out[c]; });
+  for (int64_t c = 0; c < cols; ++c) out[c] *= inverse;
+}
+
+// A contiguous mask row (the usual case): this loop vectorizes.
+HUIYAN_VECTORIZED void contiguous_row(int64_t cols, const float* in, const float* keep,
+                                      float* out) {
+  masked_softmax_row(
+      cols, in, [&](int64_t c) { return keep[c] != 0.0f; }, out);
+}
+
+HUIYAN_VECTORIZED void strided_row(int64_t cols, const float* in, const float* keep, int64_t step,
+                                   float* out) {
+  masked_softmax_row(
+      cols, in, [&](int64_t c) { return keep[c * step] != 0.0f; }, out);
+}
+
+}  // namespace
 
 void masked_softmax(const Shape& shape, const float* x, const Shape& keep_shape, const float* keep,
                     float* y) {
@@ -14,24 +46,12 @@ void masked_softmax(const Shape& shape, const float* x, const Shape& keep_shape,
   const int64_t cols = walk.cols();
   const int64_t step = walk.b_strides[3];
   parallel_rows(walk.rows(), cols, [&](int64_t row) {
-    const float* in = x + row * cols;
     const float* k = keep + walk.b_row_offset(row);
-    float* out = y + row * cols;
-    float max = -INFINITY;
-    for (int64_t c = 0; c < cols; ++c) {
-      if (k[c * step] != 0.0f) max = std::max(max, in[c]);
+    if (step == 1) {
+      contiguous_row(cols, x + row * cols, k, y + row * cols);
+    } else {
+      strided_row(cols, x + row * cols, k, step, y + row * cols);
     }
-    if (max == -INFINITY) {  // nothing kept
-      std::fill_n(out, cols, 0.0f);
-      return;
-    }
-    float sum = 0;
-    for (int64_t c = 0; c < cols; ++c) {
-      out[c] = k[c * step] != 0.0f ? exp_fast(in[c] - max) : 0.0f;
-      sum += out[c];
-    }
-    const float inverse = 1.0f / sum;
-    for (int64_t c = 0; c < cols; ++c) out[c] *= inverse;
   });
 }
 

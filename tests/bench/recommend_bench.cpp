@@ -14,6 +14,7 @@
 #include <string>
 #include <vector>
 
+#include "nn/arena.h"
 #include "nn/random.h"
 #include "nn/sasrec.h"
 #include "pipeline/recommend.h"
@@ -38,6 +39,7 @@ int main(int argc, char** argv) {
     }
   }
   omp_set_num_threads(threads);
+  huiyan::nn::keep_freed_memory();  // as the huiyan command does
   huiyan::nn::SasRecConfig config;
   config.items = 1682;
   huiyan::nn::SasRec model(config, 1);
