@@ -11,7 +11,6 @@ namespace huiyan::nn::kernels {
 namespace {
 
 constexpr int64_t kGemmOp = 1;
-constexpr int64_t kGemmBf16Op = 30;
 
 // [batch, rows, cols] stored row-major, or stored as [batch, cols, rows] when transposed;
 // consecutive matrices `batch_stride` apart (0: packed).
@@ -36,27 +35,19 @@ const bf16* packed_bf16(const float* x, int64_t batch, int64_t size, int64_t str
   return out;
 }
 
-dnnl::memory bf16_mem(const dnnl::memory::desc& desc, const bf16* data) {
-  return dnnl::memory(desc, Engine::get().engine(), const_cast<bf16*>(data));
-}
-
-// Runs C (+)= A·B on bf16 copies of A and B, accumulating and writing f32.
-void gemm_bf16(const GemmShape& s, const float* a, const float* b, float* c, bool accumulate,
-               const float* bias, RoundedOperands rounded) {
+// C (+)= A·B on oneDNN's matmul: A and B of `type` (f32 or bf16) in the layouts their batch
+// strides give (0: packed), C and the bias f32.
+void run_matmul(const GemmShape& s, dt type, const void* a, int64_t a_stride, const void* b,
+                int64_t b_stride, float* c, bool accumulate, const float* bias) {
   const int64_t batch = std::max(s.batch_a, s.batch_b);
-  const bool a_given = rounded.a != nullptr;
-  const bool b_given = rounded.b != nullptr;
-  const bf16* a16 = a_given ? rounded.a : packed_bf16(a, s.batch_a, s.m * s.k, s.a_batch_stride, 0);
-  const bf16* b16 = b_given ? rounded.b : packed_bf16(b, s.batch_b, s.k * s.n, s.b_batch_stride, 1);
-  const auto a_md =
-      matrix_md(s.batch_a, s.m, s.k, s.transpose_a, a_given ? s.a_batch_stride : 0, dt::bf16);
-  const auto b_md =
-      matrix_md(s.batch_b, s.k, s.n, s.transpose_b, b_given ? s.b_batch_stride : 0, dt::bf16);
+  const auto a_md = matrix_md(s.batch_a, s.m, s.k, s.transpose_a, a_stride, type);
+  const auto b_md = matrix_md(s.batch_b, s.k, s.n, s.transpose_b, b_stride, type);
   const auto c_md = matrix_md(batch, s.m, s.n, false);
   const auto bias_md = dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc);
 
   PrimitiveKey key;
-  key.add(kGemmBf16Op)
+  key.add(kGemmOp)
+      .add(static_cast<int64_t>(type))
       .add(s.batch_a)
       .add(s.batch_b)
       .add(s.m)
@@ -66,18 +57,21 @@ void gemm_bf16(const GemmShape& s, const float* a, const float* b, float* c, boo
       .add(s.transpose_b)
       .add(accumulate)
       .add(bias != nullptr)
-      .add(a_given ? s.a_batch_stride : 0)
-      .add(b_given ? s.b_batch_stride : 0);
+      .add(a_stride)
+      .add(b_stride);
   auto& primitive = Engine::get().primitive(key, [&] {
     const dnnl::primitive_attr attr = accumulate_attr(accumulate);
     const auto desc =
         bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
     return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, Engine::get().engine()));
   });
-  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, bf16_mem(a_md, a16)},
-                                                {DNNL_ARG_WEIGHTS, bf16_mem(b_md, b16)},
-                                                {DNNL_ARG_DST, mem(c_md, c)}};
-  if (bias) args.emplace(DNNL_ARG_BIAS, mem(bias_md, bias));
+  const auto memory = [](const dnnl::memory::desc& desc, const void* data) {
+    return dnnl::memory(desc, Engine::get().engine(), const_cast<void*>(data));
+  };
+  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, memory(a_md, a)},
+                                                {DNNL_ARG_WEIGHTS, memory(b_md, b)},
+                                                {DNNL_ARG_DST, memory(c_md, c)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, memory(bias_md, bias));
   run(primitive, args);
 }
 
@@ -105,38 +99,17 @@ void gemm(const GemmShape& s, const float* a, const float* b, float* c, bool acc
     }
     return;
   }
-  if (bf16_gemm(s)) {
-    gemm_bf16(s, a, b, c, accumulate, bias, rounded);
+  if (!bf16_gemm(s)) {
+    run_matmul(s, dt::f32, a, s.a_batch_stride, b, s.b_batch_stride, c, accumulate, bias);
     return;
   }
-  const auto a_md = matrix_md(s.batch_a, s.m, s.k, s.transpose_a, s.a_batch_stride);
-  const auto b_md = matrix_md(s.batch_b, s.k, s.n, s.transpose_b, s.b_batch_stride);
-  const auto c_md = matrix_md(batch, s.m, s.n, false);
-  const auto bias_md = dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc);
-
-  PrimitiveKey key;
-  key.add(kGemmOp)
-      .add(s.batch_a)
-      .add(s.batch_b)
-      .add(s.m)
-      .add(s.n)
-      .add(s.k)
-      .add(s.transpose_a)
-      .add(s.transpose_b)
-      .add(accumulate)
-      .add(bias != nullptr)
-      .add(s.a_batch_stride)
-      .add(s.b_batch_stride);
-  auto& primitive = Engine::get().primitive(key, [&] {
-    const dnnl::primitive_attr attr = accumulate_attr(accumulate);
-    const auto desc =
-        bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
-    return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, Engine::get().engine()));
-  });
-  std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC, mem(a_md, a)}, {DNNL_ARG_WEIGHTS, mem(b_md, b)}, {DNNL_ARG_DST, mem(c_md, c)}};
-  if (bias) args.emplace(DNNL_ARG_BIAS, mem(bias_md, bias));
-  run(primitive, args);
+  // bf16 copies of A and B (packed, unless given already rounded in their own layout).
+  const bf16* a16 =
+      rounded.a != nullptr ? rounded.a : packed_bf16(a, s.batch_a, s.m * s.k, s.a_batch_stride, 0);
+  const bf16* b16 =
+      rounded.b != nullptr ? rounded.b : packed_bf16(b, s.batch_b, s.k * s.n, s.b_batch_stride, 1);
+  run_matmul(s, dt::bf16, a16, rounded.a != nullptr ? s.a_batch_stride : 0, b16,
+             rounded.b != nullptr ? s.b_batch_stride : 0, c, accumulate, bias);
 }
 
 }  // namespace huiyan::nn::kernels
