@@ -7,7 +7,8 @@
 #
 # DIR holds Video.txt (or Video.txt.gz), "user item" lines in chronological order per user, as
 # in github.com/kang205/SASRec's data/. Without --data the recipe uses
-# ../shared/data/sasrec-amazon-video when it exists, else downloads Video.txt from GitHub.
+# ../shared/data/sasrec-amazon-video when it exists, else downloads Video.txt from GitHub (or
+# from HUIYAN_AMAZON_VIDEO_URL, a mirror).
 # --minutes: training time per model at most (default 14).
 # --quick: a tiny model for a few epochs, a smoke test of the whole chain.
 set -euo pipefail
@@ -24,7 +25,7 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=$2; shift 2 ;;
     --quick) quick=true; shift ;;
     --threads) threads=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,13p' "$0"; exit 0 ;;
     *) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -32,7 +33,7 @@ done
 source "$root/recipes/lib/recommend.sh"
 mkdir -p "$work"
 
-upstream=https://raw.githubusercontent.com/kang205/SASRec/e3738967fddab206d6eeb4fda433e7a7034dd8b1/data/Video.txt
+upstream=${HUIYAN_AMAZON_VIDEO_URL:-https://raw.githubusercontent.com/kang205/SASRec/e3738967fddab206d6eeb4fda433e7a7034dd8b1/data/Video.txt}
 if [ -z "$data" ]; then
   if [ -d "$root/../shared/data/sasrec-amazon-video" ]; then
     data=$root/../shared/data/sasrec-amazon-video

@@ -9,7 +9,8 @@
 #
 # DIR holds u.data and u.item (ml-100k) or ratings.dat and movies.dat (ml-1m), plain or .gz.
 # Without --data the recipe uses ../shared/data/movielens-100k when it exists, else downloads
-# the zip from files.grouplens.org (research use only: see its README).
+# the zip from files.grouplens.org (research use only: see its README), or from the directory
+# URL in HUIYAN_MOVIELENS_URL (a mirror).
 # --minutes: training time per model at most (default 12). --quick: tiny models, few epochs.
 set -euo pipefail
 root=$(cd "$(dirname "${BASH_SOURCE[0]}")/../.." && pwd)
@@ -27,7 +28,7 @@ while [ $# -gt 0 ]; do
     --minutes) minutes=$2; shift 2 ;;
     --quick) quick=true; shift ;;
     --threads) threads=$2; shift 2 ;;
-    -h|--help) sed -n '2,12p' "$0"; exit 0 ;;
+    -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
@@ -42,7 +43,7 @@ if [ -z "$data" ]; then
   else
     data=$work/download/$version
     if [ ! -d "$data" ]; then
-      url=https://files.grouplens.org/datasets/movielens/$version.zip
+      url=${HUIYAN_MOVIELENS_URL:-https://files.grouplens.org/datasets/movielens}/$version.zip
       recommend_log "download $url"
       mkdir -p "$work/download"
       curl -fsSL --retry 3 -o "$work/download/$version.zip" "$url" || {
