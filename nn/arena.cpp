@@ -20,8 +20,9 @@ void Arena::Free::operator()(void* p) const {
 
 void keep_freed_memory() {
   // Blocks up to 1 GiB come from the heap (not from mmap, which unmaps them on free), and up to
-  // 1 GiB of free heap top is kept.
-  mallopt(M_MMAP_THRESHOLD, 1 << 30);
+  // 1 GiB of free heap top is kept. C libraries that refuse so high a threshold get the largest
+  // one mallopt documents (32 MiB on 64-bit): still above a decoding step's or a batch's blocks.
+  if (mallopt(M_MMAP_THRESHOLD, 1 << 30) == 0) mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
 }
 

@@ -47,6 +47,8 @@ void* Engine::scratch(int slot, size_t bytes) {
   Scratch& s = scratch_.at(static_cast<size_t>(slot));
   if (s.bytes < bytes) {
     const size_t rounded = (bytes + 63) / 64 * 64;
+    s.memory.reset();
+    s.bytes = 0;
     s.memory.reset(std::aligned_alloc(64, rounded));
     if (!s.memory) throw std::bad_alloc();
     s.bytes = rounded;

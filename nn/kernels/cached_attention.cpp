@@ -31,7 +31,9 @@ HUIYAN_VECTORIZED void attend_one(int64_t d, int64_t length, float scale, const 
   for (int64_t j = 0; j < length; ++j) {
     const float* key = keys + offset(j);
     w[j] = lane_sum(d, [&](int64_t i) { return q[i] * key[i]; }) * scale;
-    if (keep == nullptr || keep[j] != 0.0f) max = std::max(max, w[j]);
+    // A NaN score sticks (std::max would skip it), so it shows in the weights.
+    const bool kept = keep == nullptr || keep[j] != 0.0f;
+    if (kept && max == max && (w[j] > max || w[j] != w[j])) max = w[j];
   }
   std::fill_n(context, d, 0.0f);
   if (max == -INFINITY) {  // nothing kept

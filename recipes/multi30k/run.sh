@@ -8,7 +8,7 @@
 #
 # DIR holds the upstream files (train, val, test_2016_flickr, test_2017_mscoco, .de/.en, gzip
 # or plain), as in the multi30k/dataset repository's data/task1/raw. Without --data the recipe
-# uses ../shared/data/multi30k when it exists, else downloads the files from GitHub.
+# uses ../shared/data/multi30k when it exists, else downloads them (GitHub, or HUIYAN_MULTI30K_URL).
 # --minutes: training time per model (default 100). --models: any of bahdanau, luong-general,
 # transformer, comma-separated (default all three). --quick: tiny models for a few minutes in
 # all, a smoke test of the whole chain. --vocab: SentencePiece pieces (default 8000, quick 2000).
@@ -37,7 +37,7 @@ done
 log() { printf '\n== %s\n' "$*" >&2; }
 mkdir -p "$work"
 
-upstream=https://github.com/multi30k/dataset/raw/a3d2e0d26b56f3846f66a952536ffed4e401d05a/data/task1/raw
+upstream=${HUIYAN_MULTI30K_URL:-https://github.com/multi30k/dataset/raw/a3d2e0d26b56f3846f66a952536ffed4e401d05a/data/task1/raw}
 if [ -z "$data" ]; then
   if [ -d "$root/../shared/data/multi30k" ]; then
     data=$root/../shared/data/multi30k

@@ -8,7 +8,7 @@
 #
 # --data DIR: the WMT14 training corpora as statmt.org ships them (plain or gzip):
 #   europarl-v7.de-en.{de,en}, commoncrawl.de-en.{de,en}, news-commentary-v9.de-en.{de,en}.
-#   Without --data they are downloaded from statmt.org (about 1.5 GB) into WORK/download.
+#   Without --data: downloaded (1.5 GB) from statmt.org or HUIYAN_STATMT_URL into WORK/download.
 # --test DIR: newstest2014.{de,en}(.gz); default ../shared/data/wmt14_newstest2014_deen when it
 #   exists, else statmt.org's test-full.tgz is downloaded and its SGML unpacked.
 # --train-slice N: train on a fixed random slice of N pairs of the training corpus.
@@ -51,6 +51,8 @@ corpora=(europarl-v7.de-en commoncrawl.de-en news-commentary-v9.de-en)
 find_file() {  # DIR NAME: the first of NAME.gz, NAME in DIR, or nothing
   if [ -f "$1/$2.gz" ]; then echo "$1/$2.gz"; elif [ -f "$1/$2" ]; then echo "$1/$2"; fi
 }
+# statmt.org, or a mirror of its wmt13/ and wmt14/ directories.
+statmt=${HUIYAN_STATMT_URL:-http://www.statmt.org}
 fetch() {  # URL FILE
   [ -s "$2" ] && return 0
   curl -fsSL --retry 3 -o "$2.part" "$1" && mv "$2.part" "$2" || {
@@ -68,9 +70,9 @@ elif [ -z "$data" ]; then
   data=$work/download
   mkdir -p "$data"
   log "download the WMT14 training corpora from statmt.org"
-  fetch http://www.statmt.org/wmt13/training-parallel-europarl-v7.tgz "$data/europarl.tgz"
-  fetch http://www.statmt.org/wmt13/training-parallel-commoncrawl.tgz "$data/commoncrawl.tgz"
-  fetch http://www.statmt.org/wmt14/training-parallel-nc-v9.tgz "$data/nc-v9.tgz"
+  fetch "$statmt"/wmt13/training-parallel-europarl-v7.tgz "$data/europarl.tgz"
+  fetch "$statmt"/wmt13/training-parallel-commoncrawl.tgz "$data/commoncrawl.tgz"
+  fetch "$statmt"/wmt14/training-parallel-nc-v9.tgz "$data/nc-v9.tgz"
   for archive in europarl commoncrawl nc-v9; do
     tar -xzf "$data/$archive.tgz" -C "$data" --wildcards '*de-en.de' '*de-en.en'
   done
@@ -85,7 +87,7 @@ if [ -z "$test_dir" ]; then
     test_dir=$work/download-test
     mkdir -p "$test_dir"
     log "download newstest2014 from statmt.org"
-    fetch http://www.statmt.org/wmt14/test-full.tgz "$test_dir/test-full.tgz"
+    fetch "$statmt"/wmt14/test-full.tgz "$test_dir/test-full.tgz"
     tar -xzf "$test_dir/test-full.tgz" -C "$test_dir"
     for pair in "src.de de" "ref.en en"; do
       set -- $pair
