@@ -58,5 +58,16 @@ TEST(Shape, GradientsMatchFiniteDifferences) {
   });
 }
 
+// A view hands its gradient buffer down to an input that has none yet; the input's other users
+// must still add theirs, through chains of views and on either side of the tape.
+TEST(Shape, ViewGradientsAddUpWithTheInputsOtherUsers) {
+  expect_gradients({random_input({2, 6}, 9)}, [](Graph&, const std::vector<Tensor>& in) {
+    const Tensor h = tanh(in[0]);                             // a graph tensor, not a leaf
+    const Tensor view = reshape(reshape(h, {3, 4}), {12});    // a view of a view
+    const Tensor other = mul(reshape(h, {12}), view);         // h's second view, used after
+    return add(add(other, reshape(h, {12})), reshape(in[0], {12}));
+  });
+}
+
 }  // namespace
 }  // namespace huiyan::nn
