@@ -114,6 +114,50 @@ double sgemm_gflops() {
   return 2.0 * m * n * k * repeats / seconds_since(start) * 1e-9;
 }
 
+// Floating-point operations in the model's matrix products (2 per multiply-add): the work the
+// sgemm rate bounds. Norms, softmaxes, embedding lookups and the optimizer are left out.
+struct MatmulFlops {
+  const TransformerConfig& c;
+
+  // Encoder forward over `batch` sources of `src` tokens.
+  double encoder(double batch, double src) const {
+    const double d = static_cast<double>(c.dim), f = static_cast<double>(c.ff_dim);
+    const double rows = batch * src;
+    return static_cast<double>(c.encoder_layers) *
+           (2 * rows * (4 * d * d + 2 * d * f) + 2 * 2 * batch * src * src * d);
+  }
+  // Cross-attention keys and values of the memory, once per source.
+  double memory_keys(double batch, double src) const {
+    const double d = static_cast<double>(c.dim);
+    return static_cast<double>(c.decoder_layers) * 2 * batch * src * 2 * d * d;
+  }
+  // Decoder forward of `rows` target positions, each scoring `seen` target positions (all of
+  // them in training, under the causal mask; the cached ones when decoding) and `src` source
+  // positions, with the output projection.
+  double decoder(double rows, double seen, double src) const {
+    const double d = static_cast<double>(c.dim), f = static_cast<double>(c.ff_dim);
+    const double v = static_cast<double>(c.tgt_vocab);
+    return static_cast<double>(c.decoder_layers) *
+               (2 * rows * (6 * d * d + 2 * d * f) + 2 * 2 * rows * (seen + src) * d) +
+           2 * rows * d * v;
+  }
+  // A training step: the forward pass and a backward pass of twice its products.
+  double train_step(double batch, double src, double tgt) const {
+    return 3 * (encoder(batch, src) + memory_keys(batch, src) +
+                decoder(batch * tgt, tgt, src));
+  }
+  // Decoding `batch` sentences for `steps` steps: one row per sentence at the first step,
+  // `beam` from the second.
+  double decode(double batch, double src, int64_t steps, int64_t beam) const {
+    double flops = encoder(batch, src) + memory_keys(batch, src);
+    for (int64_t t = 1; t <= steps; ++t) {
+      flops +=
+          decoder(batch * static_cast<double>(t == 1 ? 1 : beam), static_cast<double>(t), src);
+    }
+    return flops;
+  }
+};
+
 TransformerConfig small(int64_t vocab) {
   TransformerConfig c = TransformerConfig::preset("small");
   c.src_vocab = c.tgt_vocab = vocab;
@@ -153,9 +197,12 @@ void train(const Args& a) {
   const double seconds = best_of(a.repeats, [&] {
     for (int64_t i = 0; i < a.steps; ++i) step();
   });
-  std::printf("mode=train threads=%d target_tokens_per_s=%.1f step_ms=%.1f\n", a.threads,
-              static_cast<double>(a.batch * a.tgt_len * a.steps) / seconds,
-              1e3 * seconds / static_cast<double>(a.steps));
+  const double flops = MatmulFlops{model.config()}.train_step(
+      static_cast<double>(a.batch), static_cast<double>(a.src_len), static_cast<double>(a.tgt_len));
+  std::printf("mode=train threads=%d target_tokens_per_s=%.1f step_ms=%.1f model_gflops=%.1f\n",
+              a.threads, static_cast<double>(a.batch * a.tgt_len * a.steps) / seconds,
+              1e3 * seconds / static_cast<double>(a.steps),
+              flops * static_cast<double>(a.steps) / seconds * 1e-9);
 }
 
 void decode(const Args& a, int beam) {
@@ -189,9 +236,13 @@ void decode(const Args& a, int beam) {
   run(a.batch);  // warm-up
   int64_t tokens = 0;
   const double seconds = best_of(a.repeats, [&] { tokens = run(a.sentences); });
-  std::printf("mode=%s threads=%d output_tokens_per_s=%.1f tokens=%lld\n",
+  // Every sentence decodes max_output tokens and then eos (the eos row is zeroed).
+  const double flops = MatmulFlops{model.config()}.decode(static_cast<double>(a.sentences),
+                                                          static_cast<double>(a.src_len),
+                                                          a.max_output + 1, beam);
+  std::printf("mode=%s threads=%d output_tokens_per_s=%.1f tokens=%lld model_gflops=%.1f\n",
               beam == 1 ? "greedy" : "beam", a.threads, static_cast<double>(tokens) / seconds,
-              static_cast<long long>(tokens));
+              static_cast<long long>(tokens), flops / seconds * 1e-9);
 }
 
 }  // namespace
