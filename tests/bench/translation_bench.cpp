@@ -143,16 +143,14 @@ struct MatmulFlops {
   }
   // A training step: the forward pass and a backward pass of twice its products.
   double train_step(double batch, double src, double tgt) const {
-    return 3 * (encoder(batch, src) + memory_keys(batch, src) +
-                decoder(batch * tgt, tgt, src));
+    return 3 * (encoder(batch, src) + memory_keys(batch, src) + decoder(batch * tgt, tgt, src));
   }
   // Decoding `batch` sentences for `steps` steps: one row per sentence at the first step,
   // `beam` from the second.
   double decode(double batch, double src, int64_t steps, int64_t beam) const {
     double flops = encoder(batch, src) + memory_keys(batch, src);
     for (int64_t t = 1; t <= steps; ++t) {
-      flops +=
-          decoder(batch * static_cast<double>(t == 1 ? 1 : beam), static_cast<double>(t), src);
+      flops += decoder(batch * static_cast<double>(t == 1 ? 1 : beam), static_cast<double>(t), src);
     }
     return flops;
   }
@@ -237,9 +235,8 @@ void decode(const Args& a, int beam) {
   int64_t tokens = 0;
   const double seconds = best_of(a.repeats, [&] { tokens = run(a.sentences); });
   // Every sentence decodes max_output tokens and then eos (the eos row is zeroed).
-  const double flops = MatmulFlops{model.config()}.decode(static_cast<double>(a.sentences),
-                                                          static_cast<double>(a.src_len),
-                                                          a.max_output + 1, beam);
+  const double flops = MatmulFlops{model.config()}.decode(
+      static_cast<double>(a.sentences), static_cast<double>(a.src_len), a.max_output + 1, beam);
   std::printf("mode=%s threads=%d output_tokens_per_s=%.1f tokens=%lld model_gflops=%.1f\n",
               beam == 1 ? "greedy" : "beam", a.threads, static_cast<double>(tokens) / seconds,
               static_cast<long long>(tokens), flops / seconds * 1e-9);

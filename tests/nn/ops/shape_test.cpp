@@ -62,9 +62,9 @@ TEST(Shape, GradientsMatchFiniteDifferences) {
 // must still add theirs, through chains of views and on either side of the tape.
 TEST(Shape, ViewGradientsAddUpWithTheInputsOtherUsers) {
   expect_gradients({random_input({2, 6}, 9)}, [](Graph&, const std::vector<Tensor>& in) {
-    const Tensor h = tanh(in[0]);                             // a graph tensor, not a leaf
-    const Tensor view = reshape(reshape(h, {3, 4}), {12});    // a view of a view
-    const Tensor other = mul(reshape(h, {12}), view);         // h's second view, used after
+    const Tensor h = tanh(in[0]);                           // a graph tensor, not a leaf
+    const Tensor view = reshape(reshape(h, {3, 4}), {12});  // a view of a view
+    const Tensor other = mul(reshape(h, {12}), view);       // h's second view, used after
     return add(add(other, reshape(h, {12})), reshape(in[0], {12}));
   });
 }
