@@ -108,8 +108,14 @@ const uint16_t* Graph::bf16_copy(const Tensor& t) {
   return found->second;
 }
 
+kernels::PackedB& Graph::packed(const Tensor& t) {
+  if (copies_owner_ != nullptr) return copies_owner_->packed(t);
+  return packed_[t.data()];
+}
+
 void Graph::reset() {
   bf16_copies_.clear();
+  packed_.clear();
   tape_.clear();
   arena_.reset();
   ++generation_;

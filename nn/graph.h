@@ -10,6 +10,7 @@
 #include <vector>
 
 #include "nn/arena.h"
+#include "nn/kernels/gemm.h"
 #include "nn/tensor.h"
 
 namespace huiyan::nn {
@@ -43,9 +44,12 @@ class Graph {
   // generation and then reused (parameters change only between resets, in the optimizer step);
   // null for a tensor of the graph.
   const uint16_t* bf16_copy(const Tensor& t);
-  // Takes bf16 copies from `owner` instead (a short-lived graph reset every decoding step, inside
-  // a longer one whose parameters stay fixed).
-  void share_bf16_copies_of(Graph& owner) { copies_owner_ = &owner; }
+  // For products that need no gradient (inference): a persistent B (a weight) in the blocked
+  // layouts oneDNN reads, packed once per generation, like bf16_copy.
+  kernels::PackedB& packed(const Tensor& t);
+  // Takes bf16 and packed copies from `owner` instead (a short-lived graph reset every decoding
+  // step, inside a longer one whose parameters stay fixed).
+  void share_weight_copies_of(Graph& owner) { copies_owner_ = &owner; }
 
   // d(loss)/d(every tensor needing a gradient), loss being a one-element tensor.
   void backward(const Tensor& loss);
@@ -68,6 +72,7 @@ class Graph {
   Arena arena_;
   std::vector<Node> tape_;
   std::unordered_map<const float*, const uint16_t*> bf16_copies_;
+  std::unordered_map<const float*, kernels::PackedB> packed_;
   Graph* copies_owner_ = nullptr;
   bool recording_ = true;
   uint64_t generation_ = 1;

@@ -195,7 +195,7 @@ DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& 
   state.sentence_memory_keep = state.memory_keep;
   state.step_graph = std::make_unique<Graph>();
   state.step_graph->set_recording(false);
-  state.step_graph->share_bf16_copies_of(graph);
+  state.step_graph->share_weight_copies_of(graph);
   return state;
 }
 

@@ -11,6 +11,7 @@ namespace huiyan::nn::kernels {
 namespace {
 
 constexpr int64_t kGemmOp = 1;
+constexpr int64_t kPackedGemmOp = 2;
 
 // [batch, rows, cols] stored row-major, or stored as [batch, cols, rows] when transposed;
 // consecutive matrices `batch_stride` apart (0: packed).
@@ -110,6 +111,57 @@ void gemm(const GemmShape& s, const float* a, const float* b, float* c, bool acc
       rounded.b != nullptr ? rounded.b : packed_bf16(b, s.batch_b, s.k * s.n, s.b_batch_stride, 1);
   run_matmul(s, dt::bf16, a16, rounded.a != nullptr ? s.a_batch_stride : 0, b16,
              rounded.b != nullptr ? s.b_batch_stride : 0, c, accumulate, bias);
+}
+
+void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c, const float* bias,
+                   const uint16_t* b_bf16) {
+  if (s.batch_a != 1 || s.batch_b != 1 || s.m == 0 || s.n == 0 || s.k == 0) {
+    kernels::gemm(s, a, b, c, false, bias, {nullptr, b_bf16});
+    return;
+  }
+  const bool bf16 = bf16_gemm(s);
+  const dt type = bf16 ? dt::bf16 : dt::f32;
+  const auto a_md = matrix_md(1, s.m, s.k, s.transpose_a, 0, type);
+  const auto c_md = matrix_md(1, s.m, s.n, false);
+  const auto bias_md = dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc);
+  PrimitiveKey key;
+  key.add(kPackedGemmOp)
+      .add(static_cast<int64_t>(type))
+      .add(s.m)
+      .add(s.n)
+      .add(s.k)
+      .add(s.transpose_a)
+      .add(bias != nullptr);
+  auto& primitive = Engine::get().primitive(key, [&] {
+    const dnnl::memory::desc any_b({1, s.k, s.n}, type, tag::any);
+    const auto desc = bias ? dnnl::matmul::desc(a_md, any_b, bias_md, c_md)
+                           : dnnl::matmul::desc(a_md, any_b, c_md);
+    return dnnl::matmul(dnnl::matmul::primitive_desc(desc, Engine::get().engine()));
+  });
+  const dnnl::memory::desc layout(
+      *dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_weights_md, 0));
+  auto& engine = Engine::get().engine();
+  auto copy = std::find_if(copies_.begin(), copies_.end(),
+                           [&](const Copy& c) { return c.layout == layout; });
+  if (copy == copies_.end()) {
+    const void* plain = b;
+    if (bf16) plain = b_bf16 != nullptr ? b_bf16 : packed_bf16(b, 1, s.k * s.n, 0, 1);
+    dnnl::memory source(matrix_md(1, s.k, s.n, s.transpose_b, 0, type), engine,
+                        const_cast<void*>(plain));
+    dnnl::memory packed(layout, engine);
+    dnnl::reorder(source, packed).execute(Engine::get().stream(), source, packed);
+    Engine::get().stream().wait();
+    copies_.push_back({layout, packed});
+    copy = copies_.end() - 1;
+  }
+  const void* a_data = a;
+  if (bf16) a_data = packed_bf16(a, 1, s.m * s.k, 0, 0);
+  std::unordered_map<int, dnnl::memory> args = {
+      {DNNL_ARG_SRC, dnnl::memory(a_md, engine, const_cast<void*>(a_data))},
+      {DNNL_ARG_WEIGHTS, copy->memory},
+      {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(bias_md, engine, const_cast<float*>(bias)));
+  run(primitive, args);
 }
 
 }  // namespace huiyan::nn::kernels

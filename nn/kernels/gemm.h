@@ -6,6 +6,8 @@
 // Transposition is a matter of strides: no copies.
 
 #include <cstdint>
+#include <dnnl.hpp>
+#include <vector>
 
 namespace huiyan::nn::kernels {
 
@@ -38,5 +40,22 @@ void gemm(const GemmShape& shape, const float* a, const float* b, float* c, bool
 
 // Whether gemm runs this shape in bf16 under the current precision.
 bool bf16_gemm(const GemmShape& shape);
+
+// One B that stays fixed over many products (a weight at inference), copied once into the blocked
+// layout oneDNN's kernels read, for each product shape that needs one. Without it every product
+// repacks B first. The copies hold B's values when first made: drop the object when B changes.
+class PackedB {
+ public:
+  // As gemm(shape, a, b, c, false, bias, {nullptr, b_bf16}) for one matrix B (batch_b 1).
+  void gemm(const GemmShape& shape, const float* a, const float* b, float* c, const float* bias,
+            const uint16_t* b_bf16 = nullptr);
+
+ private:
+  struct Copy {
+    dnnl::memory::desc layout;
+    dnnl::memory memory;
+  };
+  std::vector<Copy> copies_;
+};
 
 }  // namespace huiyan::nn::kernels

@@ -122,9 +122,15 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
                                    kernels::bf16_gemm(forward) && kernels::bf16_gemm(weight_shape)
                                ? rounded_bf16(graph, x.data(), rows * in)
                                : nullptr;
-  kernels::gemm(forward, x.data(), weight.data(), out.data(), false,
-                bias.defined() ? bias.data() : nullptr,
-                {x_bf16, weight_bf16(graph, forward, weight)});
+  const float* bias_data = bias.defined() ? bias.data() : nullptr;
+  if (!out.requires_grad() && weight.graph() == nullptr) {
+    // Inference: the weight, fixed while the graph lives, is packed once for all its products.
+    graph.packed(weight).gemm(forward, x.data(), weight.data(), out.data(), bias_data,
+                              weight_bf16(graph, forward, weight));
+  } else {
+    kernels::gemm(forward, x.data(), weight.data(), out.data(), false, bias_data,
+                  {x_bf16, weight_bf16(graph, forward, weight)});
+  }
 
   graph.record(
       out, [x, weight, bias, out, rows, in, out_dim, input_shape, weight_shape, x_bf16, &graph] {
