@@ -36,18 +36,23 @@ const bf16* packed_bf16(const float* x, int64_t batch, int64_t size, int64_t str
   return out;
 }
 
-// C (+)= A·B on oneDNN's matmul: A and B of `type` (f32 or bf16) in the layouts their batch
-// strides give (0: packed), C and the bias f32.
-void run_matmul(const GemmShape& s, dt type, const void* a, int64_t a_stride, const void* b,
-                int64_t b_stride, float* c, bool accumulate, const float* bias) {
-  const int64_t batch = std::max(s.batch_a, s.batch_b);
-  const auto a_md = matrix_md(s.batch_a, s.m, s.k, s.transpose_a, a_stride, type);
-  const auto b_md = matrix_md(s.batch_b, s.k, s.n, s.transpose_b, b_stride, type);
-  const auto c_md = matrix_md(batch, s.m, s.n, false);
-  const auto bias_md = dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc);
+// oneDNN's matmul for `s`: A and B of `type` (f32 or bf16) in the layouts their batch strides
+// give (0: packed), C and the bias f32. With `packed_b`, B (one matrix) is in the blocked layout
+// oneDNN picks for the shape, which `b` then describes.
+struct Matmul {
+  dnnl::primitive* primitive;
+  dnnl::memory::desc a, b, c, bias;
+};
 
+Matmul matmul_for(const GemmShape& s, dt type, int64_t a_stride, int64_t b_stride, bool packed_b,
+                  bool accumulate, bool bias) {
+  const int64_t batch = std::max(s.batch_a, s.batch_b);
+  Matmul mm{nullptr, matrix_md(s.batch_a, s.m, s.k, s.transpose_a, a_stride, type),
+            packed_b ? dnnl::memory::desc({1, s.k, s.n}, type, tag::any)
+                     : matrix_md(s.batch_b, s.k, s.n, s.transpose_b, b_stride, type),
+            matrix_md(batch, s.m, s.n, false), dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc)};
   PrimitiveKey key;
-  key.add(kGemmOp)
+  key.add(packed_b ? kPackedGemmOp : kGemmOp)
       .add(static_cast<int64_t>(type))
       .add(s.batch_a)
       .add(s.batch_b)
@@ -55,25 +60,41 @@ void run_matmul(const GemmShape& s, dt type, const void* a, int64_t a_stride, co
       .add(s.n)
       .add(s.k)
       .add(s.transpose_a)
-      .add(s.transpose_b)
+      .add(packed_b ? false : s.transpose_b)  // a packed B's layout is oneDNN's own
       .add(accumulate)
-      .add(bias != nullptr)
+      .add(bias)
       .add(a_stride)
-      .add(b_stride);
-  auto& primitive = Engine::get().primitive(key, [&] {
+      .add(packed_b ? 0 : b_stride);
+  mm.primitive = &Engine::get().primitive(key, [&] {
     const dnnl::primitive_attr attr = accumulate_attr(accumulate);
     const auto desc =
-        bias ? dnnl::matmul::desc(a_md, b_md, bias_md, c_md) : dnnl::matmul::desc(a_md, b_md, c_md);
+        bias ? dnnl::matmul::desc(mm.a, mm.b, mm.bias, mm.c) : dnnl::matmul::desc(mm.a, mm.b, mm.c);
     return dnnl::matmul(dnnl::matmul::primitive_desc(desc, attr, Engine::get().engine()));
   });
-  const auto memory = [](const dnnl::memory::desc& desc, const void* data) {
-    return dnnl::memory(desc, Engine::get().engine(), const_cast<void*>(data));
-  };
-  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, memory(a_md, a)},
-                                                {DNNL_ARG_WEIGHTS, memory(b_md, b)},
-                                                {DNNL_ARG_DST, memory(c_md, c)}};
-  if (bias) args.emplace(DNNL_ARG_BIAS, memory(bias_md, bias));
-  run(primitive, args);
+  if (packed_b) {
+    mm.b = dnnl::memory::desc(*dnnl_primitive_desc_query_md(mm.primitive->get_primitive_desc(),
+                                                            dnnl_query_weights_md, 0));
+  }
+  return mm;
+}
+
+dnnl::memory memory_at(const dnnl::memory::desc& desc, const void* data) {
+  return dnnl::memory(desc, Engine::get().engine(), const_cast<void*>(data));
+}
+
+void execute(const Matmul& mm, const void* a, const dnnl::memory& b, float* c, const float* bias) {
+  std::unordered_map<int, dnnl::memory> args = {{DNNL_ARG_SRC, memory_at(mm.a, a)},
+                                                {DNNL_ARG_WEIGHTS, b},
+                                                {DNNL_ARG_DST, memory_at(mm.c, c)}};
+  if (bias) args.emplace(DNNL_ARG_BIAS, memory_at(mm.bias, bias));
+  run(*mm.primitive, args);
+}
+
+// C (+)= A·B with B in the layout its batch stride gives.
+void run_matmul(const GemmShape& s, dt type, const void* a, int64_t a_stride, const void* b,
+                int64_t b_stride, float* c, bool accumulate, const float* bias) {
+  const Matmul mm = matmul_for(s, type, a_stride, b_stride, false, accumulate, bias != nullptr);
+  execute(mm, a, memory_at(mm.b, b), c, bias);
 }
 
 }  // namespace
@@ -121,47 +142,22 @@ void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c,
   }
   const bool bf16 = bf16_gemm(s);
   const dt type = bf16 ? dt::bf16 : dt::f32;
-  const auto a_md = matrix_md(1, s.m, s.k, s.transpose_a, 0, type);
-  const auto c_md = matrix_md(1, s.m, s.n, false);
-  const auto bias_md = dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc);
-  PrimitiveKey key;
-  key.add(kPackedGemmOp)
-      .add(static_cast<int64_t>(type))
-      .add(s.m)
-      .add(s.n)
-      .add(s.k)
-      .add(s.transpose_a)
-      .add(bias != nullptr);
-  auto& primitive = Engine::get().primitive(key, [&] {
-    const dnnl::memory::desc any_b({1, s.k, s.n}, type, tag::any);
-    const auto desc = bias ? dnnl::matmul::desc(a_md, any_b, bias_md, c_md)
-                           : dnnl::matmul::desc(a_md, any_b, c_md);
-    return dnnl::matmul(dnnl::matmul::primitive_desc(desc, Engine::get().engine()));
-  });
-  const dnnl::memory::desc layout(
-      *dnnl_primitive_desc_query_md(primitive.get_primitive_desc(), dnnl_query_weights_md, 0));
-  auto& engine = Engine::get().engine();
-  auto copy = std::find_if(copies_.begin(), copies_.end(),
-                           [&](const Copy& c) { return c.layout == layout; });
+  const Matmul mm = matmul_for(s, type, 0, 0, true, false, bias != nullptr);
+  auto copy =
+      std::find_if(copies_.begin(), copies_.end(), [&](const Copy& c) { return c.layout == mm.b; });
   if (copy == copies_.end()) {
     const void* plain = b;
     if (bf16) plain = b_bf16 != nullptr ? b_bf16 : packed_bf16(b, 1, s.k * s.n, 0, 1);
-    dnnl::memory source(matrix_md(1, s.k, s.n, s.transpose_b, 0, type), engine,
-                        const_cast<void*>(plain));
-    dnnl::memory packed(layout, engine);
+    dnnl::memory source = memory_at(matrix_md(1, s.k, s.n, s.transpose_b, 0, type), plain);
+    dnnl::memory packed(mm.b, Engine::get().engine());
     dnnl::reorder(source, packed).execute(Engine::get().stream(), source, packed);
     Engine::get().stream().wait();
-    copies_.push_back({layout, packed});
+    copies_.push_back({mm.b, packed});
     copy = copies_.end() - 1;
   }
   const void* a_data = a;
   if (bf16) a_data = packed_bf16(a, 1, s.m * s.k, 0, 0);
-  std::unordered_map<int, dnnl::memory> args = {
-      {DNNL_ARG_SRC, dnnl::memory(a_md, engine, const_cast<void*>(a_data))},
-      {DNNL_ARG_WEIGHTS, copy->memory},
-      {DNNL_ARG_DST, dnnl::memory(c_md, engine, c)}};
-  if (bias) args.emplace(DNNL_ARG_BIAS, dnnl::memory(bias_md, engine, const_cast<float*>(bias)));
-  run(primitive, args);
+  execute(mm, a_data, copy->memory, c, bias);
 }
 
 }  // namespace huiyan::nn::kernels
