@@ -13,6 +13,19 @@
 
 namespace huiyan::nn {
 
+// The op codes that start a PrimitiveKey, in one list so that no two kinds of primitive share one.
+enum PrimitiveOp : int64_t {
+  kGemmOp = 1,
+  kBinaryOp = 2,
+  kUnaryOp = 3,
+  kLayerNormOp = 6,
+  kPermuteOp = 9,
+  kRnnForwardOp = 20,
+  kRnnBackwardOp = 21,
+  kReorderOp = 22,
+  kPackedGemmOp = 23,
+};
+
 // Identifies a primitive: an op code and up to 23 integers (dims, flags, algorithm).
 struct PrimitiveKey {
   std::array<int64_t, 24> values{};

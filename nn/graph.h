@@ -45,7 +45,8 @@ class Graph {
   // null for a tensor of the graph.
   const uint16_t* bf16_copy(const Tensor& t);
   // For products that need no gradient (inference): a persistent B (a weight) in the blocked
-  // layouts oneDNN reads, packed once per generation, like bf16_copy.
+  // layouts oneDNN reads, packed once per generation, like bf16_copy. Both are found by the
+  // tensor's address: a tensor must not be replaced or reloaded in place within a generation.
   kernels::PackedB& packed(const Tensor& t);
   // Takes bf16 and packed copies from `owner` instead (a short-lived graph reset every decoding
   // step, inside a longer one whose parameters stay fixed).

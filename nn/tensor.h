@@ -68,8 +68,10 @@ class Tensor {
   const std::shared_ptr<TensorImpl>& shared() const { return impl_; }
 
   std::vector<float> values() const;
-  std::vector<float> gradient() const;  // zeros when no gradient was written
-  float item() const;                   // the value of a one-element tensor
+  // Zeros when no gradient was written. Read it for leaves and parameters: a view (reshape) hands
+  // its buffer down to its input during backward, after which it holds the input's gradient.
+  std::vector<float> gradient() const;
+  float item() const;  // the value of a one-element tensor
 
  private:
   std::shared_ptr<TensorImpl> impl_;

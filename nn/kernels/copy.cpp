@@ -7,10 +7,6 @@
 
 namespace huiyan::nn::kernels {
 
-namespace {
-constexpr int64_t kPermuteOp = 9;
-}
-
 void permute(const Shape& x_shape, const std::vector<int>& order, const float* x, float* out,
              bool accumulate) {
   const int rank = x_shape.rank;

@@ -15,8 +15,6 @@ namespace huiyan::nn::kernels {
 
 namespace {
 
-constexpr int64_t kBinaryOp = 2;
-constexpr int64_t kUnaryOp = 3;
 constexpr int64_t kGrain = 1 << 14;
 constexpr int64_t kSmall = 2048;  // elements below which our loop beats a oneDNN call
 

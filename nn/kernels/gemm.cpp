@@ -10,9 +10,6 @@ namespace huiyan::nn::kernels {
 
 namespace {
 
-constexpr int64_t kGemmOp = 1;
-constexpr int64_t kPackedGemmOp = 2;
-
 // [batch, rows, cols] stored row-major, or stored as [batch, cols, rows] when transposed;
 // consecutive matrices `batch_stride` apart (0: packed).
 dnnl::memory::desc matrix_md(int64_t batch, int64_t rows, int64_t cols, bool transposed,

@@ -12,7 +12,6 @@ namespace huiyan::nn::kernels {
 
 namespace {
 
-constexpr int64_t kLayerNormOp = 6;
 const auto kLayerNormFlags =
     dnnl::normalization_flags::use_scale | dnnl::normalization_flags::use_shift;
 

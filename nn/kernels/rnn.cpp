@@ -9,10 +9,6 @@ namespace huiyan::nn::kernels {
 
 namespace {
 
-constexpr int64_t kRnnForwardOp = 20;
-constexpr int64_t kRnnBackwardOp = 21;
-constexpr int64_t kReorderOp = 22;
-
 using md_t = dnnl::memory::desc;
 constexpr auto kAny = tag::any;
 constexpr auto kL2R = dnnl::rnn_direction::unidirectional_left2right;

@@ -125,8 +125,7 @@ Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const float* bias_data = bias.defined() ? bias.data() : nullptr;
   if (!out.requires_grad() && weight.graph() == nullptr) {
     // Inference: the weight, fixed while the graph lives, is packed once for all its products.
-    graph.packed(weight).gemm(forward, x.data(), weight.data(), out.data(), bias_data,
-                              weight_bf16(graph, forward, weight));
+    graph.packed(weight).gemm(forward, x.data(), weight.data(), out.data(), bias_data);
   } else {
     kernels::gemm(forward, x.data(), weight.data(), out.data(), false, bias_data,
                   {x_bf16, weight_bf16(graph, forward, weight)});
