@@ -131,10 +131,10 @@ void gemm(const GemmShape& s, const float* a, const float* b, float* c, bool acc
              rounded.b != nullptr ? s.b_batch_stride : 0, c, accumulate, bias);
 }
 
-void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c, const float* bias,
-                   const uint16_t* b_bf16) {
+void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c,
+                   const float* bias) {
   if (s.batch_a != 1 || s.batch_b != 1 || s.m == 0 || s.n == 0 || s.k == 0) {
-    kernels::gemm(s, a, b, c, false, bias, {nullptr, b_bf16});
+    kernels::gemm(s, a, b, c, false, bias);
     return;
   }
   const bool bf16 = bf16_gemm(s);
@@ -144,7 +144,7 @@ void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c,
       std::find_if(copies_.begin(), copies_.end(), [&](const Copy& c) { return c.layout == mm.b; });
   if (copy == copies_.end()) {
     const void* plain = b;
-    if (bf16) plain = b_bf16 != nullptr ? b_bf16 : packed_bf16(b, 1, s.k * s.n, 0, 1);
+    if (bf16) plain = packed_bf16(b, 1, s.k * s.n, 0, 1);  // rounded as gemm rounds
     dnnl::memory source = memory_at(matrix_md(1, s.k, s.n, s.transpose_b, 0, type), plain);
     dnnl::memory packed(mm.b, Engine::get().engine());
     dnnl::reorder(source, packed).execute(Engine::get().stream(), source, packed);

@@ -46,9 +46,8 @@ bool bf16_gemm(const GemmShape& shape);
 // repacks B first. The copies hold B's values when first made: drop the object when B changes.
 class PackedB {
  public:
-  // As gemm(shape, a, b, c, false, bias, {nullptr, b_bf16}) for one matrix B (batch_b 1).
-  void gemm(const GemmShape& shape, const float* a, const float* b, float* c, const float* bias,
-            const uint16_t* b_bf16 = nullptr);
+  // As gemm(shape, a, b, c, false, bias) for one matrix B (batch_b 1).
+  void gemm(const GemmShape& shape, const float* a, const float* b, float* c, const float* bias);
 
  private:
   struct Copy {
