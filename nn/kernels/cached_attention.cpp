@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <cstring>
 
 #include "nn/kernels/fast_exp.h"
 #include "nn/kernels/lanes.h"
@@ -11,46 +12,78 @@ namespace huiyan::nn::kernels {
 
 namespace {
 
+// Sixteen floats in one register (AVX-512; two or four registers on older targets).
+using Vec = float __attribute__((vector_size(64)));
+constexpr int64_t kWidth = 16;
+
 // Where one head's positions are: position j in cache row map[j] (or `row` when map is null),
-// `row_stride` floats per cache row, `head_dim` per position.
+// `row_stride` floats per cache row, `head_offset` to the head, `head_dim` per position.
 struct HeadLayout {
   const int32_t* map;
   int64_t row;
   int64_t row_stride;
   int64_t head_offset;
-  int64_t offset(int64_t j, int64_t d) const {
-    return (map == nullptr ? row : map[j]) * row_stride + head_offset + j * d;
+  int64_t head_dim;
+  const float* at(const float* cache, int64_t j) const {
+    return cache + (map == nullptr ? row : map[j]) * row_stride + head_offset + j * head_dim;
   }
 };
 
-HUIYAN_VECTORIZED void attend_one(int64_t d, int64_t length, float scale, const float* q,
-                                  const float* keys, const float* values, HeadLayout layout,
-                                  const float* keep, float* w, float* context) {
-  const auto offset = [&](int64_t j) { return layout.offset(j, d); };
+// context = Σ_j w[j] · v_j, 64 columns at a time held in registers over all positions (summing
+// into `context` in memory made each position wait for the previous one's stores).
+[[gnu::always_inline]] inline void weighted_values(int64_t length, const float* w,
+                                                   const float* values, const HeadLayout& layout,
+                                                   float* context) {
+  const int64_t d = layout.head_dim;
+  const int64_t whole = d / kWidth * kWidth;
+  for (int64_t c = 0; c < whole; c += 4 * kWidth) {
+    const int64_t vectors = std::min<int64_t>(4, (whole - c) / kWidth);
+    Vec acc[4] = {};
+    for (int64_t j = 0; j < length; ++j) {
+      const float* value = layout.at(values, j) + c;
+      const float wj = w[j];
+      for (int64_t v = 0; v < 4; ++v) {
+        if (v < vectors) {
+          Vec x;
+          std::memcpy(&x, value + v * kWidth, sizeof x);
+          acc[v] += wj * x;
+        }
+      }
+    }
+    std::memcpy(context + c, acc, static_cast<size_t>(vectors * kWidth) * sizeof(float));
+  }
+  for (int64_t i = whole; i < d; ++i) {
+    float sum = 0;
+    for (int64_t j = 0; j < length; ++j) sum += w[j] * layout.at(values, j)[i];
+    context[i] = sum;
+  }
+}
+
+HUIYAN_VECTORIZED void attend_one(int64_t length, float scale, const float* q, const float* keys,
+                                  const float* values, HeadLayout layout, const float* keep,
+                                  float* w, float* context) {
+  for (int64_t j = 0; j < length; ++j) {
+    const float* key = layout.at(keys, j);
+    w[j] = lane_sum(layout.head_dim, [&](int64_t i) { return q[i] * key[i]; }) * scale;
+  }
   float max = -INFINITY;
   for (int64_t j = 0; j < length; ++j) {
-    const float* key = keys + offset(j);
-    w[j] = lane_sum(d, [&](int64_t i) { return q[i] * key[i]; }) * scale;
     // A NaN score sticks (std::max would skip it), so it shows in the weights.
     const bool kept = keep == nullptr || keep[j] != 0.0f;
     if (kept && max == max && (w[j] > max || w[j] != w[j])) max = w[j];
   }
-  std::fill_n(context, d, 0.0f);
   if (max == -INFINITY) {  // nothing kept
     std::fill_n(w, length, 0.0f);
+    std::fill_n(context, layout.head_dim, 0.0f);
     return;
   }
-  float sum = 0;
+  // The exponentials apart from their sum, so that they vectorize.
   for (int64_t j = 0; j < length; ++j) {
     w[j] = keep == nullptr || keep[j] != 0.0f ? exp_fast(w[j] - max) : 0.0f;
-    sum += w[j];
   }
-  const float inverse = 1.0f / sum;
-  for (int64_t j = 0; j < length; ++j) {
-    w[j] *= inverse;
-    const float* value = values + offset(j);
-    for (int64_t i = 0; i < d; ++i) context[i] += w[j] * value[i];
-  }
+  const float inverse = 1.0f / lane_sum(length, [&](int64_t j) { return w[j]; });
+  for (int64_t j = 0; j < length; ++j) w[j] *= inverse;
+  weighted_values(length, w, values, layout, context);
 }
 
 }  // namespace
@@ -62,13 +95,13 @@ void cached_attention(const CachedAttentionShape& s, const float* query, const f
   parallel_rows(s.rows * s.heads, s.length * s.head_dim, [&](int64_t rh) {
     const int64_t row = rh / s.heads;
     HeadLayout layout{nullptr, row, s.heads * s.capacity * s.head_dim,
-                      (rh % s.heads) * s.capacity * s.head_dim};
+                      (rh % s.heads) * s.capacity * s.head_dim, s.head_dim};
     if (cache_rows.rows != nullptr && cache_rows.per_position) {
       layout.map = cache_rows.rows + row * s.capacity;
     } else if (cache_rows.rows != nullptr) {
       layout.row = cache_rows.rows[row];
     }
-    attend_one(s.head_dim, s.length, scale, query + rh * s.head_dim, keys, values, layout,
+    attend_one(s.length, scale, query + rh * s.head_dim, keys, values, layout,
                keep == nullptr ? nullptr : keep + row * s.length, weights + rh * s.length,
                context + rh * s.head_dim);
   });

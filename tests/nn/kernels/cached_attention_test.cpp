@@ -1,0 +1,93 @@
+#include "nn/kernels/cached_attention.h"
+
+#include <gtest/gtest.h>
+
+#include <cmath>
+#include <vector>
+
+#include "nn/random.h"
+
+namespace huiyan::nn::kernels {
+namespace {
+
+std::vector<float> random_values(size_t n, uint64_t seed) {
+  Random rng(seed);
+  std::vector<float> v(n);
+  for (auto& x : v) x = rng.uniform(-2.0f, 2.0f);
+  return v;
+}
+
+struct Case {
+  int64_t head_dim, length;
+  int map;  // 0: row r reads cache row r; 1: one cache row per row; 2: one per position
+};
+
+// softmax(q·Kᵀ/√d) over the kept positions and its weighted sum of V, in double, straight from
+// the definition, for every head dimension the vector loops split differently (tails of 4, 16
+// and 36 columns, under and over sixteen positions) and every way of finding cache rows.
+TEST(CachedAttention, EqualsTheDefinitionInDouble) {
+  for (const Case c : {Case{64, 24, 0}, Case{64, 1, 2}, Case{20, 17, 1}, Case{100, 40, 2},
+                       Case{8, 5, 0}, Case{128, 33, 1}, Case{48, 16, 2}}) {
+    const int64_t rows = 3, heads = 2, capacity = c.length + 2, cache_rows = 4;
+    const int64_t d = c.head_dim;
+    const auto keys = random_values(static_cast<size_t>(cache_rows * heads * capacity * d), 1);
+    const auto values = random_values(keys.size(), 2);
+    const auto query = random_values(static_cast<size_t>(rows * heads * d), 3);
+    std::vector<float> keep(static_cast<size_t>(rows * c.length), 1.0f);
+    for (int64_t j = 0; j < c.length; j += 3) keep[static_cast<size_t>(j)] = 0.0f;  // row 0
+    std::fill_n(keep.begin() + c.length, c.length, 0.0f);  // row 1 keeps nothing
+    std::vector<int32_t> map;
+    for (int64_t r = 0; r < rows; ++r) {
+      if (c.map == 1) map.push_back(static_cast<int32_t>(cache_rows - 1 - r));
+      if (c.map == 2) {
+        for (int64_t j = 0; j < capacity; ++j) map.push_back(static_cast<int32_t>((r + j) % 4));
+      }
+    }
+    const auto row_of = [&](int64_t r, int64_t j) -> int64_t {
+      if (c.map == 1) return map[static_cast<size_t>(r)];
+      if (c.map == 2) return map[static_cast<size_t>(r * capacity + j)];
+      return r;
+    };
+    std::vector<float> weights(static_cast<size_t>(rows * heads * c.length), -1.0f);
+    std::vector<float> context(static_cast<size_t>(rows * heads * d), -1.0f);
+    cached_attention({rows, heads, d, c.length, capacity}, query.data(), keys.data(), values.data(),
+                     {map.empty() ? nullptr : map.data(), c.map == 2}, keep.data(), weights.data(),
+                     context.data());
+
+    for (int64_t r = 0; r < rows; ++r) {
+      for (int64_t h = 0; h < heads; ++h) {
+        const auto at = [&](int64_t j, int64_t i) {
+          return static_cast<size_t>(((row_of(r, j) * heads + h) * capacity + j) * d + i);
+        };
+        std::vector<double> w(static_cast<size_t>(c.length), 0.0);
+        double total = 0;
+        for (int64_t j = 0; j < c.length; ++j) {
+          if (keep[static_cast<size_t>(r * c.length + j)] == 0.0f) continue;
+          double dot = 0;
+          for (int64_t i = 0; i < d; ++i) {
+            dot += static_cast<double>(query[static_cast<size_t>((r * heads + h) * d + i)]) *
+                   keys[at(j, i)];
+          }
+          w[static_cast<size_t>(j)] = std::exp(dot / std::sqrt(static_cast<double>(d)));
+          total += w[static_cast<size_t>(j)];
+        }
+        for (int64_t j = 0; j < c.length; ++j) {
+          const double expected = total > 0 ? w[static_cast<size_t>(j)] / total : 0.0;
+          EXPECT_NEAR(weights[static_cast<size_t>((r * heads + h) * c.length + j)], expected, 1e-5)
+              << "d " << d << " length " << c.length << " row " << r << " position " << j;
+        }
+        for (int64_t i = 0; i < d; ++i) {
+          double expected = 0;
+          for (int64_t j = 0; j < c.length && total > 0; ++j) {
+            expected += w[static_cast<size_t>(j)] / total * values[at(j, i)];
+          }
+          EXPECT_NEAR(context[static_cast<size_t>((r * heads + h) * d + i)], expected, 1e-5)
+              << "d " << d << " length " << c.length << " row " << r << " column " << i;
+        }
+      }
+    }
+  }
+}
+
+}  // namespace
+}  // namespace huiyan::nn::kernels
