@@ -41,9 +41,10 @@ void gemm(const GemmShape& shape, const float* a, const float* b, float* c, bool
 // Whether gemm runs this shape in bf16 under the current precision.
 bool bf16_gemm(const GemmShape& shape);
 
-// One B that stays fixed over many products (a weight at inference), copied once into the blocked
-// layout oneDNN's kernels read, for each product shape that needs one. Without it every product
-// repacks B first. The copies hold B's values when first made: drop the object when B changes.
+// One B that stays fixed over many products (a weight at inference), copied once into the layout
+// oneDNN's kernels read fastest (blocked in bf16, rows padded in f32), for each product shape that
+// needs one. Without it every product repacks B first. The copies hold B's values when first made:
+// drop the object when B changes.
 class PackedB {
  public:
   // As gemm(shape, a, b, c, false, bias) for one matrix B (batch_b 1).
