@@ -33,20 +33,27 @@ const bf16* packed_bf16(const float* x, int64_t batch, int64_t size, int64_t str
   return out;
 }
 
-// The layout a packed B (one [K, N] matrix) takes: in bf16, the blocked layout oneDNN picks for
-// the product; in f32, for which oneDNN 2.6 picks plain rows, rows 16 floats longer than N from
-// N = 512 up. Rows of exactly N made the kernels repack B on every product, or read it slowly:
-// measured 1.1-1.3x faster products at 1 thread and up to 1.5x at 2 for N of 512 to 32,000
-// (64 to 1,536 rows); at N = 256 the padding cost a few percent.
+// The layout a packed B (one [K, N] matrix, so 2-D) takes: in bf16, the blocked layout oneDNN
+// picks for the product (for 3-D descriptions oneDNN 2.6 picks plain rows without AMX, and then
+// re-blocks B on every product); in f32, rows 16 floats longer than N from N = 512 up (rows of
+// exactly N made the products repack B every time or read it slowly). Measured with 64 to 1,536
+// rows: bf16 1.0-1.2x; f32 1.1-1.3x at 1 thread and up to 1.5x at 2 for N of 512 to 32,000, and a
+// few percent slower with padding at N = 256.
 dnnl::memory::desc packed_b_md(const GemmShape& s, dt type) {
-  if (type != dt::f32) return dnnl::memory::desc({1, s.k, s.n}, type, tag::any);
+  if (type != dt::f32) return dnnl::memory::desc({s.k, s.n}, type, tag::any);
   const int64_t row = s.n >= 512 ? s.n + 16 : s.n;
-  return dnnl::memory::desc({1, s.k, s.n}, type, dnnl::memory::dims{s.k * row, row, 1});
+  return dnnl::memory::desc({s.k, s.n}, type, dnnl::memory::dims{row, 1});
+}
+
+// A description of one [rows, cols] matrix as 2-D (packed products are 2-D throughout).
+dnnl::memory::desc two_d(const dnnl::memory::desc& md) {
+  const dnnl::memory::dims dims = md.dims();
+  return md.reshape({dims[1], dims[2]});
 }
 
 // oneDNN's matmul for `s`: A and B of `type` (f32 or bf16) in the layouts their batch strides
-// give (0: packed), C and the bias f32. With `packed_b`, B (one matrix) is in packed_b_md's
-// layout, which `b` then describes.
+// give (0: packed), C and the bias f32. With `packed_b` (batch 1 throughout), B is in
+// packed_b_md's layout, which `b` then describes.
 struct Matmul {
   dnnl::primitive* primitive;
   dnnl::memory::desc a, b, c, bias;
@@ -56,9 +63,14 @@ Matmul matmul_for(const GemmShape& s, dt type, int64_t a_stride, int64_t b_strid
                   bool accumulate, bool bias) {
   const int64_t batch = std::max(s.batch_a, s.batch_b);
   Matmul mm{nullptr, matrix_md(s.batch_a, s.m, s.k, s.transpose_a, a_stride, type),
-            packed_b ? packed_b_md(s, type)
-                     : matrix_md(s.batch_b, s.k, s.n, s.transpose_b, b_stride, type),
+            matrix_md(s.batch_b, s.k, s.n, s.transpose_b, b_stride, type),
             matrix_md(batch, s.m, s.n, false), dnnl::memory::desc({1, 1, s.n}, dt::f32, tag::abc)};
+  if (packed_b) {
+    mm.a = two_d(mm.a);
+    mm.b = packed_b_md(s, type);
+    mm.c = two_d(mm.c);
+    mm.bias = two_d(mm.bias);
+  }
   PrimitiveKey key;
   key.add(packed_b ? kPackedGemmOp : kGemmOp)
       .add(static_cast<int64_t>(type))
@@ -156,7 +168,7 @@ void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c,
   if (copy == copies_.end()) {
     const void* plain = b;
     if (bf16) plain = packed_bf16(b, 1, s.k * s.n, 0, 1);  // rounded as gemm rounds
-    dnnl::memory source = memory_at(matrix_md(1, s.k, s.n, s.transpose_b, 0, type), plain);
+    dnnl::memory source = memory_at(two_d(matrix_md(1, s.k, s.n, s.transpose_b, 0, type)), plain);
     dnnl::memory packed(mm.b, Engine::get().engine());
     dnnl::reorder(source, packed).execute(Engine::get().stream(), source, packed);
     Engine::get().stream().wait();
