@@ -3,7 +3,9 @@
 #include <cmath>
 #include <stdexcept>
 
+#include "nn/engine.h"
 #include "nn/kernels/cached_attention.h"
+#include "nn/kernels/convert.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn {
@@ -45,8 +47,42 @@ KvCache::KvCache(int64_t batch_, int64_t heads_, int64_t head_dim_, int64_t capa
       heads(heads_),
       head_dim(head_dim_),
       capacity(capacity_),
-      keys(static_cast<size_t>(batch_ * heads_ * capacity_ * head_dim_)),
-      values(keys.size()) {}
+      bf16(Engine::get().precision() == Precision::bf16) {
+  reserve_rows(batch_);
+}
+
+int64_t KvCache::cache_rows() const {
+  const size_t size = bf16 ? keys_bf16.size() : keys.size();
+  return static_cast<int64_t>(size) / (heads * capacity * head_dim);
+}
+
+void KvCache::reserve_rows(int64_t rows) {
+  if (rows <= cache_rows()) return;
+  const auto size = static_cast<size_t>(rows * heads * capacity * head_dim);
+  if (bf16) {
+    keys_bf16.resize(size);
+    values_bf16.resize(size);
+  } else {
+    keys.resize(size);
+    values.resize(size);
+  }
+}
+
+void KvCache::store(int64_t at, const float* new_keys, const float* new_values, int64_t count) {
+  const int64_t n = count * head_dim;
+  if (bf16) {
+    kernels::to_bf16(new_keys, n, keys_bf16.data() + at);
+    kernels::to_bf16(new_values, n, values_bf16.data() + at);
+  } else {
+    std::copy_n(new_keys, n, keys.data() + at);
+    std::copy_n(new_values, n, values.data() + at);
+  }
+}
+
+kernels::CacheValues KvCache::view() const {
+  if (bf16) return {keys_bf16.data(), values_bf16.data(), true};
+  return {keys.data(), values.data(), false};
+}
 
 MultiHeadAttention::MultiHeadAttention(int64_t dim, int64_t heads, Random& rng,
                                        float attention_dropout)
@@ -119,10 +155,9 @@ MultiHeadResult MultiHeadAttention::attend_cache(const Tensor& query_heads, cons
   MultiHeadResult result;
   result.weights = graph.empty({batch, heads_, 1, cache.length});
   Tensor context = graph.empty({batch, heads_, 1, head_dim_});
-  kernels::cached_attention({batch, heads_, head_dim_, cache.length, cache.capacity},
-                            query_heads.data(), cache.keys.data(), cache.values.data(), rows,
-                            key_keep.defined() ? key_keep.data() : nullptr, result.weights.data(),
-                            context.data());
+  kernels::cached_attention(
+      {batch, heads_, head_dim_, cache.length, cache.capacity}, query_heads.data(), cache.view(),
+      rows, key_keep.defined() ? key_keep.data() : nullptr, result.weights.data(), context.data());
   result.output = out(merge_heads(context));
   return result;
 }
@@ -145,9 +180,8 @@ MultiHeadResult MultiHeadAttention::step(const Tensor& query, KvCache& cache) {
   const Tensor new_values = split_heads(v(query));
   const int64_t d = head_dim_;
   for (int64_t bh = 0; bh < cache.batch * heads_; ++bh) {
-    const int64_t at = (bh * cache.capacity + cache.length) * d;
-    std::copy_n(new_keys.data() + bh * d, d, cache.keys.data() + at);
-    std::copy_n(new_values.data() + bh * d, d, cache.values.data() + at);
+    cache.store((bh * cache.capacity + cache.length) * d, new_keys.data() + bh * d,
+                new_values.data() + bh * d, 1);
   }
   const bool mapped = !cache.position_rows.empty();
   if (mapped) {
@@ -166,8 +200,7 @@ KvCache MultiHeadAttention::precompute(const Tensor& memory) {
   KvCache cache(ms[0], heads_, head_dim_, ms[1]);
   const Tensor keys = split_heads(k(memory));  // [B, H, Tk, d], packed as the cache is
   const Tensor values = split_heads(v(memory));
-  std::copy_n(keys.data(), keys.numel(), cache.keys.data());
-  std::copy_n(values.data(), values.numel(), cache.values.data());
+  cache.store(0, keys.data(), values.data(), keys.numel() / head_dim_);
   cache.length = ms[1];
   return cache;
 }

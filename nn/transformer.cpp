@@ -247,11 +247,7 @@ void reorder_cache_rows(KvCache& cache, const std::vector<int32_t>& rows,
   }
   std::swap(cache.position_rows, spare);
   // Each row writes its next position into cache row i: there must be one per row.
-  if (count > cache.cache_rows()) {
-    const auto size = static_cast<size_t>(count * cache.heads * cap * cache.head_dim);
-    cache.keys.resize(size);
-    cache.values.resize(size);
-  }
+  cache.reserve_rows(count);
   cache.batch = count;
 }
 

@@ -1,6 +1,7 @@
 #include "nn/kernels/cached_attention.h"
 
 #include <algorithm>
+#include <bit>
 #include <cmath>
 #include <cstring>
 
@@ -14,38 +15,58 @@ namespace {
 
 // Sixteen floats in one register (AVX-512; two or four registers on older targets).
 using Vec = float __attribute__((vector_size(64)));
+using Words = uint32_t __attribute__((vector_size(64)));
+using HalfWords = uint16_t __attribute__((vector_size(32)));
 constexpr int64_t kWidth = 16;
 
+// A cached value as f32 (a bf16 is the top half of one).
+[[gnu::always_inline]] inline float widen(float x) {
+  return x;
+}
+[[gnu::always_inline]] inline float widen(uint16_t x) {
+  return std::bit_cast<float>(static_cast<uint32_t>(x) << 16);
+}
+
+[[gnu::always_inline]] inline void load(const float* p, Vec& v) {
+  std::memcpy(&v, p, sizeof v);
+}
+[[gnu::always_inline]] inline void load(const uint16_t* p, Vec& v) {
+  HalfWords half;
+  std::memcpy(&half, p, sizeof half);
+  v = reinterpret_cast<Vec>(__builtin_convertvector(half, Words) << 16);
+}
+
 // Where one head's positions are: position j in cache row map[j] (or `row` when map is null),
-// `row_stride` floats per cache row, `head_offset` to the head, `head_dim` per position.
+// `row_stride` values per cache row, `head_offset` to the head, `head_dim` per position.
 struct HeadLayout {
   const int32_t* map;
   int64_t row;
   int64_t row_stride;
   int64_t head_offset;
   int64_t head_dim;
-  const float* at(const float* cache, int64_t j) const {
+  template <typename T>
+  const T* at(const T* cache, int64_t j) const {
     return cache + (map == nullptr ? row : map[j]) * row_stride + head_offset + j * head_dim;
   }
 };
 
 // context = Σ_j w[j] · v_j, 64 columns at a time held in registers over all positions (summing
 // into `context` in memory made each position wait for the previous one's stores).
-[[gnu::always_inline]] inline void weighted_values(int64_t length, const float* w,
-                                                   const float* values, const HeadLayout& layout,
-                                                   float* context) {
+template <typename T>
+[[gnu::always_inline]] inline void weighted_values(int64_t length, const float* w, const T* values,
+                                                   const HeadLayout& layout, float* context) {
   const int64_t d = layout.head_dim;
   const int64_t whole = d / kWidth * kWidth;
   for (int64_t c = 0; c < whole; c += 4 * kWidth) {
     const int64_t vectors = std::min<int64_t>(4, (whole - c) / kWidth);
     Vec acc[4] = {};
     for (int64_t j = 0; j < length; ++j) {
-      const float* value = layout.at(values, j) + c;
+      const T* value = layout.at(values, j) + c;
       const float wj = w[j];
-      for (int64_t v = 0; v < 4; ++v) {
+      for (int64_t v = 0; v < 4; ++v) {  // a fixed count, so that acc stays in registers
         if (v < vectors) {
           Vec x;
-          std::memcpy(&x, value + v * kWidth, sizeof x);
+          load(value + v * kWidth, x);
           acc[v] += wj * x;
         }
       }
@@ -54,17 +75,18 @@ struct HeadLayout {
   }
   for (int64_t i = whole; i < d; ++i) {
     float sum = 0;
-    for (int64_t j = 0; j < length; ++j) sum += w[j] * layout.at(values, j)[i];
+    for (int64_t j = 0; j < length; ++j) sum += w[j] * widen(layout.at(values, j)[i]);
     context[i] = sum;
   }
 }
 
-HUIYAN_VECTORIZED void attend_one(int64_t length, float scale, const float* q, const float* keys,
-                                  const float* values, HeadLayout layout, const float* keep,
-                                  float* w, float* context) {
+template <typename T>
+[[gnu::always_inline]] inline void attend(int64_t length, float scale, const float* q,
+                                          const T* keys, const T* values, const HeadLayout& layout,
+                                          const float* keep, float* w, float* context) {
   for (int64_t j = 0; j < length; ++j) {
-    const float* key = layout.at(keys, j);
-    w[j] = lane_sum(layout.head_dim, [&](int64_t i) { return q[i] * key[i]; }) * scale;
+    const T* key = layout.at(keys, j);
+    w[j] = lane_sum(layout.head_dim, [&](int64_t i) { return q[i] * widen(key[i]); }) * scale;
   }
   float max = -INFINITY;
   for (int64_t j = 0; j < length; ++j) {
@@ -86,11 +108,23 @@ HUIYAN_VECTORIZED void attend_one(int64_t length, float scale, const float* q, c
   weighted_values(length, w, values, layout, context);
 }
 
+// One (row, head); each storage type compiled for each vector target.
+HUIYAN_VECTORIZED void attend_one(int64_t length, float scale, const float* q, const float* keys,
+                                  const float* values, HeadLayout layout, const float* keep,
+                                  float* w, float* context) {
+  attend(length, scale, q, keys, values, layout, keep, w, context);
+}
+
+HUIYAN_VECTORIZED void attend_one(int64_t length, float scale, const float* q, const uint16_t* keys,
+                                  const uint16_t* values, HeadLayout layout, const float* keep,
+                                  float* w, float* context) {
+  attend(length, scale, q, keys, values, layout, keep, w, context);
+}
+
 }  // namespace
 
-void cached_attention(const CachedAttentionShape& s, const float* query, const float* keys,
-                      const float* values, CacheRows cache_rows, const float* keep, float* weights,
-                      float* context) {
+void cached_attention(const CachedAttentionShape& s, const float* query, CacheValues cache,
+                      CacheRows cache_rows, const float* keep, float* weights, float* context) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
   parallel_rows(s.rows * s.heads, s.length * s.head_dim, [&](int64_t rh) {
     const int64_t row = rh / s.heads;
@@ -101,9 +135,17 @@ void cached_attention(const CachedAttentionShape& s, const float* query, const f
     } else if (cache_rows.rows != nullptr) {
       layout.row = cache_rows.rows[row];
     }
-    attend_one(s.length, scale, query + rh * s.head_dim, keys, values, layout,
-               keep == nullptr ? nullptr : keep + row * s.length, weights + rh * s.length,
-               context + rh * s.head_dim);
+    const float* q = query + rh * s.head_dim;
+    const float* row_keep = keep == nullptr ? nullptr : keep + row * s.length;
+    float* w = weights + rh * s.length;
+    float* c = context + rh * s.head_dim;
+    if (cache.bf16) {
+      attend_one(s.length, scale, q, static_cast<const uint16_t*>(cache.keys),
+                 static_cast<const uint16_t*>(cache.values), layout, row_keep, w, c);
+    } else {
+      attend_one(s.length, scale, q, static_cast<const float*>(cache.keys),
+                 static_cast<const float*>(cache.values), layout, row_keep, w, c);
+    }
   });
 }
 

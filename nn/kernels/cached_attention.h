@@ -25,11 +25,16 @@ struct CacheRows {
   bool per_position = false;
 };
 
-// query [rows, heads, head_dim]; keys and values [cache rows, heads, capacity, head_dim];
-// keep [rows, length] or null (keep everything); weights [rows, heads, length];
-// context [rows, heads, head_dim].
-void cached_attention(const CachedAttentionShape& shape, const float* query, const float* keys,
-                      const float* values, CacheRows cache_rows, const float* keep, float* weights,
-                      float* context);
+// Keys and values [cache rows, heads, capacity, head_dim] each, as f32 or as bf16 (uint16_t).
+struct CacheValues {
+  const void* keys = nullptr;
+  const void* values = nullptr;
+  bool bf16 = false;
+};
+
+// query [rows, heads, head_dim]; keep [rows, length] or null (keep everything); weights
+// [rows, heads, length]; context [rows, heads, head_dim].
+void cached_attention(const CachedAttentionShape& shape, const float* query, CacheValues cache,
+                      CacheRows cache_rows, const float* keep, float* weights, float* context);
 
 }  // namespace huiyan::nn::kernels
