@@ -5,6 +5,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "nn/kernels/scan.h"
+
 namespace huiyan::nn {
 
 float length_penalty(int64_t length, float alpha) {
@@ -103,16 +105,14 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
         if (last_step) {
           offer(o.eos);  // out of room: end here
         } else {
-          // Blocks of 16 whose best cannot beat the list's last entry are skipped whole.
-          constexpr int64_t kBlock = 16;
-          for (int64_t v0 = 0; v0 < vocab; v0 += kBlock) {
-            const int64_t v1 = std::min(vocab, v0 + kBlock);
+          // Once the list is full, only entries that can beat its last one are offered.
+          for (int64_t v = 0; v < vocab; ++v) {
             if (candidates.size() - first == keep_max) {
-              float block_max = row[v0];
-              for (int64_t v = v0 + 1; v < v1; ++v) block_max = std::max(block_max, row[v]);
-              if (hyps[h].log_prob + block_max < candidates.back().log_prob) continue;
+              v = kernels::first_reaching(row, v, vocab, hyps[h].log_prob,
+                                          candidates.back().log_prob);
+              if (v == vocab) break;
             }
-            for (int64_t v = v0; v < v1; ++v) offer(static_cast<int32_t>(v));
+            offer(static_cast<int32_t>(v));
           }
         }
       }
