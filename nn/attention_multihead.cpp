@@ -47,41 +47,43 @@ KvCache::KvCache(int64_t batch_, int64_t heads_, int64_t head_dim_, int64_t capa
       heads(heads_),
       head_dim(head_dim_),
       capacity(capacity_),
-      bf16(Engine::get().precision() == Precision::bf16) {
+      bf16_(Engine::get().precision() == Precision::bf16) {
   reserve_rows(batch_);
 }
 
 int64_t KvCache::cache_rows() const {
-  const size_t size = bf16 ? keys_bf16.size() : keys.size();
-  return static_cast<int64_t>(size) / (heads * capacity * head_dim);
+  const int64_t per_row = heads * capacity * head_dim;
+  if (per_row <= 0) return batch;  // rows of nothing: as many as asked for
+  const size_t size = bf16_ ? keys_bf16_.size() : keys_.size();
+  return static_cast<int64_t>(size) / per_row;
 }
 
 void KvCache::reserve_rows(int64_t rows) {
   if (rows <= cache_rows()) return;
   const auto size = static_cast<size_t>(rows * heads * capacity * head_dim);
-  if (bf16) {
-    keys_bf16.resize(size);
-    values_bf16.resize(size);
+  if (bf16_) {
+    keys_bf16_.resize(size);
+    values_bf16_.resize(size);
   } else {
-    keys.resize(size);
-    values.resize(size);
+    keys_.resize(size);
+    values_.resize(size);
   }
 }
 
 void KvCache::store(int64_t at, const float* new_keys, const float* new_values, int64_t count) {
   const int64_t n = count * head_dim;
-  if (bf16) {
-    kernels::to_bf16(new_keys, n, keys_bf16.data() + at);
-    kernels::to_bf16(new_values, n, values_bf16.data() + at);
+  if (bf16_) {
+    kernels::to_bf16(new_keys, n, keys_bf16_.data() + at);
+    kernels::to_bf16(new_values, n, values_bf16_.data() + at);
   } else {
-    std::copy_n(new_keys, n, keys.data() + at);
-    std::copy_n(new_values, n, values.data() + at);
+    std::copy_n(new_keys, n, keys_.data() + at);
+    std::copy_n(new_values, n, values_.data() + at);
   }
 }
 
 kernels::CacheValues KvCache::view() const {
-  if (bf16) return {keys_bf16.data(), values_bf16.data(), true};
-  return {keys.data(), values.data(), false};
+  if (bf16_) return {keys_bf16_.data(), values_bf16_.data(), true};
+  return {keys_.data(), values_.data(), false};
 }
 
 MultiHeadAttention::MultiHeadAttention(int64_t dim, int64_t heads, Random& rng,

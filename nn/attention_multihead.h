@@ -34,20 +34,20 @@ Tensor attention_keep(Graph& graph, const Tensor& key_keep, int64_t batch, int64
 // position j is held by cache row position_rows[r · capacity + j] when position_rows is set
 // (beam search reorders rows by rewriting it; the newest position is always written to row r
 // itself), else by row r. In bf16 precision (Engine::precision when the cache is made) keys and
-// values are kept rounded to bf16, as bf16 products hand them on elsewhere: that halves what
-// each decoding step reads, which bounds its attention.
-struct KvCache {
+// values are kept rounded to bf16, as PyTorch's autocast keeps its caches: that halves what each
+// decoding step reads, which bounds its attention. (The uncached path rounds them only where its
+// score products run in bf16, so the two then differ by that rounding.)
+class KvCache {
+ public:
   int64_t batch = 0;
   int64_t heads = 0;
   int64_t head_dim = 0;
   int64_t capacity = 0;
   int64_t length = 0;
-  bool bf16 = false;
-  std::vector<float> keys;  // f32 storage
-  std::vector<float> values;
-  std::vector<uint16_t> keys_bf16;  // bf16 storage
-  std::vector<uint16_t> values_bf16;
   std::vector<int32_t> position_rows;
+
+  KvCache() = default;
+  KvCache(int64_t batch, int64_t heads, int64_t head_dim, int64_t capacity);
 
   int64_t cache_rows() const;
   // Room for `rows` cache rows (never fewer than it has).
@@ -55,9 +55,14 @@ struct KvCache {
   // Stores `count` consecutive head_dim-sized keys and values from element `at` on.
   void store(int64_t at, const float* new_keys, const float* new_values, int64_t count);
   kernels::CacheValues view() const;
+  bool bf16() const { return bf16_; }
 
-  KvCache() = default;
-  KvCache(int64_t batch, int64_t heads, int64_t head_dim, int64_t capacity);
+ private:
+  bool bf16_ = false;
+  std::vector<float> keys_;  // f32 storage
+  std::vector<float> values_;
+  std::vector<uint16_t> keys_bf16_;  // bf16 storage
+  std::vector<uint16_t> values_bf16_;
 };
 
 class MultiHeadAttention : public Module {

@@ -42,9 +42,9 @@ void gemm(const GemmShape& shape, const float* a, const float* b, float* c, bool
 bool bf16_gemm(const GemmShape& shape);
 
 // One B that stays fixed over many products (a weight at inference), copied once into the layout
-// oneDNN's kernels read fastest (blocked in bf16, rows padded in f32), for each product shape that
-// needs one. Without it every product repacks B first. The copies hold B's values when first made:
-// drop the object when B changes.
+// oneDNN's kernels read fastest (blocked in bf16, in f32 rows padded from N = 512), for each
+// product shape that needs one. Without it every product repacks B first. The copies hold B's
+// values when first made: drop the object when B changes.
 class PackedB {
  public:
   // As gemm(shape, a, b, c, false, bias) for one matrix B (batch_b 1).

@@ -2,8 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 
+#include "nn/engine.h"
 #include "tests/nn/attention_test_util.h"
 #include "tests/nn/gradcheck.h"
 
@@ -128,6 +130,39 @@ TEST(MultiHeadAttention, CachedDecodingEqualsUncachedStepByStep) {
   }
   EXPECT_EQ(cache.length, len);
   EXPECT_THROW(self.step(slice(all, 1, 0, 1), cache), std::length_error);
+}
+
+// In bf16 precision the caches hold bf16 keys and values: step-by-step decoding then stays
+// within that rounding of the full computation, and a cache of no positions does not break.
+TEST(MultiHeadAttention, Bf16CachesStayCloseToTheFullComputation) {
+  if (!Engine::bf16_supported()) GTEST_SKIP() << "no bf16 on this CPU";
+  Engine::get().set_precision(Precision::bf16);
+  Random rng(8);
+  MultiHeadAttention self(64, 1, rng);
+  const int64_t batch = 2, len = 5;
+  const auto x = testing::random_input({batch, len, 64}, 9);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const Tensor all = graph.from(x.shape, x.values);
+  const auto full = self(all, all, all, Tensor(), true).output.values();
+  KvCache cache(batch, 1, 64, len);
+  EXPECT_TRUE(cache.bf16());
+  double worst = 0;
+  for (int64_t t = 0; t < len; ++t) {
+    const auto step = self.step(slice(all, 1, t, t + 1), cache).output.values();
+    for (int64_t b = 0; b < batch; ++b)
+      for (int c = 0; c < 64; ++c) {
+        const double diff = std::abs(step[static_cast<size_t>(b * 64 + c)] -
+                                     full[static_cast<size_t>((b * len + t) * 64 + c)]);
+        worst = std::max(worst, diff);
+      }
+  }
+  EXPECT_GT(worst, 0.0);  // the caches did round
+  EXPECT_LT(worst, 3e-2);
+  KvCache empty(batch, 1, 64, 0);
+  EXPECT_EQ(empty.cache_rows(), batch);
+  EXPECT_THROW(self.step(slice(all, 1, 0, 1), empty), std::length_error);
+  Engine::get().set_precision(Precision::f32);
 }
 
 TEST(MultiHeadAttention, GradientsMatchFiniteDifferences) {

@@ -24,14 +24,16 @@ struct Case {
 };
 
 // softmax(q·Kᵀ/√d) over the kept positions and its weighted sum of V, in double, straight from
-// the definition, for every head dimension the vector loops split differently (tails of 4, 16
-// and 36 columns, under and over sixteen positions), every way of finding cache rows, and keys
-// and values stored as f32 and as bf16 (the definition then takes the rounded values).
+// the definition, for head dimensions the vector loops split differently (under 16, with a tail
+// of 4, multiples of 16 and 64), lengths under and over sixteen positions, every way of finding
+// cache rows, and keys and values stored as f32 and as bf16 (the definition then takes the rounded
+// values).
 TEST(CachedAttention, EqualsTheDefinitionInDouble) {
   for (const bool bf16 : {false, true}) {
     for (const Case c : {Case{64, 24, 0}, Case{64, 1, 2}, Case{20, 17, 1}, Case{100, 40, 2},
                          Case{8, 5, 0}, Case{128, 33, 1}, Case{48, 16, 2}}) {
-      const int64_t rows = 3, heads = 2, capacity = c.length + 2, cache_rows = 4;
+      // Row-per-row maps read the last cache row, filled to its end (capacity = length).
+      const int64_t rows = 3, heads = 2, capacity = c.length + (c.map == 1 ? 0 : 2), cache_rows = 4;
       const int64_t d = c.head_dim;
       auto keys = random_values(static_cast<size_t>(cache_rows * heads * capacity * d), 1);
       auto values = random_values(keys.size(), 2);

@@ -142,33 +142,37 @@ TEST(Bf16Gemm, LinearGradientsFollowF32) {
 }
 
 // A weight packed once gives the product computed in double, for several row counts (each may
-// want its own layout), with and without a bias, and in bf16 the product of the rounded inputs.
+// want its own layout), with and without a bias, and in bf16 the product of the rounded inputs;
+// with N of 300 and of 1,000 (f32 rows padded from N = 512 on).
 TEST(PackedB, EqualsThePlainProduct) {
-  const int64_t n = 300, k = 128;
-  const auto w = random_values(static_cast<size_t>(n * k), 21);  // stored [n, k]: op(B) = Wᵀ
-  const auto bias = random_values(static_cast<size_t>(n), 22);
-  for (const bool in_bf16 : {false, true}) {
-    if (in_bf16 && !Engine::bf16_supported()) continue;
-    std::unique_ptr<Bf16Precision> precision;
-    if (in_bf16) precision = std::make_unique<Bf16Precision>();
-    PackedB packed;
-    for (const int64_t m : {1, 64, 77, 64}) {
-      const auto a = random_values(static_cast<size_t>(m * k), 23 + static_cast<uint64_t>(m));
-      const GemmShape shape{1, 1, m, n, k, false, true};
-      const bool bf16 = bf16_gemm(shape);
-      for (const bool with_bias : {false, true}) {
-        std::vector<float> c(static_cast<size_t>(m * n), -7.0f);
-        packed.gemm(shape, a.data(), w.data(), c.data(), with_bias ? bias.data() : nullptr);
-        for (int64_t i = 0; i < m; ++i) {
-          for (int64_t j = 0; j < n; ++j) {
-            double want = with_bias ? bias[static_cast<size_t>(j)] : 0.0;
-            for (int64_t p = 0; p < k; ++p) {
-              const float x = a[static_cast<size_t>(i * k + p)];
-              const float y = w[static_cast<size_t>(j * k + p)];
-              want += static_cast<double>(bf16 ? rounded(x) : x) * (bf16 ? rounded(y) : y);
+  for (const int64_t n : {300, 1000}) {
+    const int64_t k = 128;
+    const auto w = random_values(static_cast<size_t>(n * k), 21);  // stored [n, k]: op(B) = Wᵀ
+    const auto bias = random_values(static_cast<size_t>(n), 22);
+    for (const bool in_bf16 : {false, true}) {
+      if (in_bf16 && !Engine::bf16_supported()) continue;
+      std::unique_ptr<Bf16Precision> precision;
+      if (in_bf16) precision = std::make_unique<Bf16Precision>();
+      PackedB packed;
+      for (const int64_t m : {1, 64, 77, 64}) {
+        const auto a = random_values(static_cast<size_t>(m * k), 23 + static_cast<uint64_t>(m));
+        const GemmShape shape{1, 1, m, n, k, false, true};
+        const bool bf16 = bf16_gemm(shape);
+        for (const bool with_bias : {false, true}) {
+          std::vector<float> c(static_cast<size_t>(m * n), -7.0f);
+          packed.gemm(shape, a.data(), w.data(), c.data(), with_bias ? bias.data() : nullptr);
+          for (int64_t i = 0; i < m; ++i) {
+            for (int64_t j = 0; j < n; ++j) {
+              double want = with_bias ? bias[static_cast<size_t>(j)] : 0.0;
+              for (int64_t p = 0; p < k; ++p) {
+                const float x = a[static_cast<size_t>(i * k + p)];
+                const float y = w[static_cast<size_t>(j * k + p)];
+                want += static_cast<double>(bf16 ? rounded(x) : x) * (bf16 ? rounded(y) : y);
+              }
+              ASSERT_NEAR(c[static_cast<size_t>(i * n + j)], want, 1e-4)
+                  << "n " << n << " m " << m << " row " << i << " col " << j
+                  << (bf16 ? " bf16" : " f32");
             }
-            ASSERT_NEAR(c[static_cast<size_t>(i * n + j)], want, 1e-4)
-                << "m " << m << " row " << i << " col " << j << (bf16 ? " bf16" : " f32");
           }
         }
       }
