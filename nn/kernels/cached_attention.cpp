@@ -1,10 +1,10 @@
 #include "nn/kernels/cached_attention.h"
 
 #include <algorithm>
-#include <bit>
 #include <cmath>
 #include <cstring>
 
+#include "nn/kernels/convert.h"
 #include "nn/kernels/fast_exp.h"
 #include "nn/kernels/lanes.h"
 #include "nn/kernels/parallel.h"
@@ -19,12 +19,12 @@ using Words = uint32_t __attribute__((vector_size(64)));
 using HalfWords = uint16_t __attribute__((vector_size(32)));
 constexpr int64_t kWidth = 16;
 
-// A cached value as f32 (a bf16 is the top half of one).
+// A cached value as f32, for either storage.
 [[gnu::always_inline]] inline float widen(float x) {
   return x;
 }
-[[gnu::always_inline]] inline float widen(uint16_t x) {
-  return std::bit_cast<float>(static_cast<uint32_t>(x) << 16);
+[[gnu::always_inline]] inline float widen(bf16 x) {
+  return from_bf16(x);
 }
 
 [[gnu::always_inline]] inline void load(const float* p, Vec& v) {

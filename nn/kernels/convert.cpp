@@ -27,11 +27,4 @@ void to_bf16(const float* in, int64_t n, bf16* out) {
   });
 }
 
-float from_bf16(bf16 value) {
-  const uint32_t bits = static_cast<uint32_t>(value) << 16;
-  float f;
-  std::memcpy(&f, &bits, sizeof f);
-  return f;
-}
-
 }  // namespace huiyan::nn::kernels
