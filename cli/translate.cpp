@@ -19,6 +19,7 @@ int run_translate(const std::vector<std::string>& args) {
   std::string output = "-";
   pipeline::TranslateOptions o;
   int64_t batch = 32;
+  int64_t maxi_batch = 32;
   std::string attention_out;
   bool json = false;
   CommonOptions common;
@@ -39,6 +40,9 @@ int run_translate(const std::vector<std::string>& args) {
       "max-length-offset", po::value(&o.max_length_offset)->value_name("N")->default_value(10),
       "see --max-length-ratio")("batch", po::value(&batch)->value_name("N")->default_value(32),
                                 "sentences translated together")(
+      "maxi-batch", po::value(&maxi_batch)->value_name("N")->default_value(32),
+      "read up to N batches of lines ahead and sort them by length together (1: each batch "
+      "alone); a pipe that pauses gets its lines back at once")(
       "attention-out", po::value(&attention_out)->value_name("FILE"),
       "also write each sentence's pieces and attention matrix (HDF5; JSON lines with --json)")(
       "json", po::bool_switch(&json), "--attention-out as JSON lines");
@@ -54,7 +58,9 @@ int run_translate(const std::vector<std::string>& args) {
   if (o.beam < 1 || o.n_best < 1 || o.n_best > o.beam)
     throw UsageError("need 1 <= --n-best <= --beam");
   if (batch < 1) throw UsageError("--batch must be >= 1");
+  if (maxi_batch < 1) throw UsageError("--maxi-batch must be >= 1");
   o.batch_sentences = static_cast<size_t>(batch);
+  o.maxi_batch = static_cast<size_t>(maxi_batch);
   if (!common.quiet)
     o.warn = [](const std::string& message) {
       std::cerr << "huiyan translate: warning: " << message << "\n";

@@ -124,7 +124,8 @@ AttentionRecord attention_record(const Translator& t, size_t index,
 size_t translate_stream(Translator& t, io::LineReader& in, std::ostream& out,
                         const TranslateOptions& o) {
   return transform_line_batches(
-      in, out, o.batch_sentences, [&](const std::vector<std::string>& lines, size_t first_line) {
+      in, out, o.batch_sentences * std::max<size_t>(o.maxi_batch, 1),
+      [&](const std::vector<std::string>& lines, size_t first_line) {
         std::vector<std::vector<int32_t>> sources;
         const auto translations = translate_lines(t, lines, first_line, o, &sources);
         if (o.attention) {

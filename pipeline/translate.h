@@ -1,7 +1,10 @@
 #pragma once
 // `huiyan translate`: text in, text out, with a model file alone (its tokenizers are inside).
 // Lines are normalized as `preprocess` does, encoded, translated in length-sorted batches with
-// beam search on the KV-cached decoder, and decoded back to plain text, in input order.
+// beam search on the KV-cached decoder, and decoded back to plain text, in input order. Lines are
+// read ahead (up to maxi_batch batches, less when the input would make us wait) and sorted
+// together, so a file decodes in batches of near-equal lengths while a pipe still gets each line
+// back at once.
 
 #include <functional>
 #include <ostream>
@@ -22,6 +25,9 @@ struct TranslateOptions {
   float max_length_ratio = 2.0f;  // output tokens <= ratio · source tokens + offset
   int64_t max_length_offset = 10;
   size_t batch_sentences = 32;
+  // translate_stream reads up to this many batches' worth of lines ahead and sorts them by length
+  // together (Marian's maxi-batch): batches of similar lengths pad less and finish together.
+  size_t maxi_batch = 32;
   std::function<void(const std::string&)> warn;  // non-fatal problems (long or invalid lines)
   // When set, translate_stream hands it the best hypothesis's attention for each translated
   // line, in input order.

@@ -79,6 +79,20 @@ TEST_F(TranslateCli, OneLineOutPerLineInWithEmptyLinesKept) {
   EXPECT_EQ(nbest.out.rfind("0 ||| ", 0), 0u);
 }
 
+// Lines read ahead and sorted by length together come back in input order: with one sentence per
+// batch, every sentence decodes alone either way, so the outputs must match line for line.
+TEST_F(TranslateCli, MaxiBatchSortingKeepsInputOrder) {
+  const std::string source = read_file(*dir_ / "data/valid.src");
+  const std::string model = " -m " + (*dir_ / "model.h5") + " --beam 2 --batch 1";
+  const Outcome alone = run_huiyan("translate" + model + " --maxi-batch 1", source);
+  const Outcome sorted = run_huiyan("translate" + model + " --maxi-batch 16", source);
+  ASSERT_EQ(alone.exit_code, 0) << alone.err;
+  ASSERT_EQ(sorted.exit_code, 0) << sorted.err;
+  EXPECT_EQ(lines(sorted.out), lines(source));
+  EXPECT_EQ(sorted.out, alone.out);
+  EXPECT_EQ(run_huiyan("translate" + model + " --maxi-batch 0", "Ein Mann.\n").exit_code, 2);
+}
+
 TEST_F(TranslateCli, BadInputWarnsAndKeepsAlignmentNeverCrashes) {
   TempDir scratch;
   std::string junk;
