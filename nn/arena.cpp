@@ -2,6 +2,7 @@
 
 #include <malloc.h>
 
+#include <algorithm>
 #include <cstdlib>
 #include <new>
 
@@ -38,7 +39,7 @@ void Arena::add_block(size_t bytes) {
 }
 
 void* Arena::allocate(size_t bytes) {
-  bytes = round_up(std::max<size_t>(bytes, 1));
+  bytes = rounded(bytes);
   Block* block = &blocks_.back();
   if (block->offset + bytes > block->size) {
     add_block(std::max(bytes, block->size * 2));
@@ -66,6 +67,27 @@ size_t Arena::capacity_bytes() const {
   size_t total = 0;
   for (const auto& block : blocks_) total += block.size;
   return total;
+}
+
+size_t Arena::rounded(size_t bytes) {
+  return round_up(std::max<size_t>(bytes, 1));
+}
+
+void* FreeBlocks::take(size_t bytes) {
+  const auto found = free_.find(Arena::rounded(bytes));
+  if (found == free_.end() || found->second.empty()) return nullptr;
+  void* block = found->second.back();
+  found->second.pop_back();
+  return block;
+}
+
+void FreeBlocks::give_back(void* block, size_t bytes, uint64_t generation) {
+  if (generation == generation_) free_[Arena::rounded(bytes)].push_back(block);
+}
+
+void FreeBlocks::clear(uint64_t generation) {
+  for (auto& [size, blocks] : free_) blocks.clear();
+  generation_ = generation;
 }
 
 }  // namespace huiyan::nn

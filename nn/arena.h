@@ -4,7 +4,9 @@
 // one block as large as all of them, so a steady state makes no system allocation at all.
 
 #include <cstddef>
+#include <cstdint>
 #include <memory>
+#include <unordered_map>
 #include <vector>
 
 namespace huiyan::nn {
@@ -27,6 +29,8 @@ class Arena {
   }
 
   void reset();
+  // The bytes allocate(bytes) takes: a multiple of the 64-byte alignment.
+  static size_t rounded(size_t bytes);
   size_t used_bytes() const { return used_; }
   size_t capacity_bytes() const;
 
@@ -44,6 +48,25 @@ class Arena {
   std::vector<Block> blocks_;
   size_t used_ = 0;
   size_t high_water_ = 0;
+};
+
+// Arena blocks handed back before the arena's reset, kept by size for the next request of the
+// same size. In inference no tape holds a graph's tensors, so a tensor's memory can go back as
+// soon as the tensor dies: a batch's encoder layers then reuse one layer's memory, still in the
+// cache, instead of writing fresh memory (and taking fresh pages) for every tensor.
+class FreeBlocks {
+ public:
+  explicit FreeBlocks(uint64_t generation) : generation_(generation) {}
+  // A block of exactly Arena::rounded(bytes) bytes handed back in this generation, or null.
+  void* take(size_t bytes);
+  // Blocks of an older generation are dropped: the arena has been reset since they were made.
+  void give_back(void* block, size_t bytes, uint64_t generation);
+  // Forgets every block (the arena was reset); later blocks belong to `generation`.
+  void clear(uint64_t generation);
+
+ private:
+  std::unordered_map<size_t, std::vector<void*>> free_;
+  uint64_t generation_;
 };
 
 }  // namespace huiyan::nn

@@ -11,7 +11,16 @@ namespace huiyan::nn {
 Tensor Graph::empty(const Shape& shape) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
-  impl->data = arena_.allocate<float>(static_cast<size_t>(shape.numel()));
+  const size_t bytes = static_cast<size_t>(shape.numel()) * sizeof(float);
+  if (recording_) {
+    impl->data = static_cast<float*>(arena_.allocate(bytes));
+  } else {
+    // Nothing records this tensor, so its memory is free again once the last handle to it (or to
+    // a view of it) is gone.
+    void* reused = free_blocks_->take(bytes);
+    impl->data = static_cast<float*>(reused != nullptr ? reused : arena_.allocate(bytes));
+    impl->free_blocks = free_blocks_;
+  }
   impl->graph = this;
   impl->generation = generation_;
   return Tensor(std::move(impl));
@@ -119,6 +128,7 @@ void Graph::reset() {
   tape_.clear();
   arena_.reset();
   ++generation_;
+  free_blocks_->clear(generation_);
 }
 
 Graph& graph_of(std::initializer_list<const Tensor*> inputs) {

@@ -21,7 +21,8 @@ class Graph {
   Graph(const Graph&) = delete;
   Graph& operator=(const Graph&) = delete;
 
-  // Fresh tensors in the arena, needing no gradient.
+  // Fresh tensors in the arena, needing no gradient. While not recording, a tensor's memory goes
+  // back to the graph when the tensor dies and may serve a later one before the reset.
   Tensor empty(const Shape& shape);  // uninitialized
   Tensor zeros(const Shape& shape);
   Tensor full(const Shape& shape, float value);
@@ -77,6 +78,9 @@ class Graph {
   Graph* copies_owner_ = nullptr;
   bool recording_ = true;
   uint64_t generation_ = 1;
+  // Memory of tensors that died since the reset, reused while not recording (after generation_:
+  // made with its value).
+  std::shared_ptr<FreeBlocks> free_blocks_ = std::make_shared<FreeBlocks>(generation_);
 };
 
 // Inference mode: while alive, ops on `graph` record nothing and no tensor needs a gradient.

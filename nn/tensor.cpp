@@ -52,6 +52,12 @@ std::string Shape::str() const {
   return text + "]";
 }
 
+TensorImpl::~TensorImpl() {
+  if (const auto blocks = free_blocks.lock()) {
+    blocks->give_back(data, static_cast<size_t>(shape.numel()) * sizeof(float), generation);
+  }
+}
+
 Tensor Tensor::persistent(const Shape& shape, bool requires_grad) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;

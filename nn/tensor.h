@@ -14,6 +14,7 @@
 namespace huiyan::nn {
 
 class Graph;
+class FreeBlocks;
 
 struct Shape {
   std::array<int64_t, 4> dims{};
@@ -42,10 +43,18 @@ struct TensorImpl {
   float* grad = nullptr;
   bool grad_written = false;  // grad holds values; before that its contents are undefined
   bool requires_grad = false;
-  Graph* graph = nullptr;           // null for persistent tensors
-  uint64_t generation = 0;          // the graph's generation when made
-  std::vector<float> storage;       // persistent tensors only
-  std::vector<float> grad_storage;  // persistent tensors only
+  Graph* graph = nullptr;            // null for persistent tensors
+  uint64_t generation = 0;           // the graph's generation when made
+  std::vector<float> storage;        // persistent tensors only
+  std::vector<float> grad_storage;   // persistent tensors only
+  std::shared_ptr<TensorImpl> base;  // a view's: the tensor whose memory it reads
+  // Set when `data` goes back to its graph's free blocks as this tensor dies (inference).
+  std::weak_ptr<FreeBlocks> free_blocks;
+
+  TensorImpl() = default;
+  TensorImpl(const TensorImpl&) = delete;
+  TensorImpl& operator=(const TensorImpl&) = delete;
+  ~TensorImpl();
 };
 
 class Tensor {

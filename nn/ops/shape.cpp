@@ -31,6 +31,7 @@ Tensor reshape(const Tensor& x, const Shape& shape) {
   auto impl = std::make_shared<TensorImpl>();
   impl->shape = shape;
   impl->data = x.data();
+  impl->base = x.shared();
   impl->graph = &graph;
   impl->generation = graph.generation();
   impl->requires_grad = graph.recording() && x.requires_grad();

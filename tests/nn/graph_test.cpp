@@ -52,6 +52,42 @@ TEST(Graph, ArenaSettlesIntoOneBlock) {
   EXPECT_EQ(graph.arena().capacity_bytes(), capacity);  // no new block once warmed up
 }
 
+// In inference a tensor's memory serves the next tensor of its size once the tensor is gone; a
+// view keeps the memory it reads; a tensor that outlives a reset hands nothing back; a recording
+// graph keeps every tensor's memory until the reset.
+TEST(Graph, InferenceReusesTheMemoryOfTensorsThatDied) {
+  Graph graph;
+  NoGrad no_grad(graph);
+  const float* first = graph.zeros({1000}).data();
+  EXPECT_EQ(graph.zeros({1000}).data(), first);
+  EXPECT_NE(graph.zeros({2000}).data(), first);
+
+  Tensor view;
+  {
+    const Tensor x = graph.full({10, 100}, 7.0f);
+    view = reshape(x, {1000});
+  }
+  const Tensor other = graph.full({1000}, 1.0f);
+  EXPECT_NE(other.data(), view.data());
+  EXPECT_EQ(view.values(), std::vector<float>(1000, 7.0f));
+  view = Tensor();  // the view was the last holder: x's memory is free again
+  EXPECT_NE(graph.zeros({1000}).data(), nullptr);
+
+  Tensor survivor = graph.zeros({3000});
+  graph.reset();
+  const Tensor fresh = graph.zeros({3000});  // the arena restarts at its first byte
+  survivor = Tensor();  // made before the reset: must not hand out memory in use
+  const Tensor next = graph.full({3000}, 2.0f);
+  EXPECT_NE(next.data(), fresh.data());
+  EXPECT_EQ(fresh.values(), std::vector<float>(3000, 0.0f));
+}
+
+TEST(Graph, RecordingKeepsEveryTensorsMemory) {
+  Graph graph;
+  const float* first = graph.zeros({1000}).data();
+  EXPECT_NE(graph.zeros({1000}).data(), first);
+}
+
 TEST(Graph, BackwardNeedsAScalarLossWithAGradient) {
   Graph graph;
   EXPECT_THROW(graph.backward(graph.zeros({2})), std::logic_error);
