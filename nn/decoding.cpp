@@ -5,6 +5,8 @@
 #include <numeric>
 #include <stdexcept>
 
+#include "nn/kernels/normalization.h"
+#include "nn/kernels/parallel.h"
 #include "nn/kernels/scan.h"
 
 namespace huiyan::nn {
@@ -24,7 +26,7 @@ struct Live {
 
 struct Candidate {
   float log_prob;
-  int32_t row;  // the live hypothesis it extends (index within the sentence's beam)
+  int32_t row;  // the live hypothesis it extends
   int32_t token;
 };
 
@@ -57,9 +59,56 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
     bool any_live = false;
     for (const auto& l : live) any_live = any_live || !l.empty();
     if (!any_live) break;
-    const Tensor log_probs = decoder.step(tokens);
-    const int64_t vocab = log_probs.shape()[1];
-    const float* lp = log_probs.data();
+    const Tensor scores = decoder.step(tokens);
+    const int64_t vocab = scores.shape()[1];
+    const size_t keep_max = static_cast<size_t>(2 * beam);
+    // Each decoder row's parent, and whether its sentence is out of room (it can only end).
+    std::vector<float> parent_log_prob;
+    std::vector<char> ends_here;
+    for (int64_t b = 0; b < batch; ++b) {
+      for (const Live& h : live[static_cast<size_t>(b)]) {
+        parent_log_prob.push_back(h.log_prob);
+        ends_here.push_back(length >= max_lengths[static_cast<size_t>(b)] ? 1 : 0);
+      }
+    }
+    const auto rows_now = static_cast<int64_t>(parent_log_prob.size());
+    if (scores.shape()[0] != rows_now) throw std::logic_error("beam search: decoder rows changed");
+    // The best keep_max extensions of each row, best first (the best of a sentence's rows are
+    // among each row's best). Rows are independent, so they are scanned in parallel, each right
+    // after its log-sum-exp while it is still in cache.
+    std::vector<Candidate> row_best(static_cast<size_t>(rows_now) * keep_max);
+    std::vector<size_t> row_count(static_cast<size_t>(rows_now));
+    kernels::parallel_rows(rows_now, vocab, [&](int64_t r) {
+      const float* row = scores.data() + r * vocab;
+      // A token's log-probability is its score minus the row's log-sum-exp, rounded as
+      // log_softmax rounds it.
+      const float shift = kernels::log_sum_exp(vocab, row);
+      const float parent = parent_log_prob[static_cast<size_t>(r)];
+      Candidate* list = row_best.data() + static_cast<size_t>(r) * keep_max;
+      size_t& count = row_count[static_cast<size_t>(r)];
+      const auto offer = [&](int32_t v) {
+        const Candidate c{parent + (row[v] - shift), static_cast<int32_t>(r), v};
+        if (count == keep_max) {
+          if (!better(c, list[count - 1])) return;
+          --count;
+        }
+        size_t at = count++;
+        for (; at > 0 && better(c, list[at - 1]); --at) list[at] = list[at - 1];
+        list[at] = c;
+      };
+      if (ends_here[static_cast<size_t>(r)] != 0) {
+        offer(o.eos);  // out of room: end here
+        return;
+      }
+      // Once the list is full, only entries that can beat its last one are offered.
+      for (int64_t v = 0; v < vocab; ++v) {
+        if (count == keep_max) {
+          v = kernels::first_reaching(row, v, vocab, shift, parent, list[count - 1].log_prob);
+          if (v == vocab) break;
+        }
+        offer(static_cast<int32_t>(v));
+      }
+    });
     Tensor attention;
     if (o.keep_attention) {
       attention = decoder.attention();
@@ -82,38 +131,13 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
     for (int64_t b = 0; b < batch; ++b) {
       auto& hyps = live[static_cast<size_t>(b)];
       if (hyps.empty()) continue;
-      const bool last_step = length >= max_lengths[static_cast<size_t>(b)];
-      // The best 2·beam extensions: enough to keep `beam` live ones after some end. The best of
-      // all rows are among each row's best, so each row is scanned with a short sorted list.
-      const size_t keep_max = static_cast<size_t>(2 * beam);
+      // The best 2·beam extensions of the sentence: enough to keep `beam` live ones after some
+      // end. Candidate rows here count within the sentence.
       std::vector<Candidate> candidates;
-      candidates.reserve(hyps.size() * keep_max);
       for (size_t h = 0; h < hyps.size(); ++h) {
-        const float* row = lp + (row_base + h) * static_cast<size_t>(vocab);
-        const size_t first = candidates.size();
-        const auto offer = [&](int32_t v) {
-          const Candidate c{hyps[h].log_prob + row[v], static_cast<int32_t>(h), v};
-          if (candidates.size() - first == keep_max) {
-            if (!better(c, candidates.back())) return;
-            candidates.pop_back();
-          }
-          auto at = candidates.end();
-          while (at != candidates.begin() + static_cast<int64_t>(first) && better(c, *(at - 1)))
-            --at;
-          candidates.insert(at, c);
-        };
-        if (last_step) {
-          offer(o.eos);  // out of room: end here
-        } else {
-          // Once the list is full, only entries that can beat its last one are offered.
-          for (int64_t v = 0; v < vocab; ++v) {
-            if (candidates.size() - first == keep_max) {
-              v = kernels::first_reaching(row, v, vocab, hyps[h].log_prob,
-                                          candidates.back().log_prob);
-              if (v == vocab) break;
-            }
-            offer(static_cast<int32_t>(v));
-          }
+        const Candidate* list = row_best.data() + (row_base + h) * keep_max;
+        for (size_t i = 0; i < row_count[row_base + h]; ++i) {
+          candidates.push_back({list[i].log_prob, static_cast<int32_t>(h), list[i].token});
         }
       }
       const size_t keep = std::min(candidates.size(), keep_max);

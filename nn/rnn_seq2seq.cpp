@@ -278,7 +278,7 @@ class RnnSteps : public StepDecoder {
         model_.advance(model_.embedding_gates(embedded), state_, &weights_);
     const Tensor output =
         model_.additive ? model_.bahdanau_output(step.state, step.context, embedded) : step.output;
-    return log_softmax(model_.project(output));
+    return model_.project(output);  // logits: beam search normalizes them
   }
 
   void select_rows(const std::vector<int32_t>& rows) override {

@@ -216,7 +216,7 @@ Tensor Transformer::decode_step(const std::vector<int32_t>& tokens, DecoderState
   }
   if (decoder_norm) y = (*decoder_norm)(y);
   ++state.position;
-  return log_softmax(reshape(project(y), {batch, config_.tgt_vocab}));
+  return reshape(project(y), {batch, config_.tgt_vocab});
 }
 
 namespace {

@@ -115,7 +115,7 @@ class Transformer : public Seq2Seq {
   int64_t max_length() const override { return config_.max_positions; }
 
   // Decoding: caches for `memory` (no gradient), then one step per new token: tokens [B] ->
-  // log-probabilities [B, tgt_vocab]; cross_weights (optional) gets the last layer's
+  // logits [B, tgt_vocab]; cross_weights (optional) gets the last layer's
   // cross-attention weights [B, heads, 1, S].
   // `steps`: the most decode_step calls to come (0: up to max_positions); the caches hold that
   // many.

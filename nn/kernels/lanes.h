@@ -29,14 +29,18 @@ inline float lane_sum(int64_t n, Term term) {
   return sum;
 }
 
-// max_{i<n} term(i) (-inf for n = 0).
+// max_{i<n} term(i) (-inf for n = 0). The lanes are one vector: as an array of sixteen floats
+// (as in lane_sum) GCC 12 kept the maxima scalar.
 template <typename Term>
 inline float lane_max(int64_t n, Term term) {
+  using Lanes = float __attribute__((vector_size(kLanes * sizeof(float))));
   const int64_t whole = n / kLanes * kLanes;
-  float lanes[kLanes];
-  std::fill_n(lanes, kLanes, -INFINITY);
+  Lanes lanes;
+  for (int64_t l = 0; l < kLanes; ++l) lanes[l] = -INFINITY;
   for (int64_t i = 0; i < whole; i += kLanes) {
-    for (int64_t l = 0; l < kLanes; ++l) lanes[l] = std::max(lanes[l], term(i + l));
+    Lanes x;
+    for (int64_t l = 0; l < kLanes; ++l) x[l] = term(i + l);
+    lanes = lanes < x ? x : lanes;  // std::max's choice, NaN included
   }
   float max = -INFINITY;
   for (int64_t l = 0; l < kLanes; ++l) max = std::max(max, lanes[l]);

@@ -16,6 +16,8 @@ constexpr int64_t kVocab = 5;
 
 // A toy model: the next-token distribution depends on the sentence, the previous token and the
 // position, through a fixed pseudo-random table. It tracks which sentence each row belongs to.
+// Its steps return logits, shifted by an amount that depends on the row's path, so that beam
+// search gets the right hypotheses only by normalizing each row.
 class ToyDecoder : public StepDecoder {
  public:
   explicit ToyDecoder(int64_t batch) {
@@ -40,7 +42,8 @@ class ToyDecoder : public StepDecoder {
     for (size_t r = 0; r < tokens.size(); ++r) {
       attention_.data()[r * 3 + static_cast<size_t>(tokens[r] % 3)] = 1.0f;
       const auto d = distribution(rows_[r].sentence, tokens[r], rows_[r].position);
-      std::copy(d.begin(), d.end(), out.data() + r * kVocab);
+      const float shift = 0.9f * static_cast<float>(tokens[r]) + 4.0f;
+      for (int64_t v = 0; v < kVocab; ++v) out.data()[r * kVocab + v] = d[v] + shift;
       ++rows_[r].position;
     }
     return out;

@@ -17,12 +17,15 @@ TEST(FirstReaching, EqualsAPlainScan) {
     std::vector<float> x(static_cast<size_t>(n));
     for (auto& v : x) v = rng.uniform(-10.0f, 0.0f);
     for (const float bar : {-12.0f, -3.5f, -1.2f, -0.3f, 1.0f}) {
-      const float base = -0.7f;
-      for (int64_t begin = 0; begin <= n; ++begin) {
-        int64_t expected = begin;
-        while (expected < n && !(base + x[static_cast<size_t>(expected)] >= bar)) ++expected;
-        EXPECT_EQ(first_reaching(x.data(), begin, n, base, bar), expected)
-            << "n " << n << " bar " << bar << " begin " << begin;
+      for (const float shift : {0.0f, 2.25f}) {
+        const float base = -0.7f;
+        for (int64_t begin = 0; begin <= n; ++begin) {
+          int64_t expected = begin;
+          while (expected < n && !(base + (x[static_cast<size_t>(expected)] - shift) >= bar))
+            ++expected;
+          EXPECT_EQ(first_reaching(x.data(), begin, n, shift, base, bar), expected)
+              << "n " << n << " bar " << bar << " shift " << shift << " begin " << begin;
+        }
       }
     }
   }
