@@ -1,22 +1,47 @@
 #include "nn/kernels/scan.h"
 
+#include <cmath>
+#include <cstring>
+
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
 
+namespace {
+
+using Lanes = float __attribute__((vector_size(64)));
+constexpr int64_t kLanes = 16;
+constexpr int64_t kBlock = 4 * kLanes;
+
+// The largest of `vectors` vectors of sixteen from x on, NaN skipped (-inf if all are NaN).
+[[gnu::always_inline]] inline float max_of(const float* x, int64_t vectors) {
+  Lanes max;
+  for (int64_t l = 0; l < kLanes; ++l) max[l] = -INFINITY;
+  for (int64_t v = 0; v < vectors; ++v) {
+    Lanes values;
+    std::memcpy(&values, x + v * kLanes, sizeof values);
+    max = max < values ? values : max;
+  }
+  float largest = -INFINITY;
+  for (int64_t l = 0; l < kLanes; ++l) largest = largest < max[l] ? max[l] : largest;
+  return largest;
+}
+
+}  // namespace
+
 HUIYAN_VECTORIZED int64_t first_reaching(const float* x, int64_t begin, int64_t n, float shift,
                                          float base, float bar) {
-  // Blocks of sixteen tested at once (an "any" over a fixed count vectorizes; a maximum would
-  // not without fast-math), then the one block that passes searched in order.
-  constexpr int64_t kBlock = 16;
+  // base + (v - shift), rounded step by step, never decreases as v grows: a run of entries has
+  // one that reaches the bar exactly when its largest does (a NaN reaches nothing and is skipped
+  // by the maximum). Runs of sixty-four are skipped on their maxima (comparing lane by lane and
+  // or-ing the results stayed scalar code), then the sixteen holding the first hit are found the
+  // same way and searched in order.
+  const auto reaches = [&](float v) { return base + (v - shift) >= bar; };
   int64_t i = begin;
-  for (; i + kBlock <= n; i += kBlock) {
-    int hits = 0;
-    for (int64_t j = 0; j < kBlock; ++j) hits |= base + (x[i + j] - shift) >= bar ? 1 : 0;
-    if (hits != 0) break;
-  }
+  while (i + kBlock <= n && !reaches(max_of(x + i, 4))) i += kBlock;
+  while (i + kLanes <= n && !reaches(max_of(x + i, 1))) i += kLanes;
   for (; i < n; ++i) {
-    if (base + (x[i] - shift) >= bar) return i;
+    if (reaches(x[i])) return i;
   }
   return n;
 }
