@@ -100,12 +100,15 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
         offer(o.eos);  // out of room: end here
         return;
       }
-      // Once the list is full, only entries that can beat its last one are offered.
+      // Only entries that can still enter the list are offered: none below the floor (as many
+      // entries as the list holds reach it), and once the list is full, none that cannot beat
+      // its last one. Log-probabilities grow with scores, so the floor bounds them too.
+      const float floor =
+          parent + (kernels::kth_run_maximum(row, vocab, static_cast<int64_t>(keep_max)) - shift);
       for (int64_t v = 0; v < vocab; ++v) {
-        if (count == keep_max) {
-          v = kernels::first_reaching(row, v, vocab, shift, parent, list[count - 1].log_prob);
-          if (v == vocab) break;
-        }
+        const float bar = count == keep_max ? std::max(floor, list[count - 1].log_prob) : floor;
+        v = kernels::first_reaching(row, v, vocab, shift, parent, bar);
+        if (v == vocab) break;
         offer(static_cast<int32_t>(v));
       }
     });

@@ -1,7 +1,10 @@
 #include "nn/kernels/scan.h"
 
+#include <algorithm>
 #include <cmath>
 #include <cstring>
+#include <functional>
+#include <vector>
 
 #include "nn/kernels/parallel.h"
 
@@ -44,6 +47,16 @@ HUIYAN_VECTORIZED int64_t first_reaching(const float* x, int64_t begin, int64_t 
     if (reaches(x[i])) return i;
   }
   return n;
+}
+
+HUIYAN_VECTORIZED float kth_run_maximum(const float* x, int64_t n, int64_t k) {
+  const int64_t runs = n / kBlock;
+  if (k < 1 || runs < k) return -INFINITY;
+  std::vector<float> maxima(static_cast<size_t>(runs));
+  for (int64_t r = 0; r < runs; ++r) maxima[static_cast<size_t>(r)] = max_of(x + r * kBlock, 4);
+  // The k-th largest: every run at or above it has its maximum there.
+  std::nth_element(maxima.begin(), maxima.begin() + (k - 1), maxima.end(), std::greater<>());
+  return maxima[static_cast<size_t>(k - 1)];
 }
 
 }  // namespace huiyan::nn::kernels

@@ -5,8 +5,10 @@
 #include <cmath>
 #include <functional>
 #include <map>
+#include <numeric>
 
 #include "nn/graph.h"
+#include "nn/random.h"
 
 namespace huiyan::nn {
 namespace {
@@ -108,6 +110,122 @@ TEST(BeamSearch, GreedyFollowsTheMostLikelyTokenEachStep) {
     }
     ASSERT_EQ(result[static_cast<size_t>(b)].size(), 1u);
     EXPECT_EQ(result[static_cast<size_t>(b)][0].tokens, expected) << b;
+  }
+}
+
+// A decoder over a vocabulary of 2,000 (wide enough for the scan's floor from runs of 64 to act)
+// whose logits are pseudo-random in the sentence, the previous token and the position.
+class WideDecoder : public StepDecoder {
+ public:
+  static constexpr int64_t kWide = 2000;
+  explicit WideDecoder(int64_t batch) {
+    for (int64_t b = 0; b < batch; ++b) rows_.push_back({b, 0});
+  }
+  static std::vector<float> logits(int64_t sentence, int32_t previous, int64_t position) {
+    Random rng(static_cast<uint64_t>(sentence * 1000003 + previous * 101 + position));
+    std::vector<float> out(kWide);
+    for (auto& v : out) v = rng.uniform(-8.0f, 8.0f);
+    out[kBos] = -30;
+    if (sentence == 1 && position == 0)
+      out[kEos] = 7.97f;  // among the best first tokens, not the best
+    return out;
+  }
+  Tensor step(const std::vector<int32_t>& tokens) override {
+    Tensor out = graph_.empty({static_cast<int64_t>(tokens.size()), kWide});
+    for (size_t r = 0; r < tokens.size(); ++r) {
+      const auto l = logits(rows_[r].sentence, tokens[r], rows_[r].position++);
+      std::copy(l.begin(), l.end(), out.data() + r * kWide);
+    }
+    return out;
+  }
+  void select_rows(const std::vector<int32_t>& rows) override {
+    std::vector<Row> next;
+    for (const int32_t r : rows) next.push_back(rows_[static_cast<size_t>(r)]);
+    rows_ = next;
+  }
+
+ private:
+  struct Row {
+    int64_t sentence;
+    int64_t position;
+  };
+  Graph graph_;
+  std::vector<Row> rows_;
+};
+
+// log-softmax of a row, in double.
+std::vector<double> log_probs(const std::vector<float>& logits) {
+  double sum = 0;
+  for (const float l : logits) sum += std::exp(static_cast<double>(l));
+  std::vector<double> out;
+  for (const float l : logits) out.push_back(l - std::log(sum));
+  return out;
+}
+
+// Over a wide vocabulary: greedy decoding follows the argmax, and a beam of 5 with room for one
+// token keeps the 10 best first tokens (5 of them live, eos ending at once), so its hypotheses are
+// those of a plain sort of the first step's log-probabilities.
+TEST(BeamSearch, WideVocabularyMatchesPlainTopK) {
+  DecodeOptions o;
+  o.bos = kBos;
+  o.eos = kEos;
+  WideDecoder greedy_decoder(3);
+  const auto greedy = beam_search(greedy_decoder, 3, {8, 8, 8}, o);
+  for (int64_t b = 0; b < 3; ++b) {
+    std::vector<int32_t> expected;
+    int32_t previous = kBos;
+    for (int64_t t = 0; t < 8; ++t) {
+      const auto l = WideDecoder::logits(b, previous, t);
+      int32_t best = static_cast<int32_t>(std::max_element(l.begin(), l.end()) - l.begin());
+      if (t == 7) best = kEos;
+      if (best == kEos) break;
+      expected.push_back(best);
+      previous = best;
+    }
+    ASSERT_EQ(greedy[static_cast<size_t>(b)].size(), 1u);
+    EXPECT_EQ(greedy[static_cast<size_t>(b)][0].tokens, expected) << b;
+  }
+
+  o.beam = 5;
+  o.n_best = 5;
+  o.length_penalty = 0;
+  WideDecoder beam_decoder(2);
+  const auto beam = beam_search(beam_decoder, 2, {2, 2}, o);
+  for (int64_t b = 0; b < 2; ++b) {
+    const auto first = log_probs(WideDecoder::logits(b, kBos, 0));
+    std::vector<int32_t> order(WideDecoder::kWide);
+    std::iota(order.begin(), order.end(), 0);
+    std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
+      return first[static_cast<size_t>(x)] > first[static_cast<size_t>(y)];
+    });
+    // Beam search's own rule on the 10 best first tokens: eos ends (while fewer than 5 have
+    // ended), the first 5 others go on and must end at the next step, best first.
+    std::vector<std::pair<double, std::vector<int32_t>>> expected, ending;
+    for (size_t i = 0; i < 10; ++i) {
+      const int32_t v = order[i];
+      if (v == kEos) {
+        expected.push_back({first[kEos], {}});
+      } else if (ending.size() < 5) {
+        ending.push_back(
+            {first[static_cast<size_t>(v)] + log_probs(WideDecoder::logits(b, v, 1))[kEos], {v}});
+      }
+    }
+    std::stable_sort(ending.begin(), ending.end(),
+                     [](const auto& x, const auto& y) { return x.first > y.first; });
+    for (const auto& e : ending) {
+      if (expected.size() < 5) expected.push_back(e);
+    }
+    std::stable_sort(expected.begin(), expected.end(),
+                     [](const auto& x, const auto& y) { return x.first > y.first; });
+    const auto& got = beam[static_cast<size_t>(b)];
+    ASSERT_EQ(got.size(), expected.size());
+    EXPECT_EQ(std::count_if(expected.begin(), expected.end(),
+                            [](const auto& e) { return e.second.empty(); }),
+              b == 1 ? 1 : 0);  // sentence 1 ends at once among its best
+    for (size_t i = 0; i < expected.size(); ++i) {
+      EXPECT_EQ(got[i].tokens, expected[i].second) << b << " " << i;
+      EXPECT_NEAR(got[i].log_prob, expected[i].first, 1e-4) << b << " " << i;
+    }
   }
 }
 

@@ -2,7 +2,9 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
+#include <functional>
 #include <vector>
 
 #include "nn/random.h"
@@ -34,6 +36,36 @@ TEST(FirstReaching, EqualsAPlainScan) {
               << "n " << n << " bar " << bar << " shift " << shift << " begin " << begin;
         }
       }
+    }
+  }
+}
+
+// The k-th largest maximum of the runs of 64, against sorting every run's maximum; at least k
+// entries reach it; -inf without k whole runs.
+TEST(KthRunMaximum, IsAValueKEntriesReach) {
+  Random rng(9);
+  for (const int64_t n : {0, 63, 64, 130, 640, 8000}) {
+    std::vector<float> x(static_cast<size_t>(n));
+    for (auto& v : x) v = rng.uniform(-10.0f, 10.0f);
+    if (n >= 640) x[100] = NAN;
+    for (const int64_t k : {1, 2, 10}) {
+      const float got = kth_run_maximum(x.data(), n, k);
+      std::vector<float> maxima;
+      for (int64_t r = 0; r + 64 <= n; r += 64) {
+        float m = -INFINITY;
+        for (int64_t i = r; i < r + 64; ++i)
+          if (x[static_cast<size_t>(i)] > m) m = x[static_cast<size_t>(i)];
+        maxima.push_back(m);
+      }
+      if (static_cast<int64_t>(maxima.size()) < k) {
+        EXPECT_EQ(got, -INFINITY) << n << " " << k;
+        continue;
+      }
+      std::sort(maxima.begin(), maxima.end(), std::greater<>());
+      EXPECT_EQ(got, maxima[static_cast<size_t>(k - 1)]) << n << " " << k;
+      int64_t reaching = 0;
+      for (const float v : x) reaching += v >= got ? 1 : 0;
+      EXPECT_GE(reaching, k);
     }
   }
 }
