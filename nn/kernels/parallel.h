@@ -6,7 +6,10 @@
 #include <algorithm>
 #include <cstdint>
 
-#define HUIYAN_VECTORIZED __attribute__((target_clones("avx512f", "avx2", "default")))
+// The AVX-512 clone is x86-64-v4 (F, BW, DQ, VL), not F alone: without BW, GCC keeps loops over
+// 16-bit values (bf16) to 256-bit registers.
+#define HUIYAN_VECTORIZED \
+  __attribute__((target_clones("arch=x86-64-v4", "avx2", "default")))
 
 namespace huiyan::nn::kernels {
 
