@@ -36,7 +36,12 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
   decode.bos = kBos;
   decode.eos = kEos;
   decode.keep_attention = static_cast<bool>(o.attention);
+  // The weights' packed (and bf16) copies live in a graph of their own, kept for every batch: the
+  // model does not change while it translates. (Packed in the batch's graph, they were made again
+  // after each batch's reset: 11 % of translating Multi30k's test set.)
+  nn::Graph weight_copies;
   nn::Graph graph;
+  graph.share_weight_copies_of(weight_copies);
   nn::NoGrad no_grad(graph);
   for (size_t start = 0; start < order.size(); start += o.batch_sentences) {
     const size_t end = std::min(order.size(), start + o.batch_sentences);

@@ -214,7 +214,11 @@ void decode(const Args& a, int beam) {
   o.n_best = 1;
   const auto run = [&](int64_t sentences) {
     int64_t tokens = 0;
+    // As huiyan translate does: the weights' packed copies are made once, not after each
+    // batch's reset.
+    Graph weight_copies;
     Graph graph;
+    graph.share_weight_copies_of(weight_copies);
     NoGrad no_grad(graph);
     for (int64_t start = 0; start < sentences; start += a.batch) {
       const int64_t batch = std::min(a.batch, sentences - start);
