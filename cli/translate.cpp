@@ -59,6 +59,8 @@ int run_translate(const std::vector<std::string>& args) {
     throw UsageError("need 1 <= --n-best <= --beam");
   if (batch < 1) throw UsageError("--batch must be >= 1");
   if (maxi_batch < 1) throw UsageError("--maxi-batch must be >= 1");
+  if (batch > 1'000'000 / maxi_batch)
+    throw UsageError("--batch × --maxi-batch must be at most 1,000,000 lines");
   o.batch_sentences = static_cast<size_t>(batch);
   o.maxi_batch = static_cast<size_t>(maxi_batch);
   if (!common.quiet)

@@ -4,6 +4,7 @@
 #include <cmath>
 #include <numeric>
 #include <stdexcept>
+#include <string>
 
 #include "nn/kernels/normalization.h"
 #include "nn/kernels/parallel.h"
@@ -78,11 +79,16 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
     // after its log-sum-exp while it is still in cache.
     std::vector<Candidate> row_best(static_cast<size_t>(rows_now) * keep_max);
     std::vector<size_t> row_count(static_cast<size_t>(rows_now));
+    std::vector<char> unusable(static_cast<size_t>(rows_now));  // no finite log-sum-exp
     kernels::parallel_rows(rows_now, vocab, [&](int64_t r) {
       const float* row = scores.data() + r * vocab;
       // A token's log-probability is its score minus the row's log-sum-exp, rounded as
       // log_softmax rounds it.
       const float shift = kernels::log_sum_exp(vocab, row);
+      if (!std::isfinite(shift)) {  // NaN or infinite scores: no token has a probability
+        unusable[static_cast<size_t>(r)] = 1;
+        return;
+      }
       const float parent = parent_log_prob[static_cast<size_t>(r)];
       Candidate* list = row_best.data() + static_cast<size_t>(r) * keep_max;
       size_t& count = row_count[static_cast<size_t>(r)];
@@ -112,6 +118,10 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
         offer(static_cast<int32_t>(v));
       }
     });
+    if (std::find(unusable.begin(), unusable.end(), 1) != unusable.end()) {
+      throw std::runtime_error("decoding: the model gave NaN or infinite scores at output step " +
+                               std::to_string(length));
+    }
     Tensor attention;
     if (o.keep_attention) {
       attention = decoder.attention();

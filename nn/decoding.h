@@ -15,7 +15,7 @@ class StepDecoder {
   virtual ~StepDecoder() = default;
   // Feeds one token per row; returns the next token's scores [rows, vocab], whose log-softmax
   // over the vocabulary gives its log-probabilities: logits (or log-probabilities themselves).
-  // Beam search normalizes each row itself, in one pass that writes nothing.
+  // Beam search normalizes each row itself, without writing its log-probabilities out.
   virtual Tensor step(const std::vector<int32_t>& tokens) = 0;
   // Keeps rows `rows` (in that order) of whatever the decoder carries between steps.
   virtual void select_rows(const std::vector<int32_t>& rows) = 0;

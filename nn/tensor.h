@@ -1,7 +1,9 @@
 #pragma once
 // Tensors: f32, row-major, contiguous, up to 4-D. A tensor made during a step lives in its
-// Graph's arena and is valid until Graph::reset(); a persistent tensor (a parameter, an optimizer
-// moment) owns its memory. int32 ids are passed as IntTensor views.
+// Graph's arena and is valid until Graph::reset(); while the graph does not record (inference),
+// its memory may serve another tensor as soon as no handle to it (or to a view of it) is left, so
+// a raw pointer to its data is good only while a handle lives. A persistent tensor (a parameter,
+// an optimizer moment) owns its memory. int32 ids are passed as IntTensor views.
 
 #include <array>
 #include <cstdint>

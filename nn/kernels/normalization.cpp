@@ -25,17 +25,12 @@ HUIYAN_VECTORIZED void softmax_backward_row(int64_t n, const float* y, const flo
   }
 }
 
-// log Σ e^x = max + log Σ e^(x - max); inline, so each caller's vector target applies.
-inline float row_log_sum_exp(int64_t n, const float* x) {
-  const float max = lane_max(n, x);
-  return max + std::log(lane_sum(n, [&](int64_t i) { return exp_fast(x[i] - max); }));
-}
-
 // Our own loop: oneDNN 2.6's softmax runs at about a third of this speed on wide rows (a
 // vocabulary of 8,000).
 HUIYAN_VECTORIZED void softmax_row(int64_t n, const float* x, float* y, bool log) {
   if (log) {
-    const float lse = row_log_sum_exp(n, x);
+    // The very function beam search normalizes with, so that both round alike.
+    const float lse = log_sum_exp(n, x);
     for (int64_t i = 0; i < n; ++i) y[i] = x[i] - lse;
     return;
   }
@@ -74,8 +69,10 @@ void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log) {
                 [&](int64_t row) { softmax_row(cols, x + row * cols, y + row * cols, log); });
 }
 
+// log Σ e^x = max + log Σ e^(x - max).
 HUIYAN_VECTORIZED float log_sum_exp(int64_t n, const float* x) {
-  return row_log_sum_exp(n, x);
+  const float max = lane_max(n, x);
+  return max + std::log(lane_sum(n, [&](int64_t i) { return exp_fast(x[i] - max); }));
 }
 
 void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx,

@@ -16,15 +16,35 @@ namespace {
 constexpr int32_t kBos = 2, kEos = 3;
 constexpr int64_t kVocab = 5;
 
+// A test decoder's bookkeeping: each decoder row's sentence and the position it has reached,
+// kept through beam search's row selections.
+class TrackedRows : public StepDecoder {
+ public:
+  explicit TrackedRows(int64_t batch) {
+    for (int64_t b = 0; b < batch; ++b) rows_.push_back({b, 0});
+  }
+  void select_rows(const std::vector<int32_t>& rows) override {
+    std::vector<Row> next;
+    for (const int32_t r : rows) next.push_back(rows_[static_cast<size_t>(r)]);
+    rows_ = next;
+  }
+
+ protected:
+  struct Row {
+    int64_t sentence;
+    int64_t position;
+  };
+  Graph graph_;
+  std::vector<Row> rows_;
+};
+
 // A toy model: the next-token distribution depends on the sentence, the previous token and the
 // position, through a fixed pseudo-random table. It tracks which sentence each row belongs to.
 // Its steps return logits, shifted by an amount that depends on the row's path, so that beam
 // search gets the right hypotheses only by normalizing each row.
-class ToyDecoder : public StepDecoder {
+class ToyDecoder : public TrackedRows {
  public:
-  explicit ToyDecoder(int64_t batch) {
-    for (int64_t b = 0; b < batch; ++b) rows_.push_back({b, 0});
-  }
+  using TrackedRows::TrackedRows;
   static std::vector<float> distribution(int64_t sentence, int32_t previous, int64_t position) {
     std::vector<float> logits(kVocab);
     for (int64_t v = 0; v < kVocab; ++v) {
@@ -50,20 +70,9 @@ class ToyDecoder : public StepDecoder {
     }
     return out;
   }
-  void select_rows(const std::vector<int32_t>& rows) override {
-    std::vector<Row> next;
-    for (const int32_t r : rows) next.push_back(rows_[static_cast<size_t>(r)]);
-    rows_ = next;
-  }
   Tensor attention() const override { return attention_; }
 
  private:
-  struct Row {
-    int64_t sentence;
-    int64_t position;
-  };
-  Graph graph_;
-  std::vector<Row> rows_;
   Tensor attention_;
 };
 
@@ -115,12 +124,10 @@ TEST(BeamSearch, GreedyFollowsTheMostLikelyTokenEachStep) {
 
 // A decoder over a vocabulary of 2,000 (wide enough for the scan's floor from runs of 64 to act)
 // whose logits are pseudo-random in the sentence, the previous token and the position.
-class WideDecoder : public StepDecoder {
+class WideDecoder : public TrackedRows {
  public:
   static constexpr int64_t kWide = 2000;
-  explicit WideDecoder(int64_t batch) {
-    for (int64_t b = 0; b < batch; ++b) rows_.push_back({b, 0});
-  }
+  using TrackedRows::TrackedRows;
   static std::vector<float> logits(int64_t sentence, int32_t previous, int64_t position) {
     Random rng(static_cast<uint64_t>(sentence * 1000003 + previous * 101 + position));
     std::vector<float> out(kWide);
@@ -138,19 +145,6 @@ class WideDecoder : public StepDecoder {
     }
     return out;
   }
-  void select_rows(const std::vector<int32_t>& rows) override {
-    std::vector<Row> next;
-    for (const int32_t r : rows) next.push_back(rows_[static_cast<size_t>(r)]);
-    rows_ = next;
-  }
-
- private:
-  struct Row {
-    int64_t sentence;
-    int64_t position;
-  };
-  Graph graph_;
-  std::vector<Row> rows_;
 };
 
 // log-softmax of a row, in double.
@@ -226,6 +220,28 @@ TEST(BeamSearch, WideVocabularyMatchesPlainTopK) {
       EXPECT_EQ(got[i].tokens, expected[i].second) << b << " " << i;
       EXPECT_NEAR(got[i].log_prob, expected[i].first, 1e-4) << b << " " << i;
     }
+  }
+}
+
+// A model gone wrong (NaN scores) stops the search with an error, not with sentences silently
+// left without a translation.
+TEST(BeamSearch, NanScoresAreAnError) {
+  class NanDecoder : public TrackedRows {
+   public:
+    using TrackedRows::TrackedRows;
+    Tensor step(const std::vector<int32_t>& tokens) override {
+      Tensor out = graph_.full({static_cast<int64_t>(tokens.size()), 100}, 0.5f);
+      out.data()[7] = NAN;  // row 0
+      return out;
+    }
+  };
+  for (const int beam : {1, 4}) {
+    NanDecoder decoder(2);
+    DecodeOptions o;
+    o.bos = kBos;
+    o.eos = kEos;
+    o.beam = beam;
+    EXPECT_THROW(beam_search(decoder, 2, {5, 5}, o), std::runtime_error);
   }
 }
 

@@ -53,8 +53,7 @@ TEST(Graph, ArenaSettlesIntoOneBlock) {
 }
 
 // In inference a tensor's memory serves the next tensor of its size once the tensor is gone; a
-// view keeps the memory it reads; a tensor that outlives a reset hands nothing back; a recording
-// graph keeps every tensor's memory until the reset.
+// view keeps the memory it reads.
 TEST(Graph, InferenceReusesTheMemoryOfTensorsThatDied) {
   Graph graph;
   NoGrad no_grad(graph);
@@ -63,23 +62,34 @@ TEST(Graph, InferenceReusesTheMemoryOfTensorsThatDied) {
   EXPECT_NE(graph.zeros({2000}).data(), first);
 
   Tensor view;
+  const float* x_data = nullptr;
   {
     const Tensor x = graph.full({10, 100}, 7.0f);
+    x_data = x.data();
     view = reshape(x, {1000});
   }
   const Tensor other = graph.full({1000}, 1.0f);
   EXPECT_NE(other.data(), view.data());
   EXPECT_EQ(view.values(), std::vector<float>(1000, 7.0f));
   view = Tensor();  // the view was the last holder: x's memory is free again
-  EXPECT_NE(graph.zeros({1000}).data(), nullptr);
+  EXPECT_EQ(graph.zeros({1000}).data(), x_data);
+}
 
-  Tensor survivor = graph.zeros({3000});
+// After a reset the arena starts again at its first byte: a tensor made before it must not hand
+// its block back, nor may blocks handed back before it be handed out after.
+TEST(Graph, InferenceHandsBackNothingAcrossAReset) {
+  Graph graph;
+  NoGrad no_grad(graph);
+  Tensor survivor = graph.zeros({1000});  // the arena's first block
+  graph.zeros({2000});                    // dies at once: its block is free until the reset
   graph.reset();
-  const Tensor fresh = graph.zeros({3000});  // the arena restarts at its first byte
-  survivor = Tensor();  // made before the reset: must not hand out memory in use
-  const Tensor next = graph.full({3000}, 2.0f);
+  const Tensor fresh = graph.zeros({1000});  // the first block again
+  survivor = Tensor();
+  const Tensor next = graph.full({1000}, 2.0f);
   EXPECT_NE(next.data(), fresh.data());
-  EXPECT_EQ(fresh.values(), std::vector<float>(3000, 0.0f));
+  const Tensor after = graph.full({2000}, 3.0f);
+  EXPECT_NE(after.data(), fresh.data());
+  EXPECT_EQ(fresh.values(), std::vector<float>(1000, 0.0f));
 }
 
 TEST(Graph, RecordingKeepsEveryTensorsMemory) {
