@@ -100,6 +100,24 @@ std::vector<Hypothesis> exhaustive(int64_t sentence, int64_t max_len, float alph
   return all;
 }
 
+// Greedy decoding done by hand: the most likely token after each one, from `scores(sentence,
+// previous token, position)`, until eos or until only eos fits (max_len tokens with eos).
+std::vector<int32_t> argmax_chain(
+    const std::function<std::vector<float>(int64_t, int32_t, int64_t)>& scores, int64_t sentence,
+    int64_t max_len) {
+  std::vector<int32_t> chain;
+  int32_t previous = kBos;
+  for (int64_t t = 0; t < max_len; ++t) {
+    const auto s = scores(sentence, previous, t);
+    int32_t best = static_cast<int32_t>(std::max_element(s.begin(), s.end()) - s.begin());
+    if (t == max_len - 1) best = kEos;  // out of room
+    if (best == kEos) break;
+    chain.push_back(best);
+    previous = best;
+  }
+  return chain;
+}
+
 TEST(BeamSearch, GreedyFollowsTheMostLikelyTokenEachStep) {
   ToyDecoder decoder(2);
   DecodeOptions o;
@@ -107,18 +125,10 @@ TEST(BeamSearch, GreedyFollowsTheMostLikelyTokenEachStep) {
   o.eos = kEos;
   const auto result = beam_search(decoder, 2, {6, 6}, o);
   for (int64_t b = 0; b < 2; ++b) {
-    std::vector<int32_t> expected;
-    int32_t previous = kBos;
-    for (int64_t t = 0; t < 6; ++t) {
-      const auto d = ToyDecoder::distribution(b, previous, t);
-      int32_t best = static_cast<int32_t>(std::max_element(d.begin(), d.end()) - d.begin());
-      if (t == 5) best = kEos;  // out of room
-      if (best == kEos) break;
-      expected.push_back(best);
-      previous = best;
-    }
     ASSERT_EQ(result[static_cast<size_t>(b)].size(), 1u);
-    EXPECT_EQ(result[static_cast<size_t>(b)][0].tokens, expected) << b;
+    EXPECT_EQ(result[static_cast<size_t>(b)][0].tokens,
+              argmax_chain(ToyDecoder::distribution, b, 6))
+        << b;
   }
 }
 
@@ -166,18 +176,9 @@ TEST(BeamSearch, WideVocabularyMatchesPlainTopK) {
   WideDecoder greedy_decoder(3);
   const auto greedy = beam_search(greedy_decoder, 3, {8, 8, 8}, o);
   for (int64_t b = 0; b < 3; ++b) {
-    std::vector<int32_t> expected;
-    int32_t previous = kBos;
-    for (int64_t t = 0; t < 8; ++t) {
-      const auto l = WideDecoder::logits(b, previous, t);
-      int32_t best = static_cast<int32_t>(std::max_element(l.begin(), l.end()) - l.begin());
-      if (t == 7) best = kEos;
-      if (best == kEos) break;
-      expected.push_back(best);
-      previous = best;
-    }
     ASSERT_EQ(greedy[static_cast<size_t>(b)].size(), 1u);
-    EXPECT_EQ(greedy[static_cast<size_t>(b)][0].tokens, expected) << b;
+    EXPECT_EQ(greedy[static_cast<size_t>(b)][0].tokens, argmax_chain(WideDecoder::logits, b, 8))
+        << b;
   }
 
   o.beam = 5;
