@@ -62,11 +62,11 @@ void KvCache::reserve_rows(int64_t rows) {
   if (rows <= cache_rows()) return;
   const auto size = static_cast<size_t>(rows * heads * capacity * head_dim);
   if (bf16_) {
-    keys_bf16_.resize(size);
-    values_bf16_.resize(size);
+    keys_bf16_.grow(size);
+    values_bf16_.grow(size);
   } else {
-    keys_.resize(size);
-    values_.resize(size);
+    keys_.grow(size);
+    values_.grow(size);
   }
 }
 

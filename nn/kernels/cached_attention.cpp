@@ -80,6 +80,31 @@ template <typename T>
   }
 }
 
+// w = softmax(w) over the kept positions (keep null: all), masked ones exactly 0; false, with w
+// all zeros, when nothing is kept.
+[[gnu::always_inline]] inline bool softmax_kept(int64_t length, const float* keep, float* w) {
+  // Masked scores become -inf first, so that the loops below read no mask. (Loops reading `keep`
+  // only when it is not null compiled to masked vector loads from the null pointer, each a slow
+  // microcode assist on AMD CPUs: they took half of decoding's attention.)
+  if (keep != nullptr) {
+    for (int64_t j = 0; j < length; ++j) w[j] = keep[j] != 0.0f ? w[j] : -INFINITY;
+  }
+  float max = -INFINITY;
+  for (int64_t j = 0; j < length; ++j) {
+    // A NaN score sticks (std::max would skip it), so it shows in the weights.
+    if (max == max && (w[j] > max || w[j] != w[j])) max = w[j];
+  }
+  if (max == -INFINITY) {  // nothing kept (or only scores of -inf)
+    std::fill_n(w, length, 0.0f);
+    return false;
+  }
+  // The exponentials apart from their sum, so that they vectorize.
+  for (int64_t j = 0; j < length; ++j) w[j] = w[j] == -INFINITY ? 0.0f : exp_fast(w[j] - max);
+  const float inverse = 1.0f / lane_sum(length, [&](int64_t j) { return w[j]; });
+  for (int64_t j = 0; j < length; ++j) w[j] *= inverse;
+  return true;
+}
+
 template <typename T>
 [[gnu::always_inline]] inline void attend(int64_t length, float scale, const float* q,
                                           const T* keys, const T* values, const HeadLayout& layout,
@@ -88,23 +113,10 @@ template <typename T>
     const T* key = layout.at(keys, j);
     w[j] = lane_sum(layout.head_dim, [&](int64_t i) { return q[i] * widen(key[i]); }) * scale;
   }
-  float max = -INFINITY;
-  for (int64_t j = 0; j < length; ++j) {
-    // A NaN score sticks (std::max would skip it), so it shows in the weights.
-    const bool kept = keep == nullptr || keep[j] != 0.0f;
-    if (kept && max == max && (w[j] > max || w[j] != w[j])) max = w[j];
-  }
-  if (max == -INFINITY) {  // nothing kept
-    std::fill_n(w, length, 0.0f);
+  if (!softmax_kept(length, keep, w)) {
     std::fill_n(context, layout.head_dim, 0.0f);
     return;
   }
-  // The exponentials apart from their sum, so that they vectorize.
-  for (int64_t j = 0; j < length; ++j) {
-    w[j] = keep == nullptr || keep[j] != 0.0f ? exp_fast(w[j] - max) : 0.0f;
-  }
-  const float inverse = 1.0f / lane_sum(length, [&](int64_t j) { return w[j]; });
-  for (int64_t j = 0; j < length; ++j) w[j] *= inverse;
   weighted_values(length, w, values, layout, context);
 }
 

@@ -26,87 +26,91 @@ struct Case {
 // softmax(q·Kᵀ/√d) over the kept positions and its weighted sum of V, in double, straight from
 // the definition, for head dimensions the vector loops split differently (under 16, with a tail
 // of 4, multiples of 16 and 64), lengths under and over sixteen positions, every way of finding
-// cache rows, and keys and values stored as f32 and as bf16 (the definition then takes the rounded
-// values).
+// cache rows, keys and values stored as f32 and as bf16 (the definition then takes the rounded
+// values), with a mask and without one (null: every position kept).
 TEST(CachedAttention, EqualsTheDefinitionInDouble) {
-  for (const bool bf16 : {false, true}) {
-    for (const Case c : {Case{64, 24, 0}, Case{64, 1, 2}, Case{20, 17, 1}, Case{100, 40, 2},
-                         Case{8, 5, 0}, Case{128, 33, 1}, Case{48, 16, 2}}) {
-      // Row-per-row maps read the last cache row, filled to its end (capacity = length).
-      const int64_t rows = 3, heads = 2, capacity = c.length + (c.map == 1 ? 0 : 2), cache_rows = 4;
-      const int64_t d = c.head_dim;
-      auto keys = random_values(static_cast<size_t>(cache_rows * heads * capacity * d), 1);
-      auto values = random_values(keys.size(), 2);
-      std::vector<uint16_t> keys_bf16(keys.size()), values_bf16(keys.size());
-      to_bf16(keys.data(), static_cast<int64_t>(keys.size()), keys_bf16.data());
-      to_bf16(values.data(), static_cast<int64_t>(keys.size()), values_bf16.data());
-      if (bf16) {
-        for (size_t i = 0; i < keys.size(); ++i) {
-          keys[i] = from_bf16(keys_bf16[i]);
-          values[i] = from_bf16(values_bf16[i]);
+  for (const bool masked : {true, false})
+    for (const bool bf16 : {false, true}) {
+      for (const Case c : {Case{64, 24, 0}, Case{64, 1, 2}, Case{20, 17, 1}, Case{100, 40, 2},
+                           Case{8, 5, 0}, Case{128, 33, 1}, Case{48, 16, 2}}) {
+        // Row-per-row maps read the last cache row, filled to its end (capacity = length).
+        const int64_t rows = 3, heads = 2, capacity = c.length + (c.map == 1 ? 0 : 2),
+                      cache_rows = 4;
+        const int64_t d = c.head_dim;
+        auto keys = random_values(static_cast<size_t>(cache_rows * heads * capacity * d), 1);
+        auto values = random_values(keys.size(), 2);
+        std::vector<uint16_t> keys_bf16(keys.size()), values_bf16(keys.size());
+        to_bf16(keys.data(), static_cast<int64_t>(keys.size()), keys_bf16.data());
+        to_bf16(values.data(), static_cast<int64_t>(keys.size()), values_bf16.data());
+        if (bf16) {
+          for (size_t i = 0; i < keys.size(); ++i) {
+            keys[i] = from_bf16(keys_bf16[i]);
+            values[i] = from_bf16(values_bf16[i]);
+          }
         }
-      }
-      const CacheValues cache = bf16 ? CacheValues{keys_bf16.data(), values_bf16.data(), true}
-                                     : CacheValues{keys.data(), values.data(), false};
-      const auto query = random_values(static_cast<size_t>(rows * heads * d), 3);
-      std::vector<float> keep(static_cast<size_t>(rows * c.length), 1.0f);
-      for (int64_t j = 0; j < c.length; j += 3) keep[static_cast<size_t>(j)] = 0.0f;  // row 0
-      std::fill_n(keep.begin() + c.length, c.length, 0.0f);  // row 1 keeps nothing
-      std::vector<int32_t> map;
-      for (int64_t r = 0; r < rows; ++r) {
-        if (c.map == 1) map.push_back(static_cast<int32_t>(cache_rows - 1 - r));
-        if (c.map == 2) {
-          for (int64_t j = 0; j < capacity; ++j) map.push_back(static_cast<int32_t>((r + j) % 4));
+        const CacheValues cache = bf16 ? CacheValues{keys_bf16.data(), values_bf16.data(), true}
+                                       : CacheValues{keys.data(), values.data(), false};
+        const auto query = random_values(static_cast<size_t>(rows * heads * d), 3);
+        std::vector<float> keep(static_cast<size_t>(rows * c.length), 1.0f);
+        if (masked) {
+          for (int64_t j = 0; j < c.length; j += 3) keep[static_cast<size_t>(j)] = 0.0f;  // row 0
+          std::fill_n(keep.begin() + c.length, c.length, 0.0f);  // row 1 keeps nothing
         }
-      }
-      const auto row_of = [&](int64_t r, int64_t j) -> int64_t {
-        if (c.map == 1) return map[static_cast<size_t>(r)];
-        if (c.map == 2) return map[static_cast<size_t>(r * capacity + j)];
-        return r;
-      };
-      std::vector<float> weights(static_cast<size_t>(rows * heads * c.length), -1.0f);
-      std::vector<float> context(static_cast<size_t>(rows * heads * d), -1.0f);
-      cached_attention({rows, heads, d, c.length, capacity}, query.data(), cache,
-                       {map.empty() ? nullptr : map.data(), c.map == 2}, keep.data(),
-                       weights.data(), context.data());
+        std::vector<int32_t> map;
+        for (int64_t r = 0; r < rows; ++r) {
+          if (c.map == 1) map.push_back(static_cast<int32_t>(cache_rows - 1 - r));
+          if (c.map == 2) {
+            for (int64_t j = 0; j < capacity; ++j) map.push_back(static_cast<int32_t>((r + j) % 4));
+          }
+        }
+        const auto row_of = [&](int64_t r, int64_t j) -> int64_t {
+          if (c.map == 1) return map[static_cast<size_t>(r)];
+          if (c.map == 2) return map[static_cast<size_t>(r * capacity + j)];
+          return r;
+        };
+        std::vector<float> weights(static_cast<size_t>(rows * heads * c.length), -1.0f);
+        std::vector<float> context(static_cast<size_t>(rows * heads * d), -1.0f);
+        cached_attention({rows, heads, d, c.length, capacity}, query.data(), cache,
+                         {map.empty() ? nullptr : map.data(), c.map == 2},
+                         masked ? keep.data() : nullptr, weights.data(), context.data());
 
-      for (int64_t r = 0; r < rows; ++r) {
-        for (int64_t h = 0; h < heads; ++h) {
-          const auto at = [&](int64_t j, int64_t i) {
-            return static_cast<size_t>(((row_of(r, j) * heads + h) * capacity + j) * d + i);
-          };
-          std::vector<double> w(static_cast<size_t>(c.length), 0.0);
-          double total = 0;
-          for (int64_t j = 0; j < c.length; ++j) {
-            if (keep[static_cast<size_t>(r * c.length + j)] == 0.0f) continue;
-            double dot = 0;
+        for (int64_t r = 0; r < rows; ++r) {
+          for (int64_t h = 0; h < heads; ++h) {
+            const auto at = [&](int64_t j, int64_t i) {
+              return static_cast<size_t>(((row_of(r, j) * heads + h) * capacity + j) * d + i);
+            };
+            std::vector<double> w(static_cast<size_t>(c.length), 0.0);
+            double total = 0;
+            for (int64_t j = 0; j < c.length; ++j) {
+              if (keep[static_cast<size_t>(r * c.length + j)] == 0.0f) continue;
+              double dot = 0;
+              for (int64_t i = 0; i < d; ++i) {
+                dot += static_cast<double>(query[static_cast<size_t>((r * heads + h) * d + i)]) *
+                       keys[at(j, i)];
+              }
+              w[static_cast<size_t>(j)] = std::exp(dot / std::sqrt(static_cast<double>(d)));
+              total += w[static_cast<size_t>(j)];
+            }
+            for (int64_t j = 0; j < c.length; ++j) {
+              const double expected = total > 0 ? w[static_cast<size_t>(j)] / total : 0.0;
+              EXPECT_NEAR(weights[static_cast<size_t>((r * heads + h) * c.length + j)], expected,
+                          1e-5)
+                  << (bf16 ? "bf16" : "f32") << " d " << d << " length " << c.length << " row " << r
+                  << " position " << j;
+            }
             for (int64_t i = 0; i < d; ++i) {
-              dot += static_cast<double>(query[static_cast<size_t>((r * heads + h) * d + i)]) *
-                     keys[at(j, i)];
+              double expected = 0;
+              for (int64_t j = 0; j < c.length && total > 0; ++j) {
+                expected += w[static_cast<size_t>(j)] / total * values[at(j, i)];
+              }
+              EXPECT_NEAR(context[static_cast<size_t>((r * heads + h) * d + i)], expected, 1e-5)
+                  << (bf16 ? "bf16" : "f32") << " d " << d << " length " << c.length << " row " << r
+                  << " column " << i;
             }
-            w[static_cast<size_t>(j)] = std::exp(dot / std::sqrt(static_cast<double>(d)));
-            total += w[static_cast<size_t>(j)];
-          }
-          for (int64_t j = 0; j < c.length; ++j) {
-            const double expected = total > 0 ? w[static_cast<size_t>(j)] / total : 0.0;
-            EXPECT_NEAR(weights[static_cast<size_t>((r * heads + h) * c.length + j)], expected,
-                        1e-5)
-                << (bf16 ? "bf16" : "f32") << " d " << d << " length " << c.length << " row " << r
-                << " position " << j;
-          }
-          for (int64_t i = 0; i < d; ++i) {
-            double expected = 0;
-            for (int64_t j = 0; j < c.length && total > 0; ++j) {
-              expected += w[static_cast<size_t>(j)] / total * values[at(j, i)];
-            }
-            EXPECT_NEAR(context[static_cast<size_t>((r * heads + h) * d + i)], expected, 1e-5)
-                << (bf16 ? "bf16" : "f32") << " d " << d << " length " << c.length << " row " << r
-                << " column " << i;
           }
         }
       }
     }
-  }
 }
 
 }  // namespace
