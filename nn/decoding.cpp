@@ -80,11 +80,16 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
     std::vector<Candidate> row_best(static_cast<size_t>(rows_now) * keep_max);
     std::vector<size_t> row_count(static_cast<size_t>(rows_now));
     std::vector<char> unusable(static_cast<size_t>(rows_now));  // no finite log-sum-exp
+    const int64_t runs = kernels::run_count(vocab);
+    const int64_t per_row = runs + static_cast<int64_t>(keep_max);  // maxima, then scratch
+    std::vector<float> maxima(static_cast<size_t>(rows_now * per_row));
     kernels::parallel_rows(rows_now, vocab, [&](int64_t r) {
       const float* row = scores.data() + r * vocab;
+      float* row_maxima = maxima.data() + r * per_row;
       // A token's log-probability is its score minus the row's log-sum-exp, rounded as
       // log_softmax rounds it.
-      const float shift = kernels::log_sum_exp(vocab, row);
+      const float shift =
+          kernels::log_sum_exp(vocab, row, kernels::run_maxima(row, vocab, row_maxima));
       if (!std::isfinite(shift)) {  // NaN or infinite scores: no token has a probability
         unusable[static_cast<size_t>(r)] = 1;
         return;
@@ -110,10 +115,12 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
       // entries as the list holds reach it), and once the list is full, none that cannot beat
       // its last one. Log-probabilities grow with scores, so the floor bounds them too.
       const float floor =
-          parent + (kernels::kth_run_maximum(row, vocab, static_cast<int64_t>(keep_max)) - shift);
+          parent + (kernels::kth_largest(row_maxima, runs, static_cast<int64_t>(keep_max),
+                                         row_maxima + runs) -
+                    shift);
       for (int64_t v = 0; v < vocab; ++v) {
         const float bar = count == keep_max ? std::max(floor, list[count - 1].log_prob) : floor;
-        v = kernels::first_reaching(row, v, vocab, shift, parent, bar);
+        v = kernels::first_reaching(row, row_maxima, v, vocab, shift, parent, bar);
         if (v == vocab) break;
         offer(static_cast<int32_t>(v));
       }

@@ -89,11 +89,9 @@ template <typename T>
   if (keep != nullptr) {
     for (int64_t j = 0; j < length; ++j) w[j] = keep[j] != 0.0f ? w[j] : -INFINITY;
   }
-  float max = -INFINITY;
-  for (int64_t j = 0; j < length; ++j) {
-    // A NaN score sticks (std::max would skip it), so it shows in the weights.
-    if (max == max && (w[j] > max || w[j] != w[j])) max = w[j];
-  }
+  // NaN counts as +inf here, so that no NaN score is skipped: its exponential, and with it every
+  // weight, comes out NaN. (Vectorized: a running maximum with NaN kept was a scalar chain.)
+  const float max = lane_max(length, [&](int64_t j) { return w[j] == w[j] ? w[j] : INFINITY; });
   if (max == -INFINITY) {  // nothing kept (or only scores of -inf)
     std::fill_n(w, length, 0.0f);
     return false;

@@ -70,9 +70,12 @@ void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log) {
 }
 
 // log Σ e^x = max + log Σ e^(x - max).
-HUIYAN_VECTORIZED float log_sum_exp(int64_t n, const float* x) {
-  const float max = lane_max(n, x);
+HUIYAN_VECTORIZED float log_sum_exp(int64_t n, const float* x, float max) {
   return max + std::log(lane_sum(n, [&](int64_t i) { return exp_fast(x[i] - max); }));
+}
+
+HUIYAN_VECTORIZED float log_sum_exp(int64_t n, const float* x) {
+  return log_sum_exp(n, x, lane_max(n, x));
 }
 
 void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx,

@@ -1,21 +1,34 @@
 #pragma once
 // Finding the entries of a long row that pass a bar, as beam search scans a vocabulary's
-// scores for extensions that can still enter its list.
+// scores for extensions that can still enter its list. The row is read once for the maxima of
+// its runs of kRun entries; the log-sum-exp starts from their largest, a first bar comes from
+// them, and the scan skips every run whose maximum does not reach the bar.
 
 #include <cstdint>
 
 namespace huiyan::nn::kernels {
 
-// The first i in [begin, n) with base + (x[i] - shift) >= bar (each step rounded as a float), or
-// n. With logits x and their log-sum-exp as the shift, x[i] - shift is the log-probability.
-int64_t first_reaching(const float* x, int64_t begin, int64_t n, float shift, float base,
-                       float bar);
+inline constexpr int64_t kRun = 64;
 
-// A value that at least k entries of x[0, n) reach (are >= to): the k-th largest of the maxima of
-// its runs of 64 entries (each of the k runs with the largest maxima holds one), or -inf when x
-// has fewer than k runs. Entries below it cannot be among the k largest, so a top-k scan can
-// start with this bar instead of filling its list with the first k entries and raising the bar
-// one insertion at a time.
-float kth_run_maximum(const float* x, int64_t n, int64_t k);
+// Runs of kRun entries in a row of n (the last one may be shorter).
+inline int64_t run_count(int64_t n) {
+  return (n + kRun - 1) / kRun;
+}
+
+// maxima[r] = the largest entry of run r of x[0, n), for r < run_count(n) (NaN skipped; -inf
+// for a run of NaN). Returns the largest of them: the row's maximum.
+float run_maxima(const float* x, int64_t n, float* maxima);
+
+// The k-th largest of maxima[0, runs), or -inf when runs < k: each of the k runs with the
+// largest maxima holds an entry reaching it, so entries below it cannot be among the k largest,
+// and a top-k scan can start with this bar instead of filling its list with the first k entries
+// and raising the bar one insertion at a time. `scratch` holds k floats.
+float kth_largest(const float* maxima, int64_t runs, int64_t k, float* scratch);
+
+// The first i in [begin, n) with base + (x[i] - shift) >= bar (each step rounded as a float), or
+// n; maxima are x's run maxima. With logits x and their log-sum-exp as the shift, x[i] - shift is
+// the log-probability.
+int64_t first_reaching(const float* x, const float* maxima, int64_t begin, int64_t n, float shift,
+                       float base, float bar);
 
 }  // namespace huiyan::nn::kernels
