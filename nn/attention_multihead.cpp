@@ -178,12 +178,12 @@ MultiHeadResult MultiHeadAttention::step(const Tensor& query, KvCache& cache) {
     throw std::length_error("key/value cache full at " + std::to_string(cache.capacity) +
                             " positions");
   }
-  const Tensor new_keys = split_heads(k(query));  // [B, H, 1, d]
-  const Tensor new_values = split_heads(v(query));
-  const int64_t d = head_dim_;
-  for (int64_t bh = 0; bh < cache.batch * heads_; ++bh) {
-    cache.store((bh * cache.capacity + cache.length) * d, new_keys.data() + bh * d,
-                new_values.data() + bh * d, 1);
+  const Tensor new_keys = k(query);  // [B, 1, H · d]: a cache position's layout
+  const Tensor new_values = v(query);
+  const int64_t dim = heads_ * head_dim_;
+  for (int64_t b = 0; b < cache.batch; ++b) {
+    cache.store((b * cache.capacity + cache.length) * dim, new_keys.data() + b * dim,
+                new_values.data() + b * dim, heads_);
   }
   const bool mapped = !cache.position_rows.empty();
   if (mapped) {
@@ -200,8 +200,8 @@ MultiHeadResult MultiHeadAttention::step(const Tensor& query, KvCache& cache) {
 KvCache MultiHeadAttention::precompute(const Tensor& memory) {
   const Shape& ms = memory.shape();
   KvCache cache(ms[0], heads_, head_dim_, ms[1]);
-  const Tensor keys = split_heads(k(memory));  // [B, H, Tk, d], packed as the cache is
-  const Tensor values = split_heads(v(memory));
+  const Tensor keys = k(memory);  // [B, Tk, H · d], packed as the cache is
+  const Tensor values = v(memory);
   cache.store(0, keys.data(), values.data(), keys.numel() / head_dim_);
   cache.length = ms[1];
   return cache;

@@ -53,8 +53,8 @@ class CacheBuffer {
   size_t size_ = 0;
 };
 
-// Keys and values of one attention layer kept across decoding steps, [cache rows, heads,
-// capacity, head_dim] each; positions [0, length) are filled. `batch` rows decode; row r's
+// Keys and values of one attention layer kept across decoding steps, [cache rows, capacity,
+// heads, head_dim] each; positions [0, length) are filled. `batch` rows decode; row r's
 // position j is held by cache row position_rows[r · capacity + j] when position_rows is set
 // (beam search reorders rows by rewriting it; the newest position is always written to row r
 // itself), else by row r. In bf16 precision (Engine::precision when the cache is made) keys and

@@ -37,16 +37,18 @@ constexpr int64_t kWidth = 16;
 }
 
 // Where one head's positions are: position j in cache row map[j] (or `row` when map is null),
-// `row_stride` values per cache row, `head_offset` to the head, `head_dim` per position.
+// `row_stride` values per cache row, `position_stride` per position, `head_offset` to the head,
+// `head_dim` values in it.
 struct HeadLayout {
   const int32_t* map;
   int64_t row;
   int64_t row_stride;
+  int64_t position_stride;
   int64_t head_offset;
   int64_t head_dim;
   template <typename T>
   const T* at(const T* cache, int64_t j) const {
-    return cache + (map == nullptr ? row : map[j]) * row_stride + head_offset + j * head_dim;
+    return cache + (map == nullptr ? row : map[j]) * row_stride + j * position_stride + head_offset;
   }
 };
 
@@ -138,8 +140,12 @@ void cached_attention(const CachedAttentionShape& s, const float* query, CacheVa
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
   parallel_rows(s.rows * s.heads, s.length * s.head_dim, [&](int64_t rh) {
     const int64_t row = rh / s.heads;
-    HeadLayout layout{nullptr, row, s.heads * s.capacity * s.head_dim,
-                      (rh % s.heads) * s.capacity * s.head_dim, s.head_dim};
+    HeadLayout layout{nullptr,
+                      row,
+                      s.capacity * s.heads * s.head_dim,
+                      s.heads * s.head_dim,
+                      (rh % s.heads) * s.head_dim,
+                      s.head_dim};
     if (cache_rows.rows != nullptr && cache_rows.per_position) {
       layout.map = cache_rows.rows + row * s.capacity;
     } else if (cache_rows.rows != nullptr) {

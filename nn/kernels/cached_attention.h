@@ -25,7 +25,8 @@ struct CacheRows {
   bool per_position = false;
 };
 
-// Keys and values [cache rows, heads, capacity, head_dim] each, as f32 or as bf16 (uint16_t).
+// Keys and values [cache rows, capacity, heads, head_dim] each (a position's heads together, as
+// the key and value projections give them), as f32 or as bf16 (uint16_t).
 struct CacheValues {
   const void* keys = nullptr;
   const void* values = nullptr;

@@ -77,7 +77,7 @@ TEST(CachedAttention, EqualsTheDefinitionInDouble) {
         for (int64_t r = 0; r < rows; ++r) {
           for (int64_t h = 0; h < heads; ++h) {
             const auto at = [&](int64_t j, int64_t i) {
-              return static_cast<size_t>(((row_of(r, j) * heads + h) * capacity + j) * d + i);
+              return static_cast<size_t>(((row_of(r, j) * capacity + j) * heads + h) * d + i);
             };
             std::vector<double> w(static_cast<size_t>(c.length), 0.0);
             double total = 0;
