@@ -5,7 +5,7 @@
 // Masks are "keep" tensors (1 = may attend): the additive mask of the paper with -∞ for 0, done
 // by a masked softmax, so masked weights are exactly 0 and a row with nothing to attend to is 0.
 
-#include <algorithm>
+#include <cstring>
 #include <memory>
 #include <vector>
 
@@ -31,8 +31,8 @@ MultiHeadResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
 Tensor attention_keep(Graph& graph, const Tensor& key_keep, int64_t batch, int64_t query_len,
                       int64_t key_len, bool causal, int64_t query_offset = 0);
 
-// A cache's storage, left uninitialized: every entry is written before it is read (zero-filling
-// a batch's caches took about 2 % of decoding).
+// A cache's storage, left uninitialized: every entry is written before attention reads it
+// (zero-filling a batch's caches took about 2 % of decoding).
 template <typename T>
 class CacheBuffer {
  public:
@@ -43,7 +43,8 @@ class CacheBuffer {
   void grow(size_t size) {
     if (size <= size_) return;
     auto bigger = std::make_unique_for_overwrite<T[]>(size);
-    std::copy_n(data_.get(), size_, bigger.get());
+    // Bytes, not floats: rows not written yet hold indeterminate values.
+    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_ * sizeof(T));
     data_ = std::move(bigger);
     size_ = size;
   }

@@ -5,8 +5,8 @@
 #include <cstring>
 
 #include "nn/kernels/convert.h"
-#include "nn/kernels/fast_exp.h"
 #include "nn/kernels/lanes.h"
+#include "nn/kernels/masked_softmax_row.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
@@ -82,29 +82,6 @@ template <typename T>
   }
 }
 
-// w = softmax(w) over the kept positions (keep null: all), masked ones exactly 0; false, with w
-// all zeros, when nothing is kept.
-[[gnu::always_inline]] inline bool softmax_kept(int64_t length, const float* keep, float* w) {
-  // Masked scores become -inf first, so that the loops below read no mask. (Loops reading `keep`
-  // only when it is not null compiled to masked vector loads from the null pointer, each a slow
-  // microcode assist on AMD CPUs: they took half of decoding's attention.)
-  if (keep != nullptr) {
-    for (int64_t j = 0; j < length; ++j) w[j] = keep[j] != 0.0f ? w[j] : -INFINITY;
-  }
-  // NaN counts as +inf here, so that no NaN score is skipped: its exponential, and with it every
-  // weight, comes out NaN. (Vectorized: a running maximum with NaN kept was a scalar chain.)
-  const float max = lane_max(length, [&](int64_t j) { return w[j] == w[j] ? w[j] : INFINITY; });
-  if (max == -INFINITY) {  // nothing kept (or only scores of -inf)
-    std::fill_n(w, length, 0.0f);
-    return false;
-  }
-  // The exponentials apart from their sum, so that they vectorize.
-  for (int64_t j = 0; j < length; ++j) w[j] = w[j] == -INFINITY ? 0.0f : exp_fast(w[j] - max);
-  const float inverse = 1.0f / lane_sum(length, [&](int64_t j) { return w[j]; });
-  for (int64_t j = 0; j < length; ++j) w[j] *= inverse;
-  return true;
-}
-
 template <typename T>
 [[gnu::always_inline]] inline void attend(int64_t length, float scale, const float* q,
                                           const T* keys, const T* values, const HeadLayout& layout,
@@ -113,7 +90,12 @@ template <typename T>
     const T* key = layout.at(keys, j);
     w[j] = lane_sum(layout.head_dim, [&](int64_t i) { return q[i] * widen(key[i]); }) * scale;
   }
-  if (!softmax_kept(length, keep, w)) {
+  // The mask is tested once, outside the loops (see masked_softmax_row).
+  const bool kept = keep != nullptr ? masked_softmax_row(
+                                          length, w, [&](int64_t j) { return keep[j] != 0.0f; }, w)
+                                    : masked_softmax_row(
+                                          length, w, [](int64_t) { return true; }, w);
+  if (!kept) {
     std::fill_n(context, layout.head_dim, 0.0f);
     return;
   }

@@ -1,29 +1,12 @@
 #include "nn/kernels/masked_softmax.h"
 
-#include <algorithm>
-#include <cmath>
-
 #include "nn/kernels/broadcast.h"
-#include "nn/kernels/fast_exp.h"
-#include "nn/kernels/lanes.h"
+#include "nn/kernels/masked_softmax_row.h"
 #include "nn/kernels/parallel.h"
 
 namespace huiyan::nn::kernels {
 
 namespace {
-
-// One row; kept(c) says whether column c takes part.
-template <typename Kept>
-inline void masked_softmax_row(int64_t cols, const float* in, Kept kept, float* out) {
-  const float max = lane_max(cols, [&](int64_t c) { return kept(c) ? in[c] : -INFINITY; });
-  if (max == -INFINITY) {  // nothing kept
-    std::fill_n(out, cols, 0.0f);
-    return;
-  }
-  for (int64_t c = 0; c < cols; ++c) out[c] = kept(c) ? exp_fast(in[c] - max) : 0.0f;
-  const float inverse = 1.0f / lane_sum(cols, [&](int64_t c) { return out[c]; });
-  for (int64_t c = 0; c < cols; ++c) out[c] *= inverse;
-}
 
 // A contiguous mask row (the usual case): this loop vectorizes.
 HUIYAN_VECTORIZED void contiguous_row(int64_t cols, const float* in, const float* keep,

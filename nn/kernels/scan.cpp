@@ -27,7 +27,7 @@ float kth_largest(const float* maxima, int64_t runs, int64_t k, float* scratch) 
   std::sort(scratch, scratch + k, std::greater<>());
   for (int64_t r = k; r < runs; ++r) {
     const float m = maxima[r];
-    if (!(m > scratch[k - 1])) continue;  // NaN too: it enters no list
+    if (!(m > scratch[k - 1])) continue;
     int64_t at = k - 1;
     for (; at > 0 && m > scratch[at - 1]; --at) scratch[at] = scratch[at - 1];
     scratch[at] = m;

@@ -19,10 +19,11 @@ inline int64_t run_count(int64_t n) {
 // for a run of NaN). Returns the largest of them: the row's maximum.
 float run_maxima(const float* x, int64_t n, float* maxima);
 
-// The k-th largest of maxima[0, runs), or -inf when runs < k: each of the k runs with the
-// largest maxima holds an entry reaching it, so entries below it cannot be among the k largest,
-// and a top-k scan can start with this bar instead of filling its list with the first k entries
-// and raising the bar one insertion at a time. `scratch` holds k floats.
+// The k-th largest of maxima[0, runs) (no NaN among them, as run_maxima gives them), or -inf
+// when runs < k. Each of the k runs with the largest maxima holds an entry reaching it, so
+// entries below it cannot be among the k largest: a top-k scan can start with this bar instead of
+// filling its list with the first k entries and raising the bar one insertion at a time.
+// `scratch` holds k floats.
 float kth_largest(const float* maxima, int64_t runs, int64_t k, float* scratch);
 
 // The first i in [begin, n) with base + (x[i] - shift) >= bar (each step rounded as a float), or

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cmath>
+#include <cstring>
 #include <vector>
 
 #include "nn/kernels/convert.h"
@@ -111,6 +112,31 @@ TEST(CachedAttention, EqualsTheDefinitionInDouble) {
         }
       }
     }
+}
+
+// A NaN score at a kept position makes every weight NaN (it is not skipped); at a masked position
+// it changes nothing, bit for bit.
+TEST(CachedAttention, NanScoresShowOnlyWhereKept) {
+  const int64_t d = 16, length = 5;
+  auto keys = random_values(static_cast<size_t>(length * d), 4);
+  const auto values = random_values(keys.size(), 5);
+  const auto query = random_values(static_cast<size_t>(d), 6);
+  const auto run = [&](const std::vector<float>& k, const std::vector<float>& keep) {
+    std::vector<float> weights(static_cast<size_t>(length)), context(static_cast<size_t>(d));
+    cached_attention({1, 1, d, length, length}, query.data(), {k.data(), values.data(), false}, {},
+                     keep.data(), weights.data(), context.data());
+    weights.insert(weights.end(), context.begin(), context.end());
+    return weights;
+  };
+  std::vector<float> keep(static_cast<size_t>(length), 1.0f);
+  keep[2] = 0.0f;
+  const auto clean = run(keys, keep);
+  keys[2 * d + 7] = NAN;  // position 2's score is NaN
+  const auto masked = run(keys, keep);
+  EXPECT_EQ(std::memcmp(clean.data(), masked.data(), clean.size() * sizeof(float)), 0);
+  EXPECT_EQ(masked[2], 0.0f);
+  keep[2] = 1.0f;
+  for (const float x : run(keys, keep)) EXPECT_TRUE(std::isnan(x));
 }
 
 }  // namespace

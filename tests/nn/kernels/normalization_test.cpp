@@ -6,6 +6,7 @@
 #include <cstring>
 #include <vector>
 
+#include "nn/kernels/scan.h"
 #include "nn/random.h"
 
 namespace huiyan::nn::kernels {
@@ -13,7 +14,8 @@ namespace {
 
 // Rows of several lengths (with and without a partial block of sixteen, the maximum anywhere,
 // values far beyond exp's range): the log-sum-exp equals the definition computed in double, and
-// x - log_sum_exp is bit for bit the log-softmax.
+// x - log_sum_exp is bit for bit the log-softmax, also when the maximum comes from the row's run
+// maxima (as beam search computes it).
 TEST(LogSumExp, EqualsTheDefinitionAndMatchesLogSoftmax) {
   Random rng(11);
   for (const int64_t cols : {1, 7, 16, 33, 8000}) {
@@ -30,6 +32,10 @@ TEST(LogSumExp, EqualsTheDefinitionAndMatchesLogSoftmax) {
     softmax(rows, cols, x.data(), log_probs.data(), true);
     for (int64_t r = 0; r < rows; ++r) {
       const float* row = x.data() + r * cols;
+      std::vector<float> maxima(static_cast<size_t>(run_count(cols)));
+      const float from_runs = log_sum_exp(cols, row, run_maxima(row, cols, maxima.data()));
+      EXPECT_EQ(std::memcmp(&from_runs, &lse[static_cast<size_t>(r)], 4), 0)
+          << "cols " << cols << " row " << r;
       double max = row[0];
       for (int64_t c = 0; c < cols; ++c) max = std::max<double>(max, row[c]);
       double sum = 0;

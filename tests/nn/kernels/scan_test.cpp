@@ -42,15 +42,19 @@ TEST(FirstReaching, EqualsAPlainScan) {
   }
 }
 
-// The maxima of the runs of 64 (the last one shorter) against a plain loop; the row's maximum;
-// the k-th largest run maximum against sorting them, with at least k entries reaching it; -inf
-// with fewer than k runs.
+// The maxima of the runs of 64 (the last one shorter) against a plain loop, with a NaN, a run of
+// NaN (maximum -inf) and tied maxima; the row's maximum; the k-th largest run maximum against
+// sorting them, with at least k entries reaching it; -inf with fewer than k runs.
 TEST(RunMaxima, GiveTheRowMaximumAndABarKEntriesReach) {
   Random rng(9);
   for (const int64_t n : {0, 1, 63, 64, 130, 640, 8000}) {
     std::vector<float> x(static_cast<size_t>(n));
     for (auto& v : x) v = rng.uniform(-10.0f, 10.0f);
     if (n >= 640) x[100] = NAN;
+    if (n >= 8000) {
+      for (size_t i = 192; i < 256; ++i) x[i] = NAN;           // run 3: nothing but NaN
+      for (size_t r = 10; r < 20; ++r) x[r * 64 + 5] = 11.0f;  // ten runs tie at the top
+    }
     std::vector<float> expected;
     for (int64_t r = 0; r < n; r += 64) {
       float m = -INFINITY;
@@ -66,7 +70,7 @@ TEST(RunMaxima, GiveTheRowMaximumAndABarKEntriesReach) {
     EXPECT_EQ(max,
               expected.empty() ? -INFINITY : *std::max_element(expected.begin(), expected.end()))
         << n;
-    for (const int64_t k : {1, 2, 10}) {
+    for (const int64_t k : {1, 2, 10, 40}) {
       const float got = kth_largest(maxima.data(), runs, k, scratch.data());
       if (runs < k) {
         EXPECT_EQ(got, -INFINITY) << n << " " << k;
