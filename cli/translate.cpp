@@ -18,7 +18,7 @@ int run_translate(const std::vector<std::string>& args) {
   std::string input = "-";
   std::string output = "-";
   pipeline::TranslateOptions o;
-  int64_t batch = 32;
+  int64_t batch = 0;  // 0: the pipeline's default for the search
   int64_t maxi_batch = 32;
   std::string attention_out;
   bool json = false;
@@ -38,8 +38,9 @@ int run_translate(const std::vector<std::string>& args) {
       "max-length-ratio", po::value(&o.max_length_ratio)->value_name("R")->default_value(2.0f, "2"),
       "at most R × source tokens + offset output tokens")(
       "max-length-offset", po::value(&o.max_length_offset)->value_name("N")->default_value(10),
-      "see --max-length-ratio")("batch", po::value(&batch)->value_name("N")->default_value(32),
-                                "sentences translated together")(
+      "see --max-length-ratio")(
+      "batch", po::value(&batch)->value_name("N")->default_value(0, "64 greedy, 32 with a beam"),
+      "sentences translated together")(
       "maxi-batch", po::value(&maxi_batch)->value_name("N")->default_value(32),
       "read up to N batches of lines ahead and sort them by length together (1: each batch "
       "alone); a pipe that pauses gets its lines back at once")(
@@ -57,7 +58,7 @@ int run_translate(const std::vector<std::string>& args) {
   apply(common);
   if (o.beam < 1 || o.n_best < 1 || o.n_best > o.beam)
     throw UsageError("need 1 <= --n-best <= --beam");
-  if (batch < 1) throw UsageError("--batch must be >= 1");
+  if (!values["batch"].defaulted() && batch < 1) throw UsageError("--batch must be >= 1");
   if (maxi_batch < 1) throw UsageError("--maxi-batch must be >= 1");
   if (batch > 1'000'000 / maxi_batch)
     throw UsageError("--batch × --maxi-batch must be at most 1,000,000 lines");

@@ -17,6 +17,11 @@ constexpr int32_t kEos = 3;
 
 }  // namespace
 
+size_t sentences_per_batch(const TranslateOptions& o) {
+  if (o.batch_sentences != 0) return o.batch_sentences;
+  return o.beam == 1 ? 64 : 32;
+}
+
 std::vector<std::vector<nn::Hypothesis>> translate_ids(
     nn::Seq2Seq& model, const std::vector<std::vector<int32_t>>& sources,
     const TranslateOptions& o) {
@@ -45,8 +50,9 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
   nn::Graph graph;
   graph.share_weight_copies_of(weight_copies);
   nn::NoGrad no_grad(graph);
-  for (size_t start = 0; start < order.size(); start += o.batch_sentences) {
-    const size_t end = std::min(order.size(), start + o.batch_sentences);
+  const size_t per_batch = sentences_per_batch(o);
+  for (size_t start = 0; start < order.size(); start += per_batch) {
+    const size_t end = std::min(order.size(), start + per_batch);
     const auto batch = static_cast<int64_t>(end - start);
     int64_t longest = 0;
     for (size_t i = start; i < end; ++i)
@@ -131,7 +137,7 @@ AttentionRecord attention_record(const Translator& t, size_t index,
 size_t translate_stream(Translator& t, io::LineReader& in, std::ostream& out,
                         const TranslateOptions& o) {
   return transform_line_batches(
-      in, out, o.batch_sentences * std::max<size_t>(o.maxi_batch, 1),
+      in, out, sentences_per_batch(o) * std::max<size_t>(o.maxi_batch, 1),
       [&](const std::vector<std::string>& lines, size_t first_line) {
         std::vector<std::vector<int32_t>> sources;
         const auto translations = translate_lines(t, lines, first_line, o, &sources);

@@ -24,7 +24,8 @@ struct TranslateOptions {
   float length_penalty = 0.6f;    // GNMT α
   float max_length_ratio = 2.0f;  // output tokens <= ratio · source tokens + offset
   int64_t max_length_offset = 10;
-  size_t batch_sentences = 32;
+  // Sentences decoded together; 0: sentences_per_batch's default for the search.
+  size_t batch_sentences = 0;
   // translate_stream reads up to this many batches' worth of lines ahead and sorts them by length
   // together (Marian's maxi-batch): batches of similar lengths pad less and finish together.
   size_t maxi_batch = 32;
@@ -33,6 +34,12 @@ struct TranslateOptions {
   // line, in input order.
   std::function<void(const AttentionRecord&)> attention;
 };
+
+// o.batch_sentences, or when 0: 64 sentences for greedy search, 32 with a beam (the beam's rows
+// multiply them). Measured on Multi30k test2016 (Transformer-small, 1 and 2 threads): greedy 8 %
+// faster at 64 than at 32 sentences and slower at 128; beam 5 fastest at 32, slower at 64 and
+// 128, where more rows wait for the batch's longest sentence.
+size_t sentences_per_batch(const TranslateOptions& o);
 
 // Translates token ids (each already within the model's maximum length): n-best per source, best
 // first; empty sources get no hypothesis.

@@ -91,6 +91,12 @@ TEST_F(TranslateCli, MaxiBatchSortingKeepsInputOrder) {
   EXPECT_EQ(lines(sorted.out), lines(source));
   EXPECT_EQ(sorted.out, alone.out);
   EXPECT_EQ(run_huiyan("translate" + model + " --maxi-batch 0", "Ein Mann.\n").exit_code, 2);
+  EXPECT_EQ(run_huiyan("translate" + model + " --batch 0", "Ein Mann.\n").exit_code, 2);
+  // Greedy search by default in batches of 64 sentences: the same lines as one at a time.
+  const std::string greedy = " -m " + (*dir_ / "model.h5") + " --beam 1";
+  const Outcome batched = run_huiyan("translate" + greedy, source);
+  ASSERT_EQ(batched.exit_code, 0) << batched.err;
+  EXPECT_EQ(batched.out, run_huiyan("translate" + greedy + " --batch 1", source).out);
 }
 
 TEST_F(TranslateCli, BadInputWarnsAndKeepsAlignmentNeverCrashes) {
