@@ -60,13 +60,15 @@ int64_t KvCache::cache_rows() const {
 
 void KvCache::reserve_rows(int64_t rows) {
   if (rows <= cache_rows()) return;
-  const auto size = static_cast<size_t>(rows * heads * capacity * head_dim);
+  const auto row_size = static_cast<size_t>(capacity * heads * head_dim);
+  const auto size = static_cast<size_t>(rows) * row_size;
+  const auto used = static_cast<size_t>(length * heads * head_dim);
   if (bf16_) {
-    keys_bf16_.grow(size);
-    values_bf16_.grow(size);
+    keys_bf16_.grow(size, row_size, used);
+    values_bf16_.grow(size, row_size, used);
   } else {
-    keys_.grow(size);
-    values_.grow(size);
+    keys_.grow(size, row_size, used);
+    values_.grow(size, row_size, used);
   }
 }
 

@@ -31,20 +31,23 @@ MultiHeadResult scaled_dot_product_attention(const Tensor& q, const Tensor& k, c
 Tensor attention_keep(Graph& graph, const Tensor& key_keep, int64_t batch, int64_t query_len,
                       int64_t key_len, bool causal, int64_t query_offset = 0);
 
-// A cache's storage, left uninitialized: every entry is written before attention reads it
-// (zero-filling a batch's caches took about 2 % of decoding).
+// A cache's storage, rows of row_size entries, left uninitialized: every entry is written before
+// attention reads it (zero-filling a batch's caches took about 2 % of decoding).
 template <typename T>
 class CacheBuffer {
  public:
   size_t size() const { return size_; }
   T* data() { return data_.get(); }
   const T* data() const { return data_.get(); }
-  // Grows to `size` entries, keeping the first size() ones.
-  void grow(size_t size) {
+  // Grows to `size` entries, keeping the first `used` entries of each row it had (the positions
+  // filled so far: beam search grows its caches after the first step, when one is).
+  void grow(size_t size, size_t row_size, size_t used) {
     if (size <= size_) return;
     auto bigger = std::make_unique_for_overwrite<T[]>(size);
-    // Bytes, not floats: rows not written yet hold indeterminate values.
-    if (size_ > 0) std::memcpy(bigger.get(), data_.get(), size_ * sizeof(T));
+    // Bytes, not values: a row that stopped decoding early left some of them unwritten.
+    for (size_t at = 0; at + row_size <= size_; at += row_size) {
+      std::memcpy(bigger.get() + at, data_.get() + at, used * sizeof(T));
+    }
     data_ = std::move(bigger);
     size_ = size;
   }
