@@ -55,7 +55,8 @@ class Module {
   bool training_ = true;
 };
 
-// Fills `t` per `init`; fan_in/fan_out from its shape ([out, in] for matrices).
+// Fills `t` per `init`; fan_in/fan_out from its shape ([out, in] for matrices). Nothing when
+// rng is for loading (Random::for_loading).
 void initialize(Tensor& t, Init init, Random& rng);
 
 }  // namespace huiyan::nn

@@ -47,6 +47,16 @@ inline float unit_float32(uint32_t bits) {
 class Random {
  public:
   explicit Random(uint64_t seed) : state_(seed) {}
+  // The same stream, for building a model whose every parameter is then loaded from a file:
+  // initialize() leaves parameters as allocated (zero) instead of drawing initial values that the
+  // file replaces (they were a third of a one-line translate's start-up). Its modules' own
+  // streams (dropout) then start elsewhere than those of a model built with Random(seed).
+  static Random for_loading(uint64_t seed) {
+    Random rng(seed);
+    rng.loading_ = true;
+    return rng;
+  }
+  bool loading() const { return loading_; }
 
   uint64_t next() { return mix64(state_ += 0x9E3779B97F4A7C15ULL); }
   // Uniform in [0, bound), bound > 0, exactly uniform (rejection).
@@ -60,6 +70,7 @@ class Random {
 
  private:
   uint64_t state_;
+  bool loading_ = false;
 };
 
 }  // namespace huiyan::nn

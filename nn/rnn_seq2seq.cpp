@@ -64,9 +64,11 @@ Tensor at_step(const Tensor& x, int64_t t) {
 
 }  // namespace
 
-RnnSeq2Seq::RnnSeq2Seq(const RnnSeq2SeqConfig& c, uint64_t seed)
+RnnSeq2Seq::RnnSeq2Seq(const RnnSeq2SeqConfig& c, uint64_t seed) : RnnSeq2Seq(c, Random(seed)) {}
+
+RnnSeq2Seq::RnnSeq2Seq(const RnnSeq2SeqConfig& c, Random rng)
     : config_(c),
-      rng_(seed),
+      rng_(rng),
       dropout_(c.dropout, rng_.next()),
       src_embed(c.src_vocab, c.embed_dim, rng_, c.pad_id),
       encoder(encoder_options(c), rng_),

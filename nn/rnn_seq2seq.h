@@ -75,6 +75,7 @@ class RnnSeq2Seq : public Seq2Seq {
 
  public:
   RnnSeq2Seq(const RnnSeq2SeqConfig& config, uint64_t seed);
+  RnnSeq2Seq(const RnnSeq2SeqConfig& config, Random rng);
 
   Tensor encode(const IntTensor& src, const IntTensor& src_lengths) override;
   Tensor decode(const IntTensor& tgt_in, const Tensor& memory,

@@ -105,8 +105,11 @@ Tensor TransformerDecoderLayer::step(const Tensor& y, KvCache& self_cache,
 }
 
 Transformer::Transformer(const TransformerConfig& c, uint64_t seed)
+    : Transformer(c, Random(seed)) {}
+
+Transformer::Transformer(const TransformerConfig& c, Random rng)
     : config_(c),
-      rng_(seed),
+      rng_(rng),
       dropout_(c.dropout, rng_.next()),
       src_embed(c.src_vocab, c.dim, rng_, c.pad_id) {
   if (c.dim % c.heads != 0)

@@ -102,6 +102,7 @@ class Transformer : public Seq2Seq {
 
  public:
   Transformer(const TransformerConfig& config, uint64_t seed);
+  Transformer(const TransformerConfig& config, Random rng);
 
   // src [B, S] ids (pad_id past each length); src_lengths [B]. Returns the memory [B, S, D].
   Tensor encode(const IntTensor& src, const IntTensor& src_lengths) override;

@@ -131,7 +131,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       {"data", o.data},
       {"special_ids", {{"pad", 0}, {"unk", 1}, {"bos", kBos}, {"eos", kEos}}}};
 
-  const std::unique_ptr<nn::Seq2Seq> model_owner = make_translation_model(file_config, o.seed);
+  const std::unique_ptr<nn::Seq2Seq> model_owner =
+      make_translation_model(file_config, nn::Random(o.seed));
   nn::Seq2Seq& model = *model_owner;
   model.train(true);
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);

@@ -88,14 +88,13 @@ nn::RnnSeq2SeqConfig rnn_config_from(const nlohmann::json& j) {
 }
 
 std::unique_ptr<nn::Seq2Seq> make_translation_model(const nlohmann::json& file_config,
-                                                    uint64_t seed) {
+                                                    nn::Random rng) {
   const std::string arch = file_config.value("arch", "");
   if (arch == "transformer") {
-    return std::make_unique<nn::Transformer>(transformer_config_from(file_config.at("model")),
-                                             seed);
+    return std::make_unique<nn::Transformer>(transformer_config_from(file_config.at("model")), rng);
   }
   if (arch == "rnn") {
-    return std::make_unique<nn::RnnSeq2Seq>(rnn_config_from(file_config.at("model")), seed);
+    return std::make_unique<nn::RnnSeq2Seq>(rnn_config_from(file_config.at("model")), rng);
   }
   throw std::invalid_argument("unknown translation architecture '" + arch + "' (transformer, rnn)");
 }
@@ -109,7 +108,7 @@ Translator load_translator(const std::string& path) {
       throw io::DataError(path + ": not a translation model (config task '" +
                           t.config.value("task", "") + "')");
     }
-    t.model = make_translation_model(t.config, 0);
+    t.model = make_translation_model(t.config, nn::Random::for_loading(0));
   } catch (const nlohmann::json::exception& e) {
     throw io::DataError(path + ": unreadable model config: " + e.what());
   } catch (const std::invalid_argument& e) {

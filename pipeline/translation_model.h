@@ -17,10 +17,11 @@ nn::TransformerConfig transformer_config_from(const nlohmann::json& json);
 nlohmann::json to_json(const nn::RnnSeq2SeqConfig& config);
 nn::RnnSeq2SeqConfig rnn_config_from(const nlohmann::json& json);
 
-// The model a file's config describes ({"arch": "transformer" | "rnn", "model": {...}}), freshly
-// initialised from `seed`; std::invalid_argument for an unknown architecture.
+// The model a file's config describes ({"arch": "transformer" | "rnn", "model": {...}}),
+// initialised from `rng` (nn::Random::for_loading when its weights are loaded next);
+// std::invalid_argument for an unknown architecture.
 std::unique_ptr<nn::Seq2Seq> make_translation_model(const nlohmann::json& file_config,
-                                                    uint64_t seed);
+                                                    nn::Random rng);
 
 struct Translator {
   nlohmann::json config;  // {"task": "translate", "arch": "transformer", "model": {...}, ...}

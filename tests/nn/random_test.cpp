@@ -4,6 +4,8 @@
 
 #include <cmath>
 
+#include "nn/layers.h"
+
 namespace huiyan::nn {
 namespace {
 
@@ -13,6 +15,24 @@ TEST(Random, MatchesTheSplitMix64ReferenceSequence) {
   EXPECT_EQ(rng.next(), 6457827717110365317ULL);
   EXPECT_EQ(rng.next(), 3203168211198807973ULL);
   EXPECT_EQ(rng.next(), 9817491932198370423ULL);
+}
+
+// A stream for loading draws what Random(seed) draws, but parameters made with it keep their
+// allocated zeros: no initial values are drawn for weights a file then replaces.
+TEST(Random, ForLoadingLeavesParametersUndrawn) {
+  Random loading = Random::for_loading(7);
+  Random plain(7);
+  EXPECT_TRUE(loading.loading());
+  EXPECT_FALSE(plain.loading());
+  EXPECT_EQ(loading.next(), plain.next());
+  const Linear loaded(4, 3, loading);
+  const Linear drawn(4, 3, plain);
+  int drawn_nonzero = 0;
+  for (int64_t i = 0; i < 12; ++i) {
+    EXPECT_EQ(loaded.weight.data()[i], 0.0f) << i;
+    drawn_nonzero += drawn.weight.data()[i] != 0.0f ? 1 : 0;
+  }
+  EXPECT_EQ(drawn_nonzero, 12);
 }
 
 TEST(Random, NormalHasTheRequestedMoments) {
