@@ -60,10 +60,11 @@ int run_translate(const std::vector<std::string>& args) {
     throw UsageError("need 1 <= --n-best <= --beam");
   if (!values["batch"].defaulted() && batch < 1) throw UsageError("--batch must be >= 1");
   if (maxi_batch < 1) throw UsageError("--maxi-batch must be >= 1");
-  if (batch > 1'000'000 / maxi_batch)
-    throw UsageError("--batch × --maxi-batch must be at most 1,000,000 lines");
   o.batch_sentences = static_cast<size_t>(batch);
   o.maxi_batch = static_cast<size_t>(maxi_batch);
+  // The cap holds for the default batch too (64 sentences for greedy search).
+  if (pipeline::sentences_per_batch(o) > 1'000'000 / o.maxi_batch)
+    throw UsageError("--batch × --maxi-batch must be at most 1,000,000 lines");
   if (!common.quiet)
     o.warn = [](const std::string& message) {
       std::cerr << "huiyan translate: warning: " << message << "\n";

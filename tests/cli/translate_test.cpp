@@ -92,6 +92,11 @@ TEST_F(TranslateCli, MaxiBatchSortingKeepsInputOrder) {
   EXPECT_EQ(sorted.out, alone.out);
   EXPECT_EQ(run_huiyan("translate" + model + " --maxi-batch 0", "Ein Mann.\n").exit_code, 2);
   EXPECT_EQ(run_huiyan("translate" + model + " --batch 0", "Ein Mann.\n").exit_code, 2);
+  // 64 default greedy sentences × 20,000 batches read ahead: over the cap of 1,000,000 lines.
+  EXPECT_EQ(run_huiyan("translate -m " + (*dir_ / "model.h5") + " --beam 1 --maxi-batch 20000",
+                       "Ein Mann.\n")
+                .exit_code,
+            2);
   // Greedy search by default in batches of 64 sentences: the same lines as one at a time.
   const std::string greedy = " -m " + (*dir_ / "model.h5") + " --beam 1";
   const Outcome batched = run_huiyan("translate" + greedy, source);
