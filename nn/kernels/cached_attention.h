@@ -1,8 +1,8 @@
 #pragma once
 // Attention of one new query per (row, head) over a key/value cache, as decoding needs it:
 // w = softmax(q·Kᵀ / √d) over the kept positions (masked ones get exactly 0; a row keeping
-// nothing gets all zeros and a zero context), context = w·V. One loop per (row, head) instead of
-// two batched products of a single row each, which spend their time in call overhead.
+// nothing gets all zeros and a zero context), context = w·V. One loop per row over all its heads
+// instead of two batched products of a single row each, which spend their time in call overhead.
 
 #include <cstdint>
 
