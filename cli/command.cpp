@@ -59,13 +59,24 @@ bool parse_options(const std::vector<std::string>& args, const std::string& usag
   help.add_options()("help,h", "show this help and exit");
   po::options_description all(kHelpWidth, kHelpWidth / 2);
   all.add(options).add(help);
+  // Arguments that are not options land in a hidden one, so that a file name given where the
+  // command reads stdin is an error, not silently ignored.
+  std::vector<std::string> stray;
+  po::options_description parsed;
+  parsed.add(all).add_options()("stray-argument", po::value(&stray));
+  po::positional_options_description none;
+  none.add("stray-argument", -1);
   po::command_line_parser parser(args);
-  parser.options(all);
-  if (positional != nullptr) parser.positional(*positional);
+  parser.options(parsed);
+  parser.positional(positional != nullptr ? *positional : none);
   po::store(parser.run(), values);
   if (values.count("help")) {
     std::cout << "Usage: " << usage << "\n\n" << description << "\n" << all << std::flush;
     return false;
+  }
+  if (values.count("stray-argument")) {
+    const auto& first = values["stray-argument"].as<std::vector<std::string>>().front();
+    throw UsageError("unexpected argument '" + first + "' (usage: " + usage + ")");
   }
   po::notify(values);
   return true;

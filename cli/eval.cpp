@@ -68,16 +68,17 @@ std::vector<std::string> read_segments(const std::string& path) {
   return segments;
 }
 
-// The checks sacreBLEU makes, as DataErrors naming the file and line.
-void check_alignment(const MetricEvalOptions& o, const std::vector<std::string>& hyps,
+// The checks sacreBLEU makes, as DataErrors naming the file and line: every reference file has
+// `lines` lines, as `against` (the hypotheses' file, or the source translated into them) has.
+void check_alignment(const MetricEvalOptions& o, const std::string& against, size_t lines,
                      const pipeline::ReferenceStreams& refs) {
   for (size_t stream = 0; stream < refs.size(); ++stream) {
-    if (refs[stream].size() != hyps.size()) {
+    if (refs[stream].size() != lines) {
       throw io::DataError(o.refs[stream] + ": has " + std::to_string(refs[stream].size()) +
-                          " lines but " + o.hyp + " has " + std::to_string(hyps.size()));
+                          " lines but " + against + " has " + std::to_string(lines));
     }
   }
-  for (size_t line = 0; line < hyps.size(); ++line) {
+  for (size_t line = 0; line < lines; ++line) {
     bool any = false;
     for (const auto& stream : refs) any = any || !stream[line].empty();
     if (!any) {
@@ -89,28 +90,36 @@ void check_alignment(const MetricEvalOptions& o, const std::vector<std::string>&
   }
 }
 
-// Scores `hyps` (read from o.hyp, or translated from a source) against o.refs.
-int score(const MetricEvalOptions& o, const std::vector<std::string>& hyps);
+pipeline::ReferenceStreams read_references(const MetricEvalOptions& o) {
+  pipeline::ReferenceStreams refs;
+  for (const auto& path : o.refs) refs.push_back(read_segments(path));
+  return refs;
+}
+
+// Scores `hyps` (read from o.hyp, or translated from a source) against `refs`, read from o.refs
+// and checked against them.
+int score(const MetricEvalOptions& o, const std::vector<std::string>& hyps,
+          const pipeline::ReferenceStreams& refs);
 
 int run_metric_eval(const MetricEvalOptions& o) {
   if (o.refs.empty()) throw UsageError("--hyp needs at least one --ref");
   size_t from_stdin = o.hyp == "-" ? 1 : 0;
   for (const auto& ref : o.refs) from_stdin += ref == "-" ? 1 : 0;
   if (from_stdin > 1) throw UsageError("only one of --hyp and --ref can be '-' (standard input)");
-  return score(o, read_segments(o.hyp));
+  const std::vector<std::string> hyps = read_segments(o.hyp);
+  const pipeline::ReferenceStreams refs = read_references(o);
+  check_alignment(o, o.hyp, hyps.size(), refs);
+  return score(o, hyps, refs);
 }
 
-int score(const MetricEvalOptions& o, const std::vector<std::string>& hyps) {
+int score(const MetricEvalOptions& o, const std::vector<std::string>& hyps,
+          const pipeline::ReferenceStreams& refs) {
   const Metrics metrics = parse_metrics(o.metrics);
   pipeline::BleuOptions bleu_options;
   bleu_options.tokenizer = pipeline::parse_mt_tokenizer(o.tokenize);
   bleu_options.lowercase = o.lowercase;
   pipeline::ChrfOptions chrf_options;
   chrf_options.lowercase = o.lowercase;
-
-  pipeline::ReferenceStreams refs;
-  for (const auto& path : o.refs) refs.push_back(read_segments(path));
-  check_alignment(o, hyps, refs);
 
   nlohmann::json json;
   // The order sacreBLEU prints them in.
@@ -153,8 +162,12 @@ int run_translate_eval(MetricEvalOptions metric, const TranslateEvalOptions& t) 
   if (t.model.empty() || t.src.empty() || metric.refs.empty()) {
     throw UsageError("--task translate needs -m MODEL, --src FILE and --ref FILE");
   }
+  pipeline::check_translate_options(t.translate);
   pipeline::Translator translator = pipeline::load_translator(t.model);
   const std::vector<std::string> sources = io::read_lines(t.src);
+  // The references are read and checked before the long part, the translation.
+  const pipeline::ReferenceStreams refs = read_references(metric);
+  check_alignment(metric, t.src, sources.size(), refs);
   const auto hypotheses = pipeline::translate_lines(translator, sources, 1, t.translate);
   std::vector<std::string> hyps;
   for (const auto& h : hypotheses) {
@@ -165,8 +178,7 @@ int run_translate_eval(MetricEvalOptions metric, const TranslateEvalOptions& t) 
     for (const auto& line : hyps) text += line + "\n";
     io::write_file_atomically(t.output, text);
   }
-  metric.hyp = t.output.empty() ? "<translations>" : t.output;
-  return score(metric, hyps);
+  return score(metric, hyps, refs);
 }
 
 }  // namespace
@@ -265,6 +277,11 @@ int run_eval(const std::vector<std::string>& args) {
     if (task != "translate")
       throw UsageError("--task: translate, classify or recommend, got '" + task + "'");
     if (!metric.hyp.empty()) throw UsageError("give --hyp or --task, not both");
+    if (!common.quiet) {
+      translate.translate.warn = [](const std::string& message) {
+        std::cerr << "huiyan eval: warning: " << message << "\n";
+      };
+    }
     return run_translate_eval(metric, translate);
   }
   if (!metric.hyp.empty()) return run_metric_eval(metric);

@@ -136,6 +136,24 @@ int run_train(const std::vector<std::string>& args) {
   if (arch != "transformer" && arch != "rnn")
     throw UsageError("--arch: transformer or rnn, got '" + arch + "'");
   o.arch = arch;
+  // An option of the other architecture is a mistake (a forgotten --arch rnn, say), not a no-op.
+  const auto refuse = [&](std::initializer_list<const char*> names, const std::string& owner) {
+    for (const char* name : names) {
+      if (values.count(name) && !values[name].defaulted()) {
+        throw UsageError(std::string("--") + name + " is for --arch " + owner +
+                         "; this is --arch " + arch);
+      }
+    }
+  };
+  if (arch == "rnn") {
+    refuse(
+        {"preset", "dim", "heads", "ff-dim", "attention-dropout", "pre-norm", "learned-positions"},
+        "transformer");
+  } else {
+    refuse({"attention", "attention-scope", "window", "no-input-feeding", "hard-attention", "cell",
+            "embed-dim", "hidden"},
+           "rnn");
+  }
   if (arch == "rnn") {
     nn::RnnSeq2SeqConfig& r = o.rnn;
     if (cell != "gru" && cell != "lstm")

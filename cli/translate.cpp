@@ -56,8 +56,7 @@ int run_translate(const std::vector<std::string>& args) {
     return 0;
   }
   apply(common);
-  if (o.beam < 1 || o.n_best < 1 || o.n_best > o.beam)
-    throw UsageError("need 1 <= --n-best <= --beam");
+  pipeline::check_translate_options(o);
   if (!values["batch"].defaulted() && batch < 1) throw UsageError("--batch must be >= 1");
   if (maxi_batch < 1) throw UsageError("--maxi-batch must be >= 1");
   o.batch_sentences = static_cast<size_t>(batch);

@@ -6,7 +6,11 @@
 namespace huiyan::nn {
 
 HardAttention::HardAttention(uint64_t seed, float baseline_decay)
-    : rng_(seed), decay_(baseline_decay) {}
+    : rng_(seed), decay_(baseline_decay) {
+  add_random_stream(rng_);
+  add_state_word(baseline_bits_);
+  add_state_word(has_baseline_);
+}
 
 HardAttentionResult HardAttention::select(const Tensor& weights, const Tensor& values,
                                           bool sample) {
@@ -55,13 +59,11 @@ Tensor HardAttention::reinforce_loss(const HardAttentionResult& selection,
   }
   const float mean = std::accumulate(rewards.begin(), rewards.end(), 0.0f) /
                      static_cast<float>(std::max<size_t>(1, rewards.size()));
-  if (!has_baseline_) {
-    baseline_ = mean;
-    has_baseline_ = true;
-  }
+  const float baseline = has_baseline_ != 0 ? this->baseline() : mean;
+  has_baseline_ = 1;
   std::vector<float> advantage(rewards.size());
-  for (size_t i = 0; i < rewards.size(); ++i) advantage[i] = -(rewards[i] - baseline_);
-  baseline_ = decay_ * baseline_ + (1 - decay_) * mean;
+  for (size_t i = 0; i < rewards.size(); ++i) advantage[i] = -(rewards[i] - baseline);
+  baseline_bits_ = std::bit_cast<uint32_t>(decay_ * baseline + (1 - decay_) * mean);
   Graph& graph = graph_of({&log_p});
   return mean_all(mul(log_p, graph.from(log_p.shape(), advantage)));
 }

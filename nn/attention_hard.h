@@ -5,9 +5,12 @@
 // Works with the weights of any soft attention layer, so hard attention is selectable wherever
 // soft attention is.
 
+#include <bit>
+#include <cstdint>
 #include <vector>
 
 #include "nn/attention_additive.h"
+#include "nn/module.h"
 
 namespace huiyan::nn {
 
@@ -17,7 +20,9 @@ struct HardAttentionResult {
   Tensor log_probability;         // log α[b, s_b] [batch], carries the gradient for REINFORCE
 };
 
-class HardAttention {
+// A module without parameters: its sampling stream and baseline are training state, saved with a
+// checkpoint so that resumed training samples and weighs as uninterrupted training would.
+class HardAttention : public Module {
  public:
   // baseline_decay: b ← decay · b + (1 − decay) · mean(R).
   explicit HardAttention(uint64_t seed, float baseline_decay = 0.9f);
@@ -29,13 +34,14 @@ class HardAttention {
   // moves the baseline toward mean(R). rewards [batch], one per sampled selection.
   Tensor reinforce_loss(const HardAttentionResult& selection, const std::vector<float>& rewards);
 
-  float baseline() const { return baseline_; }
+  float baseline() const { return std::bit_cast<float>(static_cast<uint32_t>(baseline_bits_)); }
 
  private:
   Random rng_;
   float decay_;
-  float baseline_ = 0;
-  bool has_baseline_ = false;
+  // The baseline's float bits, and whether it is set yet (state words, as add_state_word keeps).
+  uint64_t baseline_bits_ = 0;
+  uint64_t has_baseline_ = 0;
 };
 
 }  // namespace huiyan::nn

@@ -22,27 +22,37 @@ void Module::collect(const std::string& prefix, std::vector<NamedTensor>& out) c
   for (const auto& [name, child] : children_) child->collect(prefix + name + ".", out);
 }
 
-void Module::collect_randoms(std::vector<Random*>& out) const {
-  out.insert(out.end(), randoms_.begin(), randoms_.end());
-  for (const auto& [name, child] : children_) child->collect_randoms(out);
-}
-
-std::vector<uint64_t> Module::random_states() const {
-  std::vector<Random*> streams;
-  collect_randoms(streams);
-  std::vector<uint64_t> states;
-  for (const Random* rng : streams) states.push_back(rng->state());
-  return states;
-}
-
-void Module::set_random_states(const std::vector<uint64_t>& states) {
-  std::vector<Random*> streams;
-  collect_randoms(streams);
-  if (states.size() != streams.size()) {
-    throw std::invalid_argument("set_random_states: " + std::to_string(states.size()) +
-                                " states for " + std::to_string(streams.size()) + " streams");
+size_t Module::visit_state(std::vector<uint64_t>* out, const uint64_t* words) const {
+  size_t count = 0;
+  for (Random* rng : randoms_) {
+    if (out != nullptr) out->push_back(rng->state());
+    if (words != nullptr) rng->set_state(words[count]);
+    ++count;
   }
-  for (size_t i = 0; i < streams.size(); ++i) streams[i]->set_state(states[i]);
+  for (uint64_t* word : words_) {
+    if (out != nullptr) out->push_back(*word);
+    if (words != nullptr) *word = words[count];
+    ++count;
+  }
+  for (const auto& [name, child] : children_) {
+    count += child->visit_state(out, words == nullptr ? nullptr : words + count);
+  }
+  return count;
+}
+
+std::vector<uint64_t> Module::state_words() const {
+  std::vector<uint64_t> words;
+  visit_state(&words, nullptr);
+  return words;
+}
+
+void Module::set_state_words(const std::vector<uint64_t>& words) {
+  const size_t expected = visit_state(nullptr, nullptr);
+  if (words.size() != expected) {
+    throw std::invalid_argument("set_state_words: " + std::to_string(words.size()) + " words for " +
+                                std::to_string(expected));
+  }
+  visit_state(nullptr, words.data());
 }
 
 void Module::train(bool on) {

@@ -30,10 +30,12 @@ class Module {
   std::vector<NamedTensor> parameters() const;
   int64_t parameter_count() const;
 
-  // The states of every random stream below this module (dropout masks), in registration order:
-  // saved with a checkpoint, so resumed training draws the same masks.
-  std::vector<uint64_t> random_states() const;
-  void set_random_states(const std::vector<uint64_t>& states);
+  // The training state below this module that is not a parameter, as 64-bit words: each
+  // module's random streams (dropout masks, sampling), then its running statistics, modules in
+  // registration order. Saved with a checkpoint, so that resumed training goes on as uninterrupted
+  // training would.
+  std::vector<uint64_t> state_words() const;
+  void set_state_words(const std::vector<uint64_t>& words);
 
   // Training mode turns dropout on; it applies to the whole subtree.
   void train(bool on);
@@ -44,14 +46,18 @@ class Module {
   Tensor add_parameter(const std::string& name, const Shape& shape, Init init, Random& rng);
   void add_module(const std::string& name, Module& child);
   void add_random_stream(Random& rng) { randoms_.push_back(&rng); }
+  // A running statistic that training updates (a moving average), kept in 64 bits.
+  void add_state_word(uint64_t& word) { words_.push_back(&word); }
 
  private:
   void collect(const std::string& prefix, std::vector<NamedTensor>& out) const;
-  void collect_randoms(std::vector<Random*>& out) const;
+  // Reads (or, with `words`, writes) every state word in state_words' order; returns the count.
+  size_t visit_state(std::vector<uint64_t>* out, const uint64_t* words) const;
 
   std::vector<NamedTensor> parameters_;
   std::vector<std::pair<std::string, Module*>> children_;
   std::vector<Random*> randoms_;
+  std::vector<uint64_t*> words_;
   bool training_ = true;
 };
 

@@ -122,7 +122,10 @@ RnnSeq2Seq::RnnSeq2Seq(const RnnSeq2SeqConfig& c, Random rng)
     output_own = std::make_unique<Linear>(c.hidden, c.tgt_vocab, rng_);
     add_module("output", *output_own);
   }
-  if (c.hard_attention) hard_ = std::make_unique<HardAttention>(rng_.next());
+  if (c.hard_attention) {
+    hard_ = std::make_unique<HardAttention>(rng_.next());
+    add_module("hard_attention", *hard_);
+  }
   add_module("dropout", dropout_);
 }
 

@@ -2,6 +2,8 @@
 
 #include <unistd.h>
 
+#include <algorithm>
+#include <cmath>
 #include <cstdio>
 
 namespace huiyan::pipeline {
@@ -17,14 +19,16 @@ Progress::~Progress() {
   finish();
 }
 
-void Progress::update(size_t done) {
+void Progress::update(size_t done, const std::string& detail) {
   if (!active_) return;
   const auto now = std::chrono::steady_clock::now();
   if (now - last_draw_ < std::chrono::milliseconds(250)) return;
   last_draw_ = now;
   const double seconds = std::chrono::duration<double>(now - start_).count();
-  std::fprintf(stderr, "\r%s: %zu %s (%.0f/s)\033[K", label_.c_str(), done, unit_.c_str(),
-               seconds > 0 ? static_cast<double>(done) / seconds : 0.0);
+  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+  // Training steps come a few a second or fewer: one decimal there, none for lines and items.
+  std::fprintf(stderr, "\r%s: %zu %s (%.*f/s)%s%s\033[K", label_.c_str(), done, unit_.c_str(),
+               rate < 10 ? 1 : 0, rate, detail.empty() ? "" : " ", detail.c_str());
   std::fflush(stderr);
   drawn_ = true;
 }
@@ -35,6 +39,19 @@ void Progress::finish() {
     std::fflush(stderr);
     drawn_ = false;
   }
+}
+
+std::string format_duration(double seconds) {
+  const auto whole = static_cast<long long>(std::llround(std::max(seconds, 0.0)));
+  char buffer[64];
+  if (whole < 60) {
+    std::snprintf(buffer, sizeof buffer, "%llds", whole);
+  } else if (whole < 3600) {
+    std::snprintf(buffer, sizeof buffer, "%lldm%02llds", whole / 60, whole % 60);
+  } else {
+    std::snprintf(buffer, sizeof buffer, "%lldh%02lldm", whole / 3600, whole / 60 % 60);
+  }
+  return buffer;
 }
 
 }  // namespace huiyan::pipeline

@@ -16,7 +16,7 @@ class Progress {
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
 
-  void update(size_t done);
+  void update(size_t done, const std::string& detail = "");
   // Whether the line is drawn (stderr is a terminal): callers log periodic lines otherwise.
   bool drawing() const { return active_; }
   // Clears the line so the next message starts on a clean line.
@@ -30,5 +30,8 @@ class Progress {
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;
 };
+
+// A time span for people: "45s", "12m05s", "3h07m".
+std::string format_duration(double seconds);
 
 }  // namespace huiyan::pipeline

@@ -1,11 +1,10 @@
 #include "pipeline/train_translation.h"
 
 #include <algorithm>
-#include <bit>
 #include <chrono>
 #include <cmath>
+#include <cstdio>
 #include <filesystem>
-#include <sstream>
 #include <stdexcept>
 
 #include "io/dataset.h"
@@ -14,6 +13,7 @@
 #include "nn/schedule.h"
 #include "pipeline/batching.h"
 #include "pipeline/bleu.h"
+#include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
 #include "pipeline/progress.h"
 #include "pipeline/training_state.h"
@@ -27,22 +27,21 @@ namespace {
 constexpr int32_t kBos = 2;
 constexpr int32_t kEos = 3;
 
-std::string format_number(double value, int precision) {
-  std::ostringstream out;
-  out.setf(std::ios::fixed);
-  out.precision(precision);
-  out << value;
-  return out.str();
+// The longest sequence the model takes: its positions, one of them for the target's bos.
+int64_t longest_pair(const nn::Seq2Seq& model) {
+  return model.max_length() - 1;
 }
 
-// Mean per-token cross-entropy (no smoothing) of the split, under NoGrad.
+// Mean per-token cross-entropy (no smoothing) of the split's pairs that fit the model, under
+// NoGrad.
 double validation_loss(nn::Seq2Seq& model, const io::DatasetSplit& split, int64_t batch_tokens) {
   nn::Graph graph;
   nn::NoGrad no_grad(graph);
   model.train(false);
   double total = 0;
   int64_t tokens = 0;
-  for (const auto& examples : token_batches(split.src, *split.tgt, batch_tokens, INT64_MAX, 1)) {
+  for (const auto& examples :
+       token_batches(split.src, *split.tgt, batch_tokens, longest_pair(model), 1)) {
     const Seq2SeqBatch batch = make_batch(graph, split.src, *split.tgt, examples, kBos, kEos);
     const nn::Tensor memory = model.encode(batch.src, batch.src_lengths);
     const nn::Tensor logits = model.decode(batch.tgt_in, memory, batch.src_lengths);
@@ -96,6 +95,34 @@ std::vector<std::string> checkpoint_paths(const std::string& output) {
   return paths;
 }
 
+namespace {
+
+// "epoch 3 loss 4.1234 lr 5.000e-04 tok/s 1815 ETA 12m05s" after `steps` steps of this run in
+// `seconds`. The ETA is to the first limit that stops training (--max-steps, --max-epochs with
+// this epoch's `batches`, --max-time); --patience may stop it sooner.
+std::string training_status(const TranslationTrainOptions& o, const TrainingCursor& at,
+                            int64_t batches, int64_t steps, int64_t tokens, double loss, float lr,
+                            double seconds) {
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.3e", static_cast<double>(lr));  // warm-up spans decades
+  std::string line = "epoch " + std::to_string(at.epoch + 1) + " loss " + fixed(loss, 4) + " lr " +
+                     rate + " tok/s " +
+                     std::to_string(static_cast<int64_t>(tokens / std::max(seconds, 1e-9)));
+  if (steps <= 0 || seconds <= 0) return line;
+  const double per_step = seconds / static_cast<double>(steps);
+  double left = INFINITY;
+  if (o.max_steps > 0) left = static_cast<double>(o.max_steps - at.step) * per_step;
+  if (o.max_epochs > 0) {
+    const int64_t batches_left = (o.max_epochs - at.epoch) * batches - at.batch_in_epoch;
+    const int64_t steps_left = (batches_left + o.accumulate - 1) / o.accumulate;
+    left = std::min(left, static_cast<double>(steps_left) * per_step);
+  }
+  if (o.max_minutes > 0) left = std::min(left, o.max_minutes * 60 - seconds);
+  return line + " ETA " + format_duration(left);
+}
+
+}  // namespace
+
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
     throw std::invalid_argument("give --max-steps, --max-epochs or --max-time");
@@ -134,6 +161,15 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   const std::unique_ptr<nn::Seq2Seq> model_owner =
       make_translation_model(file_config, nn::Random(o.seed));
   nn::Seq2Seq& model = *model_owner;
+  // Settings that would fail only later, at a validation or on a long batch, fail now.
+  if (o.max_length > longest_pair(model)) {
+    throw std::invalid_argument("--max-length " + std::to_string(o.max_length) +
+                                ": the model has " + std::to_string(model.max_length()) +
+                                " positions, so at most " + std::to_string(longest_pair(model)));
+  }
+  if (o.valid_bleu && valid != nullptr && o.valid_beam < 1) {
+    throw std::invalid_argument("--valid-beam must be >= 1");
+  }
   model.train(true);
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);
   const auto schedule = nn::make_schedule(o.schedule, o.lr, o.warmup, o.max_steps);
@@ -145,13 +181,12 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   int stale = 0;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
-    const auto counters = resume_training_state(last_path, model, adam);
-    step = counters.at("step");
-    epoch = counters.at("epoch");
-    batch_in_epoch = counters.at("batch_in_epoch");
-    if (counters.count("best_valid_bits")) {
-      best_valid = std::bit_cast<double>(counters.at("best_valid_bits"));
-    }
+    const TrainingCursor c = cursor_from(resume_training_state(last_path, model, adam));
+    step = c.step;
+    epoch = c.epoch;
+    batch_in_epoch = c.batch_in_epoch;
+    best_valid = c.best;
+    stale = c.stale;
   }
 
   const auto save = [&](const std::string& path, bool with_state) {
@@ -159,10 +194,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     file.config_json = file_config.dump();
     file.tokenizers = {{"src", dataset.src_tokenizer}, {"tgt", dataset.tgt_tokenizer}};
     add_training_state(file, model, with_state ? &adam : nullptr,
-                       {{"step", step},
-                        {"epoch", epoch},
-                        {"batch_in_epoch", batch_in_epoch},
-                        {"best_valid_bits", std::bit_cast<int64_t>(best_valid)}});
+                       cursor_counters({step, epoch, batch_in_epoch, best_valid, stale}));
     save_model(path, file);
   };
   const auto say = [&](const std::string& line) {
@@ -171,6 +203,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
 
   TranslationTrainSummary summary;
   const auto start = std::chrono::steady_clock::now();
+  const int64_t first_step = step;
   int64_t tokens_seen = 0;
   double loss_sum = 0;
   int64_t loss_count = 0;
@@ -227,8 +260,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     validated_step = step;
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " valid loss " +
-        format_number(loss, 4) + " ppl " + format_number(std::exp(loss), 2) +
-        (with_bleu ? " bleu " + format_number(summary.last_valid_bleu, 2) : "") +
+        fixed(loss, 4) + " ppl " + fixed(std::exp(loss), 2) +
+        (with_bleu ? " bleu " + fixed(summary.last_valid_bleu, 2) : "") +
         (better ? " (best, saved)" : ""));
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
@@ -262,14 +295,15 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       const float lr = schedule->lr(step);
       adam.step(lr);
       adam.zero_grad();
-      progress.update(static_cast<size_t>(step));
-      if (step % 100 == 0 && !progress.drawing()) {
-        const double seconds =
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-        say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " loss " +
-            format_number(loss_sum / std::max<int64_t>(1, loss_count), 4) + " lr " +
-            format_number(lr * 1e4, 3) + "e-4 tok/s " +
-            std::to_string(static_cast<int64_t>(tokens_seen / std::max(seconds, 1e-9))));
+      const bool log_line = step % 100 == 0 && !progress.drawing();
+      if (progress.drawing() || log_line) {
+        const std::string status = training_status(
+            o, {step, epoch, batch_in_epoch, best_valid, stale},
+            static_cast<int64_t>(batches.size()), step - first_step, tokens_seen,
+            loss_sum / std::max<int64_t>(1, loss_count), lr,
+            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
+        progress.update(static_cast<size_t>(step), status);
+        if (log_line) say("step " + std::to_string(step) + " " + status);
       }
       summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
       if (o.valid_every > 0 && step % o.valid_every == 0) {

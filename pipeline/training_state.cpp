@@ -13,9 +13,10 @@ void add_training_state(ModelFile& file, const nn::Module& model, const nn::Opti
   if (optimizer == nullptr) return;
   file.has_train_state = true;
   file.train_state = optimizer->state();
-  const std::vector<uint64_t> randoms = model.random_states();
-  for (size_t i = 0; i < randoms.size(); ++i) {
-    counters["rng." + std::to_string(i)] = static_cast<int64_t>(randoms[i]);
+  // "rng." from when random streams were the only state words: older files still resume.
+  const std::vector<uint64_t> words = model.state_words();
+  for (size_t i = 0; i < words.size(); ++i) {
+    counters["rng." + std::to_string(i)] = static_cast<int64_t>(words[i]);
   }
   file.counters = std::move(counters);
 }
@@ -30,16 +31,15 @@ std::map<std::string, int64_t> resume_training_state(const std::string& path, nn
   auto state = optimizer.state();
   load_tensors(path, state, true);
   optimizer.load_state(state);
-  std::vector<uint64_t> randoms = model.random_states();
-  for (size_t i = 0; i < randoms.size(); ++i) {
+  std::vector<uint64_t> words = model.state_words();
+  for (size_t i = 0; i < words.size(); ++i) {
     const auto it = header.counters.find("rng." + std::to_string(i));
     if (it == header.counters.end()) {
-      throw io::DataError(path + ": /train_state: random state " + std::to_string(i) +
-                          " is missing");
+      throw io::DataError(path + ": /train_state: state word " + std::to_string(i) + " is missing");
     }
-    randoms[i] = static_cast<uint64_t>(it->second);
+    words[i] = static_cast<uint64_t>(it->second);
   }
-  model.set_random_states(randoms);
+  model.set_state_words(words);
   return header.counters;
 }
 
@@ -54,12 +54,20 @@ std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,
 }
 
 TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters) {
+  const auto counter = [&](const std::string& name) {
+    const auto it = counters.find(name);
+    if (it == counters.end()) {
+      throw io::DataError("/train_state: the counter '" + name +
+                          "' is missing (a file from an older huiyan cannot be resumed)");
+    }
+    return it->second;
+  };
   TrainingCursor c;
-  c.step = counters.at("step");
-  c.epoch = counters.at("epoch");
-  c.batch_in_epoch = counters.at("batch_in_epoch");
-  c.best = std::bit_cast<double>(counters.at("best_bits"));
-  c.stale = static_cast<int>(counters.at("stale"));
+  c.step = counter("step");
+  c.epoch = counter("epoch");
+  c.batch_in_epoch = counter("batch_in_epoch");
+  c.best = std::bit_cast<double>(counter("best_bits"));
+  c.stale = static_cast<int>(counter("stale"));
   return c;
 }
 

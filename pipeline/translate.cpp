@@ -1,8 +1,10 @@
 #include "pipeline/translate.h"
 
 #include <algorithm>
+#include <cmath>
 #include <numeric>
 #include <sstream>
+#include <stdexcept>
 
 #include "io/utf8.h"
 #include "pipeline/line_stream.h"
@@ -20,6 +22,23 @@ constexpr int32_t kEos = 3;
 size_t sentences_per_batch(const TranslateOptions& o) {
   if (o.batch_sentences != 0) return o.batch_sentences;
   return o.beam == 1 ? 64 : 32;
+}
+
+void check_translate_options(const TranslateOptions& o) {
+  if (o.beam < 1 || o.n_best < 1 || o.n_best > o.beam) {
+    throw std::invalid_argument("need 1 <= --n-best <= --beam");
+  }
+  if (!(o.length_penalty >= 0) || !std::isfinite(o.length_penalty)) {
+    throw std::invalid_argument("--length-penalty must be a number >= 0");
+  }
+  if (!(o.max_length_ratio >= 0) || !std::isfinite(o.max_length_ratio)) {
+    throw std::invalid_argument("--max-length-ratio must be a number >= 0");
+  }
+  if (o.max_length_offset < 0) throw std::invalid_argument("--max-length-offset must be >= 0");
+  if (o.max_length_ratio == 0 && o.max_length_offset == 0) {
+    throw std::invalid_argument(
+        "--max-length-ratio 0 and --max-length-offset 0 leave no room for any output");
+  }
 }
 
 std::vector<std::vector<nn::Hypothesis>> translate_ids(

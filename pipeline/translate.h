@@ -35,6 +35,11 @@ struct TranslateOptions {
   std::function<void(const AttentionRecord&)> attention;
 };
 
+// std::invalid_argument naming the first option (as the command line spells it) that cannot
+// work: a beam below 1, n-best outside [1, beam], a length limit or penalty that is negative or
+// not a number, or limits that leave no room for a single output token.
+void check_translate_options(const TranslateOptions& o);
+
 // o.batch_sentences, or when 0: 64 sentences for greedy search, 32 with a beam (the beam's rows
 // multiply them). Measured on Multi30k test2016 (Transformer-small, 1 and 2 threads): greedy 8 %
 // faster at 64 than at 32 sentences and slower at 128; beam 5 fastest at 32, slower at 64 and

@@ -4,6 +4,7 @@
 #include <sys/wait.h>
 
 #include <cstdlib>
+#include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -205,6 +206,61 @@ TEST_F(TranslateCli, MissingOrWrongModelIsAnError) {
   EXPECT_NE(dataset.err.find("not a huiyan model file"), std::string::npos) << dataset.err;
   EXPECT_EQ(
       run_huiyan("translate -m " + (*dir_ / "model.h5") + " --beam 2 --n-best 3", "").exit_code, 2);
+}
+
+// Options that cannot work are usage errors (exit 2, one line) before any work: a file name where
+// stdin is read, length limits that leave no room, an option of the other architecture, and
+// training settings that used to fail only at the first validation or on a long batch.
+TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
+  const std::string model = " -m " + (*dir_ / "model.h5");
+  const std::string data = " --data " + (*dir_ / "data.h5");
+  TempDir scratch;
+  const std::string out = " -o " + (scratch / "m.h5") + " --max-steps 5";
+  const std::vector<std::pair<std::string, std::string>> cases = {
+      {"translate" + model + " input.de", "unexpected argument 'input.de'"},
+      {"translate" + model + " --max-length-ratio -5", "--max-length-ratio"},
+      {"translate" + model + " --max-length-ratio nan", "--max-length-ratio"},
+      {"translate" + model + " --max-length-offset -100", "--max-length-offset"},
+      {"translate" + model + " --max-length-ratio 0 --max-length-offset 0", "no room"},
+      {"translate" + model + " --length-penalty -1", "--length-penalty"},
+      {"eval --task translate" + model + " --src a --ref b --beam 0", "--beam"},
+      {"train --task translate" + data + out + " --attention luong-dot",
+       "--attention is for --arch rnn"},
+      {"train --task translate" + data + out + " --hard-attention", "--hard-attention is for"},
+      {"train --task translate --arch rnn" + data + out + " --heads 4",
+       "--heads is for --arch transformer"},
+      {"train --task translate" + data + out + " --valid-beam 0", "--valid-beam"},
+      {"train --task translate" + data + out + " --learned-positions --max-length 5000",
+       "--max-length 5000"},
+  };
+  for (const auto& [args, message] : cases) {
+    const Outcome r = run_huiyan(args, "Ein Hund.\n");
+    EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << args << ": " << r.err;
+    EXPECT_NE(r.err.find(message), std::string::npos) << args << ": " << r.err;
+    EXPECT_EQ(r.out, "") << args;
+  }
+  EXPECT_FALSE(std::filesystem::exists(scratch / "m.h5"));
+}
+
+// eval --task translate warns about source lines as translate does, and checks the references'
+// line count before translating, naming the source.
+TEST_F(TranslateCli, EvalWarnsOnBadSourceLinesAndChecksReferencesFirst) {
+  TempDir scratch;
+  const std::string src = scratch.write("src.de", "gut \xff kaputt\nEin Hund.\n");
+  const std::string ref = scratch.write("ref.en", "good\nA dog.\n");
+  const std::string short_ref = scratch.write("short.en", "good\n");
+  const std::string eval =
+      "eval --task translate -m " + (*dir_ / "model.h5") + " --beam 1 --src " + src;
+  const Outcome warned = run_huiyan(eval + " --ref " + ref);
+  EXPECT_EQ(warned.exit_code, 0) << warned.err;
+  EXPECT_NE(warned.err.find("warning"), std::string::npos) << warned.err;
+  EXPECT_NE(warned.err.find("line 1: invalid UTF-8"), std::string::npos) << warned.err;
+  EXPECT_EQ(run_huiyan(eval + " --ref " + ref + " -q").err, "");
+  const Outcome mismatch = run_huiyan(eval + " --ref " + short_ref);
+  EXPECT_EQ(mismatch.exit_code, 1);
+  EXPECT_NE(mismatch.err.find(short_ref + ": has 1 lines but " + src + " has 2"), std::string::npos)
+      << mismatch.err;
 }
 
 }  // namespace

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cstring>
 
 #include "io/dataset.h"
@@ -58,6 +59,7 @@ TranslationTrainOptions tiny(const std::string& data, const std::string& output)
   o.model.decoder_layers = 1;
   o.model.ff_dim = 64;
   o.model.max_positions = 128;
+  o.max_length = 100;  // pairs the 128 positions hold
   o.batch_tokens = 600;
   o.lr = 2e-3f;
   o.warmup = 10;
@@ -81,15 +83,23 @@ TEST(TrainTranslation, LossFallsAndTheModelTranslates) {
   TempDir dir;
   const std::string data = sample_dataset(dir);
   auto o = tiny(data, dir / "model.h5");
-  o.max_steps = 80;
-  o.valid_every = 40;
+  o.max_steps = 100;
+  o.valid_every = 50;
   std::vector<std::string> log;
   o.log = [&](const std::string& line) { log.push_back(line); };
   const auto summary = train_translation(o);
-  EXPECT_EQ(summary.steps, 80);
+  EXPECT_EQ(summary.steps, 100);
   // From ln(500) ≈ 6.2 at the start (label smoothing keeps it well above 0).
   EXPECT_LT(summary.last_train_loss, 5.3);
-  ASSERT_GE(log.size(), 2u);
+  ASSERT_GE(log.size(), 3u);
+  // Off a terminal, a line every 100 steps: epoch, loss, lr, tok/s and the time to --max-steps.
+  const auto periodic = std::find_if(log.begin(), log.end(), [](const std::string& line) {
+    return line.starts_with("step 100 epoch ");
+  });
+  ASSERT_NE(periodic, log.end());
+  for (const char* field : {" loss ", " lr ", " tok/s ", " ETA 0s"}) {
+    EXPECT_NE(periodic->find(field), std::string::npos) << *periodic;
+  }
   Translator translator = load_translator(dir / "model.h5");
   TranslateOptions t;
   t.beam = 2;
@@ -153,6 +163,53 @@ TEST(TrainTranslation, RnnResumeIsExact) {
   EXPECT_EQ(parameter_bits(last_model_path(dir / "whole.h5")),
             parameter_bits(last_model_path(dir / "split.h5")));
   EXPECT_EQ(load_translator(dir / "whole.h5").config.at("arch"), "rnn");
+}
+
+// Hard attention's sampling stream and REINFORCE baseline are training state too.
+TEST(TrainTranslation, HardAttentionResumeIsExact) {
+  TempDir dir;
+  const std::string data = sample_dataset(dir);
+  auto whole = tiny_rnn(data, dir / "whole.h5", "luong-general");
+  whole.rnn.hard_attention = true;
+  whole.max_steps = 8;
+  whole.valid_every = 4;
+  whole.valid_bleu = false;
+  train_translation(whole);
+  auto first = whole;
+  first.output = dir / "split.h5";
+  first.max_steps = 4;
+  train_translation(first);
+  auto second = first;
+  second.max_steps = 8;
+  second.resume = true;
+  train_translation(second);
+  EXPECT_EQ(parameter_bits(last_model_path(dir / "whole.h5")),
+            parameter_bits(last_model_path(dir / "split.h5")));
+}
+
+// Validations without improvement count across a resume: stopped one validation before
+// --patience ends it, the resumed run stops where the uninterrupted one did.
+TEST(TrainTranslation, ResumeKeepsThePatienceCount) {
+  TempDir dir;
+  const std::string data = sample_dataset(dir);
+  auto whole = tiny(data, dir / "whole.h5");
+  whole.lr = 0.05f;  // a rate that makes validation loss worse, so patience runs out
+  whole.schedule = "constant";
+  whole.max_steps = 60;
+  whole.valid_every = 2;
+  whole.valid_bleu = false;
+  whole.patience = 2;
+  const int64_t stopped = train_translation(whole).steps;
+  ASSERT_LT(stopped, 60);
+  ASSERT_GE(stopped, 4);
+  auto first = whole;
+  first.output = dir / "split.h5";
+  first.max_steps = stopped - 2;
+  train_translation(first);
+  auto second = first;
+  second.max_steps = 60;
+  second.resume = true;
+  EXPECT_EQ(train_translation(second).steps, stopped);
 }
 
 // Stopped by --max-steps inside an epoch with validation only at epoch ends, training still
