@@ -59,24 +59,22 @@ bool parse_options(const std::vector<std::string>& args, const std::string& usag
   help.add_options()("help,h", "show this help and exit");
   po::options_description all(kHelpWidth, kHelpWidth / 2);
   all.add(options).add(help);
-  // Arguments that are not options land in a hidden one, so that a file name given where the
-  // command reads stdin is an error, not silently ignored.
-  std::vector<std::string> stray;
-  po::options_description parsed;
-  parsed.add(all).add_options()("stray-argument", po::value(&stray));
-  po::positional_options_description none;
-  none.add("stray-argument", -1);
   po::command_line_parser parser(args);
-  parser.options(parsed);
-  parser.positional(positional != nullptr ? *positional : none);
-  po::store(parser.run(), values);
+  parser.options(all);
+  if (positional != nullptr) parser.positional(*positional);
+  const po::parsed_options parsed = parser.run();
+  po::store(parsed, values);
   if (values.count("help")) {
     std::cout << "Usage: " << usage << "\n\n" << description << "\n" << all << std::flush;
     return false;
   }
-  if (values.count("stray-argument")) {
-    const auto& first = values["stray-argument"].as<std::vector<std::string>>().front();
-    throw UsageError("unexpected argument '" + first + "' (usage: " + usage + ")");
+  // Without a positional description, an argument that is not an option has no name and store()
+  // drops it: a file name given where the command reads stdin would be silently ignored.
+  for (const auto& option : parsed.options) {
+    if (option.string_key.empty() && !option.value.empty()) {
+      throw UsageError("unexpected argument '" + option.value.front() +
+                       "': this command takes options only");
+    }
   }
   po::notify(values);
   return true;

@@ -162,10 +162,13 @@ int run_translate_eval(MetricEvalOptions metric, const TranslateEvalOptions& t) 
   if (t.model.empty() || t.src.empty() || metric.refs.empty()) {
     throw UsageError("--task translate needs -m MODEL, --src FILE and --ref FILE");
   }
+  // Every option is checked before the long part, the translation.
+  parse_metrics(metric.metrics);
+  pipeline::parse_mt_tokenizer(metric.tokenize);
   pipeline::check_translate_options(t.translate);
   pipeline::Translator translator = pipeline::load_translator(t.model);
   const std::vector<std::string> sources = io::read_lines(t.src);
-  // The references are read and checked before the long part, the translation.
+  // So are the references.
   const pipeline::ReferenceStreams refs = read_references(metric);
   check_alignment(metric, t.src, sources.size(), refs);
   const auto hypotheses = pipeline::translate_lines(translator, sources, 1, t.translate);

@@ -134,7 +134,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     const auto counters = resume_training_state(last_path, model, adam);
-    cursor = cursor_from(counters);
+    cursor = cursor_from(counters, last_path);
     threshold = std::bit_cast<float>(static_cast<int32_t>(counters.at("threshold_bits")));
     summary.best_valid_accuracy = std::bit_cast<double>(counters.at("best_accuracy_bits"));
   }

@@ -208,7 +208,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     const auto counters = resume_training_state(last_path, model, adam);
-    cursor = cursor_from(counters);
+    cursor = cursor_from(counters, last_path);
     sampler.set_state(static_cast<uint64_t>(counters.at("sampler")));
   }
 

@@ -27,21 +27,23 @@ namespace {
 constexpr int32_t kBos = 2;
 constexpr int32_t kEos = 3;
 
-// The longest sequence the model takes: its positions, one of them for the target's bos.
-int64_t longest_pair(const nn::Seq2Seq& model) {
-  return model.max_length() - 1;
+// The longest sequence the model can take: with learned positions, as many as it has positions
+// (one of them for the target's bos); sinusoidal positions and RNNs have no such limit.
+int64_t longest_pair(const TranslationTrainOptions& o) {
+  return o.arch == "transformer" && o.model.learned_positions ? o.model.max_positions - 1
+                                                              : INT64_MAX;
 }
 
-// Mean per-token cross-entropy (no smoothing) of the split's pairs that fit the model, under
+// Mean per-token cross-entropy (no smoothing) of the split's pairs up to `longest` tokens, under
 // NoGrad.
-double validation_loss(nn::Seq2Seq& model, const io::DatasetSplit& split, int64_t batch_tokens) {
+double validation_loss(nn::Seq2Seq& model, const io::DatasetSplit& split, int64_t batch_tokens,
+                       int64_t longest) {
   nn::Graph graph;
   nn::NoGrad no_grad(graph);
   model.train(false);
   double total = 0;
   int64_t tokens = 0;
-  for (const auto& examples :
-       token_batches(split.src, *split.tgt, batch_tokens, longest_pair(model), 1)) {
+  for (const auto& examples : token_batches(split.src, *split.tgt, batch_tokens, longest, 1)) {
     const Seq2SeqBatch batch = make_batch(graph, split.src, *split.tgt, examples, kBos, kEos);
     const nn::Tensor memory = model.encode(batch.src, batch.src_lengths);
     const nn::Tensor logits = model.decode(batch.tgt_in, memory, batch.src_lengths);
@@ -162,10 +164,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       make_translation_model(file_config, nn::Random(o.seed));
   nn::Seq2Seq& model = *model_owner;
   // Settings that would fail only later, at a validation or on a long batch, fail now.
-  if (o.max_length > longest_pair(model)) {
+  if (o.max_length > longest_pair(o)) {
     throw std::invalid_argument("--max-length " + std::to_string(o.max_length) +
-                                ": the model has " + std::to_string(model.max_length()) +
-                                " positions, so at most " + std::to_string(longest_pair(model)));
+                                ": the model has " + std::to_string(o.model.max_positions) +
+                                " learned positions, so at most " +
+                                std::to_string(longest_pair(o)));
   }
   if (o.valid_bleu && valid != nullptr && o.valid_beam < 1) {
     throw std::invalid_argument("--valid-beam must be >= 1");
@@ -181,7 +184,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   int stale = 0;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
-    const TrainingCursor c = cursor_from(resume_training_state(last_path, model, adam));
+    const TrainingCursor c = cursor_from(resume_training_state(last_path, model, adam), last_path);
     step = c.step;
     epoch = c.epoch;
     batch_in_epoch = c.batch_in_epoch;
@@ -235,7 +238,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     return corpus_bleu(outputs, {references}).score;
   };
   const auto validate = [&] {
-    const double loss = valid ? validation_loss(model, *valid, o.batch_tokens) : 0.0;
+    const double loss =
+        valid ? validation_loss(model, *valid, o.batch_tokens, longest_pair(o)) : 0.0;
     const bool with_bleu = valid && o.valid_bleu;
     if (with_bleu) summary.last_valid_bleu = valid_bleu();
     const bool better = valid == nullptr || loss < best_valid;

@@ -53,12 +53,12 @@ std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,
   return extra;
 }
 
-TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters) {
+TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters,
+                           const std::string& path) {
   const auto counter = [&](const std::string& name) {
     const auto it = counters.find(name);
     if (it == counters.end()) {
-      throw io::DataError("/train_state: the counter '" + name +
-                          "' is missing (a file from an older huiyan cannot be resumed)");
+      throw io::DataError(path + ": /train_state: the counter '" + name + "' is missing");
     }
     return it->second;
   };
@@ -66,6 +66,12 @@ TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters) {
   c.step = counter("step");
   c.epoch = counter("epoch");
   c.batch_in_epoch = counter("batch_in_epoch");
+  if (!counters.contains("best_bits") && counters.contains("best_valid_bits")) {
+    // A translation model saved before it used the cursor (2026-12-01): its best validation loss
+    // under another name, and no count of validations without improvement.
+    c.best = std::bit_cast<double>(counters.at("best_valid_bits"));
+    return c;
+  }
   c.best = std::bit_cast<double>(counter("best_bits"));
   c.stale = static_cast<int>(counter("stale"));
   return c;

@@ -31,7 +31,8 @@ struct TrainingCursor {
 // The cursor as counters for add_training_state, with a trainer's own `extra` ones; and back.
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,
                                                std::map<std::string, int64_t> extra = {});
-TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters);
+// `path` names the file in errors.
+TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters, const std::string& path);
 
 // Restores what add_training_state saved at `path` into `model` and `optimizer` and returns the
 // counters; io::DataError naming the file when there is nothing to resume from.

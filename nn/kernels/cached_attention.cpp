@@ -51,15 +51,17 @@ struct RowLayout {
   }
 };
 
-// Vectors of context held in registers over all positions: a position's values for every head
-// (heads · head_dim ≤ 256 columns) are read in one pass, front to back.
-constexpr int64_t kBlock = 16;
+// Vectors of context held in registers over all positions: with AVX-512's 32 registers, 16 (256
+// columns: all of a position's values in Transformer-small, 4 heads × 64) in one pass front to
+// back; with 16 registers (AVX2, where a vector takes two), 4, so that none spills to memory.
+constexpr int64_t kWideBlock = 16;
+constexpr int64_t kNarrowBlock = 4;
 
 // context[c] = Σ_j w_h[j] · v_j[c] for columns c in [begin, end) of a position's values, where h
 // is c's head and w_h = w + h · length. end - begin is a multiple of kWidth and no vector of
 // kWidth columns straddles two heads. Summing into `context` in memory made each position wait
 // for the previous one's stores, so the sums stay in registers.
-template <typename T>
+template <int64_t kBlock, typename T>
 [[gnu::always_inline]] inline void weighted_values(int64_t length, int64_t head_dim, const float* w,
                                                    const T* values, const RowLayout& layout,
                                                    int64_t begin, int64_t end, float* context) {
@@ -84,10 +86,31 @@ template <typename T>
   }
 }
 
-// Every head of one row. Positions are read whole, front to back, once for the scores and once
-// for the values: one (row, head) at a time read a quarter of each position's values with gaps
-// between, which the hardware prefetchers followed poorly (from memory, 64 rows × 24 positions
-// of 4 heads took 227 µs that way and 124 µs this way).
+// How a row reads its cache. `prefetch`: request each position's keys two positions ahead and its
+// values while scoring, as the hardware prefetchers do not foresee where the next position lies
+// (beam search's cache maps scatter positions) or start late on a new row. Measured from memory,
+// 64 rows × 24 positions of 4 heads: 30 % faster without a map, 27 % with beam search's
+// per-position maps; 15 % slower when the previous row read the same cache row (beam rows of one
+// sentence), which is then in cache. `wide_registers`: the CPU has AVX-512's 32 vector registers.
+struct RowReads {
+  bool prefetch;
+  bool wide_registers;
+};
+
+// weighted_values blocked for the registers the CPU has. (Not a lambda: GCC compiles a lambda in
+// a target_clones function for the default target, and this one ran at half speed that way.)
+template <typename T>
+[[gnu::always_inline]] inline void value_sums(RowReads reads, int64_t length, int64_t head_dim,
+                                              const float* w, const T* values,
+                                              const RowLayout& layout, int64_t begin, int64_t end,
+                                              float* context) {
+  if (reads.wide_registers) {
+    weighted_values<kWideBlock>(length, head_dim, w, values, layout, begin, end, context);
+  } else {
+    weighted_values<kNarrowBlock>(length, head_dim, w, values, layout, begin, end, context);
+  }
+}
+
 // Positions ahead whose keys are requested while a score is computed.
 constexpr int64_t kPrefetchDistance = 2;
 
@@ -100,19 +123,18 @@ template <typename T>
   }
 }
 
-// `prefetch`: request each position's keys two positions ahead and its values while scoring, as
-// the hardware prefetchers do not foresee where the next position lies (beam search's cache maps
-// scatter positions) or start late on a new row. Measured from memory, 64 rows × 24 positions of
-// 4 heads: 30 % faster without a map, 27 % with beam search's per-position maps; 15 % slower when
-// the previous row read the same cache row (beam rows of one sentence), which is then in cache.
+// Every head of one row. Positions are read whole, front to back, once for the scores and once
+// for the values: one (row, head) at a time read a quarter of each position's values with gaps
+// between, which the hardware prefetchers followed poorly (from memory, 64 rows × 24 positions
+// of 4 heads took 227 µs that way and 124 µs this way).
 template <typename T>
 [[gnu::always_inline]] inline void attend(const CachedAttentionShape& s, float scale,
                                           const float* q, const T* keys, const T* values,
-                                          const RowLayout& layout, bool prefetch, const float* keep,
-                                          float* w, char* kept, float* context) {
+                                          const RowLayout& layout, RowReads reads,
+                                          const float* keep, float* w, char* kept, float* context) {
   const int64_t length = s.length, d = s.head_dim, width = s.heads * s.head_dim;
   for (int64_t j = 0; j < length; ++j) {
-    if (prefetch) {
+    if (reads.prefetch) {
       if (j + kPrefetchDistance < length) {
         prefetch_position(layout.at(keys, j + kPrefetchDistance), width);
       }
@@ -134,11 +156,11 @@ template <typename T>
                                     length, wh, [](int64_t) { return true; }, wh);
   }
   if (d % kWidth == 0) {
-    weighted_values(length, d, w, values, layout, 0, s.heads * d, context);
+    value_sums(reads, length, d, w, values, layout, 0, s.heads * d, context);
   } else {
     const int64_t whole = d / kWidth * kWidth;
     for (int64_t h = 0; h < s.heads; ++h) {
-      weighted_values(length, d, w, values, layout, h * d, h * d + whole, context);
+      value_sums(reads, length, d, w, values, layout, h * d, h * d + whole, context);
       for (int64_t i = h * d + whole; i < (h + 1) * d; ++i) {
         float sum = 0;
         for (int64_t j = 0; j < length; ++j)
@@ -156,22 +178,29 @@ template <typename T>
 // One row; each storage type compiled for each vector target.
 HUIYAN_VECTORIZED void attend_row(const CachedAttentionShape& s, float scale, const float* q,
                                   const float* keys, const float* values, RowLayout layout,
-                                  bool prefetch, const float* keep, float* w, char* kept,
+                                  RowReads reads, const float* keep, float* w, char* kept,
                                   float* context) {
-  attend(s, scale, q, keys, values, layout, prefetch, keep, w, kept, context);
+  attend(s, scale, q, keys, values, layout, reads, keep, w, kept, context);
 }
 
 HUIYAN_VECTORIZED void attend_row(const CachedAttentionShape& s, float scale, const float* q,
                                   const uint16_t* keys, const uint16_t* values, RowLayout layout,
-                                  bool prefetch, const float* keep, float* w, char* kept,
+                                  RowReads reads, const float* keep, float* w, char* kept,
                                   float* context) {
-  attend(s, scale, q, keys, values, layout, prefetch, keep, w, kept, context);
+  attend(s, scale, q, keys, values, layout, reads, keep, w, kept, context);
 }
 
 }  // namespace
 
 void cached_attention(const CachedAttentionShape& s, const float* query, CacheValues cache,
                       CacheRows cache_rows, const float* keep, float* weights, float* context) {
+  static const bool wide_registers = __builtin_cpu_supports("avx512f");
+  detail::cached_attention(s, query, cache, cache_rows, keep, weights, context, wide_registers);
+}
+
+void detail::cached_attention(const CachedAttentionShape& s, const float* query, CacheValues cache,
+                              CacheRows cache_rows, const float* keep, float* weights,
+                              float* context, bool wide_registers) {
   const float scale = 1.0f / std::sqrt(static_cast<float>(s.head_dim));
   const int64_t width = s.heads * s.head_dim;
   const int64_t grain = std::max<int64_t>(1, 16384 / std::max<int64_t>(s.length * width, 1));
@@ -179,12 +208,12 @@ void cached_attention(const CachedAttentionShape& s, const float* query, CacheVa
     std::vector<char> kept(static_cast<size_t>(s.heads));
     for (int64_t row = begin; row < end; ++row) {
       RowLayout layout{nullptr, row, s.capacity * width, width};
-      bool prefetch = true;
+      RowReads reads{true, wide_registers};
       if (cache_rows.rows != nullptr && cache_rows.per_position) {
         layout.map = cache_rows.rows + row * s.capacity;
       } else if (cache_rows.rows != nullptr) {
         layout.row = cache_rows.rows[row];
-        prefetch = row == begin || cache_rows.rows[row - 1] != layout.row;
+        reads.prefetch = row == begin || cache_rows.rows[row - 1] != layout.row;
       }
       const float* q = query + row * width;
       const float* row_keep = keep == nullptr ? nullptr : keep + row * s.length;
@@ -192,12 +221,12 @@ void cached_attention(const CachedAttentionShape& s, const float* query, CacheVa
       float* c = context + row * width;
       if (cache.bf16) {
         attend_row(s, scale, q, static_cast<const uint16_t*>(cache.keys),
-                   static_cast<const uint16_t*>(cache.values), layout, prefetch, row_keep, w,
+                   static_cast<const uint16_t*>(cache.values), layout, reads, row_keep, w,
                    kept.data(), c);
       } else {
         attend_row(s, scale, q, static_cast<const float*>(cache.keys),
-                   static_cast<const float*>(cache.values), layout, prefetch, row_keep, w,
-                   kept.data(), c);
+                   static_cast<const float*>(cache.values), layout, reads, row_keep, w, kept.data(),
+                   c);
       }
     }
   });

@@ -38,4 +38,12 @@ struct CacheValues {
 void cached_attention(const CachedAttentionShape& shape, const float* query, CacheValues cache,
                       CacheRows cache_rows, const float* keep, float* weights, float* context);
 
+namespace detail {
+// As cached_attention, with the value sums blocked for AVX-512's 32 vector registers or for 16
+// (cached_attention picks by the CPU): for tests, which check that both give the same bits.
+void cached_attention(const CachedAttentionShape& shape, const float* query, CacheValues cache,
+                      CacheRows cache_rows, const float* keep, float* weights, float* context,
+                      bool wide_registers);
+}  // namespace detail
+
 }  // namespace huiyan::nn::kernels

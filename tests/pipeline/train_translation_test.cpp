@@ -59,7 +59,6 @@ TranslationTrainOptions tiny(const std::string& data, const std::string& output)
   o.model.decoder_layers = 1;
   o.model.ff_dim = 64;
   o.model.max_positions = 128;
-  o.max_length = 100;  // pairs the 128 positions hold
   o.batch_tokens = 600;
   o.lr = 2e-3f;
   o.warmup = 10;

@@ -21,22 +21,28 @@ std::vector<float> random_values(size_t n, uint64_t seed) {
 
 struct Case {
   int64_t head_dim, length;
-  int map;  // 0: row r reads cache row r; 1: one cache row per row; 2: one per position
+  // 0: row r reads cache row r; 1: one cache row per row; 2: one per position; 3: one cache row
+  // per two rows (as beam rows share their sentence's source)
+  int map;
+  int64_t heads = 2;
 };
 
 // softmax(q·Kᵀ/√d) over the kept positions and its weighted sum of V, in double, straight from
 // the definition, for head dimensions the vector loops split differently (under 16, with a tail
 // of 4, multiples of 16 and 64), lengths under and over sixteen positions, every way of finding
 // cache rows, keys and values stored as f32 and as bf16 (the definition then takes the rounded
-// values), with a mask and without one (null: every position kept).
+// values), with a mask and without one (null: every position kept), more heads than the value
+// sums take in one block (8 × 64, 8 × 48), and the sums blocked for either register count, which
+// give the same bits.
 TEST(CachedAttention, EqualsTheDefinitionInDouble) {
   for (const bool masked : {true, false})
     for (const bool bf16 : {false, true}) {
       for (const Case c : {Case{64, 24, 0}, Case{64, 1, 2}, Case{20, 17, 1}, Case{100, 40, 2},
-                           Case{8, 5, 0}, Case{128, 33, 1}, Case{48, 16, 2}}) {
+                           Case{8, 5, 0}, Case{128, 33, 1}, Case{48, 16, 2}, Case{64, 24, 3, 8},
+                           Case{48, 9, 2, 8}, Case{20, 7, 3, 8}}) {
         // Row-per-row maps read the last cache row, filled to its end (capacity = length).
-        const int64_t rows = 3, heads = 2, capacity = c.length + (c.map == 1 ? 0 : 2),
-                      cache_rows = 4;
+        const int64_t rows = 3, heads = c.heads,
+                      capacity = c.length + (c.map == 1 || c.map == 3 ? 0 : 2), cache_rows = 4;
         const int64_t d = c.head_dim;
         auto keys = random_values(static_cast<size_t>(cache_rows * heads * capacity * d), 1);
         auto values = random_values(keys.size(), 2);
@@ -60,20 +66,30 @@ TEST(CachedAttention, EqualsTheDefinitionInDouble) {
         std::vector<int32_t> map;
         for (int64_t r = 0; r < rows; ++r) {
           if (c.map == 1) map.push_back(static_cast<int32_t>(cache_rows - 1 - r));
+          if (c.map == 3) map.push_back(static_cast<int32_t>(cache_rows - 1 - r / 2));
           if (c.map == 2) {
             for (int64_t j = 0; j < capacity; ++j) map.push_back(static_cast<int32_t>((r + j) % 4));
           }
         }
         const auto row_of = [&](int64_t r, int64_t j) -> int64_t {
-          if (c.map == 1) return map[static_cast<size_t>(r)];
+          if (c.map == 1 || c.map == 3) return map[static_cast<size_t>(r)];
           if (c.map == 2) return map[static_cast<size_t>(r * capacity + j)];
           return r;
         };
         std::vector<float> weights(static_cast<size_t>(rows * heads * c.length), -1.0f);
         std::vector<float> context(static_cast<size_t>(rows * heads * d), -1.0f);
-        cached_attention({rows, heads, d, c.length, capacity}, query.data(), cache,
-                         {map.empty() ? nullptr : map.data(), c.map == 2},
-                         masked ? keep.data() : nullptr, weights.data(), context.data());
+        const CachedAttentionShape shape{rows, heads, d, c.length, capacity};
+        const CacheRows where{map.empty() ? nullptr : map.data(), c.map == 2};
+        cached_attention(shape, query.data(), cache, where, masked ? keep.data() : nullptr,
+                         weights.data(), context.data());
+        for (const bool wide : {false, true}) {
+          std::vector<float> w2(weights.size()), c2(context.size());
+          detail::cached_attention(shape, query.data(), cache, where,
+                                   masked ? keep.data() : nullptr, w2.data(), c2.data(), wide);
+          EXPECT_EQ(std::memcmp(w2.data(), weights.data(), w2.size() * sizeof(float)), 0);
+          EXPECT_EQ(std::memcmp(c2.data(), context.data(), c2.size() * sizeof(float)), 0)
+              << (wide ? "wide" : "narrow") << " d " << d << " heads " << heads;
+        }
 
         for (int64_t r = 0; r < rows; ++r) {
           for (int64_t h = 0; h < heads; ++h) {
