@@ -108,27 +108,31 @@ TEST(TrainTranslation, LossFallsAndTheModelTranslates) {
   EXPECT_TRUE(out[1].empty());  // an empty line is not translated
 }
 
-// Stopping and resuming from the last model file gives the very same parameters as one run.
-TEST(TrainTranslation, ResumeIsExact) {
-  TempDir dir;
-  const std::string data = sample_dataset(dir);
-  auto whole = tiny(data, dir / "whole.h5");
-  whole.max_steps = 16;
-  whole.valid_every = 8;
-  whole.model.dropout = 0.1f;
+// Trains `whole` straight through, then the same up to `split_at` steps and on with --resume to
+// the same end: the two last model files hold the very same parameters.
+void expect_exact_resume(const TempDir& dir, TranslationTrainOptions whole, int64_t split_at) {
+  whole.output = dir / "whole.h5";
   train_translation(whole);
-
-  auto first = tiny(data, dir / "split.h5");
-  first.max_steps = 8;
-  first.valid_every = 8;
-  first.model.dropout = 0.1f;
+  auto first = whole;
+  first.output = dir / "split.h5";
+  first.max_steps = split_at;
   train_translation(first);
   auto second = first;
-  second.max_steps = 16;
+  second.max_steps = whole.max_steps;
   second.resume = true;
   train_translation(second);
   EXPECT_EQ(parameter_bits(last_model_path(dir / "whole.h5")),
             parameter_bits(last_model_path(dir / "split.h5")));
+}
+
+// Stopping and resuming from the last model file gives the very same parameters as one run.
+TEST(TrainTranslation, ResumeIsExact) {
+  TempDir dir;
+  auto whole = tiny(sample_dataset(dir), "");
+  whole.max_steps = 16;
+  whole.valid_every = 8;
+  whole.model.dropout = 0.1f;
+  expect_exact_resume(dir, whole, 8);
 }
 
 TranslationTrainOptions tiny_rnn(const std::string& data, const std::string& output,
@@ -146,44 +150,22 @@ TranslationTrainOptions tiny_rnn(const std::string& data, const std::string& out
 
 TEST(TrainTranslation, RnnResumeIsExact) {
   TempDir dir;
-  const std::string data = sample_dataset(dir);
-  auto whole = tiny_rnn(data, dir / "whole.h5", "luong-general");
+  auto whole = tiny_rnn(sample_dataset(dir), "", "luong-general");
   whole.max_steps = 8;
   whole.valid_every = 4;
-  train_translation(whole);
-  auto first = tiny_rnn(data, dir / "split.h5", "luong-general");
-  first.max_steps = 4;
-  first.valid_every = 4;
-  train_translation(first);
-  auto second = first;
-  second.max_steps = 8;
-  second.resume = true;
-  train_translation(second);
-  EXPECT_EQ(parameter_bits(last_model_path(dir / "whole.h5")),
-            parameter_bits(last_model_path(dir / "split.h5")));
+  expect_exact_resume(dir, whole, 4);
   EXPECT_EQ(load_translator(dir / "whole.h5").config.at("arch"), "rnn");
 }
 
 // Hard attention's sampling stream and REINFORCE baseline are training state too.
 TEST(TrainTranslation, HardAttentionResumeIsExact) {
   TempDir dir;
-  const std::string data = sample_dataset(dir);
-  auto whole = tiny_rnn(data, dir / "whole.h5", "luong-general");
+  auto whole = tiny_rnn(sample_dataset(dir), "", "luong-general");
   whole.rnn.hard_attention = true;
   whole.max_steps = 8;
   whole.valid_every = 4;
   whole.valid_bleu = false;
-  train_translation(whole);
-  auto first = whole;
-  first.output = dir / "split.h5";
-  first.max_steps = 4;
-  train_translation(first);
-  auto second = first;
-  second.max_steps = 8;
-  second.resume = true;
-  train_translation(second);
-  EXPECT_EQ(parameter_bits(last_model_path(dir / "whole.h5")),
-            parameter_bits(last_model_path(dir / "split.h5")));
+  expect_exact_resume(dir, whole, 4);
 }
 
 // Validations without improvement count across a resume: stopped one validation before
