@@ -177,27 +177,17 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);
   const auto schedule = nn::make_schedule(o.schedule, o.lr, o.warmup, o.max_steps);
 
-  int64_t step = 0;
-  int64_t epoch = 0;
-  int64_t batch_in_epoch = 0;
-  double best_valid = INFINITY;
-  int stale = 0;
+  TrainingCursor cursor;
+  cursor.best = INFINITY;  // the best validation loss so far
+  auto& [step, epoch, batch_in_epoch, best_valid, stale] = cursor;
   const std::string last_path = last_model_path(o.output);
-  if (o.resume) {
-    const TrainingCursor c = cursor_from(resume_training_state(last_path, model, adam), last_path);
-    step = c.step;
-    epoch = c.epoch;
-    batch_in_epoch = c.batch_in_epoch;
-    best_valid = c.best;
-    stale = c.stale;
-  }
+  if (o.resume) cursor = cursor_from(resume_training_state(last_path, model, adam), last_path);
 
   const auto save = [&](const std::string& path, bool with_state) {
     ModelFile file;
     file.config_json = file_config.dump();
     file.tokenizers = {{"src", dataset.src_tokenizer}, {"tgt", dataset.tgt_tokenizer}};
-    add_training_state(file, model, with_state ? &adam : nullptr,
-                       cursor_counters({step, epoch, batch_in_epoch, best_valid, stale}));
+    add_training_state(file, model, with_state ? &adam : nullptr, cursor_counters(cursor));
     save_model(path, file);
   };
   const auto say = [&](const std::string& line) {
@@ -302,8 +292,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       const bool log_line = step % 100 == 0 && !progress.drawing();
       if (progress.drawing() || log_line) {
         const std::string status = training_status(
-            o, {step, epoch, batch_in_epoch, best_valid, stale},
-            static_cast<int64_t>(batches.size()), step - first_step, tokens_seen,
+            o, cursor, static_cast<int64_t>(batches.size()), step - first_step, tokens_seen,
             loss_sum / std::max<int64_t>(1, loss_count), lr,
             std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
         progress.update(static_cast<size_t>(step), status);
