@@ -1,7 +1,6 @@
 #include "pipeline/train_classify.h"
 
 #include <bit>
-#include <chrono>
 #include <cmath>
 #include <iomanip>
 #include <limits>
@@ -17,8 +16,8 @@
 #include "pipeline/classify_model.h"
 #include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
-#include "pipeline/progress.h"
 #include "pipeline/train_translation.h"
+#include "pipeline/training_progress.h"
 #include "pipeline/training_state.h"
 #include "pipeline/word_vectors.h"
 
@@ -165,17 +164,16 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     if (o.log) o.log(line);
   };
 
-  const auto start = std::chrono::steady_clock::now();
-  const auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  Progress progress("train", "steps", o.progress);
+  TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "tok",
+                            o.progress, o.log);
+  const auto elapsed = [&] { return progress.seconds(); };
   double loss_sum = 0;
   int64_t loss_count = 0, tokens_read = 0, validated_step = -1;
   bool stop = false;
   const auto validate = [&] {
-    std::string line = "step " + std::to_string(step) + " epoch " + std::to_string(epoch) +
-                       " loss " + fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
+    std::string line = "step " + std::to_string(step) + " epoch " +
+                       std::to_string(cursor.epoch_of_last_step()) + " loss " +
+                       fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
     double score = 0;
     float tuned = threshold;
     if (valid) {
@@ -232,12 +230,9 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
         say("step " + std::to_string(step) + ": the loss is not finite; step skipped");
       }
       adam.zero_grad();
-      progress.update(static_cast<size_t>(step));
-      if (!progress.drawing() && step % 100 == 0) {
-        say("step " + std::to_string(step) + " epoch " + std::to_string(epoch) + " loss " +
-            fixed(loss_sum / std::max<int64_t>(1, loss_count), 4) + " " + fixed(elapsed(), 0) +
-            " s");
-      }
+      progress.step_taken(cursor, static_cast<int64_t>(batches.size()),
+                          static_cast<double>(tokens_read),
+                          loss_sum / std::max<int64_t>(1, loss_count), schedule->lr(step));
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && elapsed() >= o.max_minutes * 60) stop = true;
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();

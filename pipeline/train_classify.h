@@ -36,7 +36,7 @@ struct ClassifyTrainOptions {
   uint64_t seed = 1;
   bool resume = false;
   bool progress = true;
-  std::function<void(const std::string&)> log;
+  std::function<void(const std::string&)> log;  // validations, and every 100 steps off a terminal
 };
 
 struct ClassifyTrainSummary {

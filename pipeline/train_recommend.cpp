@@ -2,7 +2,6 @@
 
 #include <algorithm>
 #include <bit>
-#include <chrono>
 #include <filesystem>
 #include <functional>
 #include <limits>
@@ -15,9 +14,9 @@
 #include "pipeline/batching.h"
 #include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
-#include "pipeline/progress.h"
 #include "pipeline/recommend_model.h"
 #include "pipeline/train_translation.h"
+#include "pipeline/training_progress.h"
 #include "pipeline/training_state.h"
 
 namespace huiyan::pipeline {
@@ -232,19 +231,19 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   };
 
   RecommendTrainSummary summary;
-  const auto start = std::chrono::steady_clock::now();
-  const auto elapsed = [&] {
-    return std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
-  };
-  Progress progress("train", "steps", o.progress);
+  TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "seq",
+                            o.progress, o.log);
+  const auto elapsed = [&] { return progress.seconds(); };
   double loss_sum = 0;
   int64_t loss_count = 0;
+  int64_t sequences_read = 0;
   int64_t validated_step = -1;
   bool stop = false;
   const auto validate = [&] {
     double ndcg = 0;
-    std::string line = "step " + std::to_string(step) + " epoch " + std::to_string(epoch) +
-                       " loss " + fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
+    std::string line = "step " + std::to_string(step) + " epoch " +
+                       std::to_string(cursor.epoch_of_last_step()) + " loss " +
+                       fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
     if (valid != nullptr && valid->src.size() > 0) {
       const RankingMetrics m = evaluate_ranking(*valid, items, model_scorer(model), o.valid);
       model.train(true);
@@ -275,8 +274,8 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
         rows, history_shape, std::numeric_limits<int64_t>::max(), o.batch_size, o.batch_size * 50,
         nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
     const auto per_epoch = static_cast<int64_t>(batches.size());
-    for (; batch_in_epoch < per_epoch && !stop; ++batch_in_epoch) {
-      const std::vector<int32_t>& batch_rows = batches[static_cast<size_t>(batch_in_epoch)];
+    while (batch_in_epoch < per_epoch && !stop) {
+      const std::vector<int32_t>& batch_rows = batches[static_cast<size_t>(batch_in_epoch++)];
       nn::Tensor loss;
       if (auto* sasrec = dynamic_cast<nn::SasRec*>(&model)) {
         const SequenceBatch batch =
@@ -294,19 +293,16 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       adam.step(o.lr);
       adam.zero_grad();
       ++step;
-      progress.update(static_cast<size_t>(step));
+      sequences_read += static_cast<int64_t>(batch_rows.size());
+      progress.step_taken(cursor, per_epoch, static_cast<double>(sequences_read),
+                          loss_sum / std::max<int64_t>(1, loss_count), o.lr);
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && elapsed() >= o.max_minutes * 60) stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
       batch_in_epoch = 0;
-      if (o.valid_every > 0 && epoch % o.valid_every == 0)
-        validate();
-      else if (!progress.drawing() && epoch % 10 == 0) {
-        say("step " + std::to_string(step) + " epoch " + std::to_string(epoch) + " loss " +
-            fixed(loss_sum / std::max<int64_t>(1, loss_count), 4));
-      }
+      if (o.valid_every > 0 && epoch % o.valid_every == 0) validate();
     }
   }
   if (validated_step != step) validate();

@@ -38,7 +38,7 @@ struct RecommendTrainOptions {
   uint64_t seed = 1;
   bool resume = false;
   bool progress = true;
-  std::function<void(const std::string&)> log;
+  std::function<void(const std::string&)> log;  // validations, and every 100 steps off a terminal
 };
 
 struct RecommendTrainSummary {

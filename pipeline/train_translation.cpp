@@ -1,9 +1,7 @@
 #include "pipeline/train_translation.h"
 
 #include <algorithm>
-#include <chrono>
 #include <cmath>
-#include <cstdio>
 #include <filesystem>
 #include <stdexcept>
 
@@ -15,7 +13,7 @@
 #include "pipeline/bleu.h"
 #include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
-#include "pipeline/progress.h"
+#include "pipeline/training_progress.h"
 #include "pipeline/training_state.h"
 #include "pipeline/translate.h"
 #include "pipeline/translation_model.h"
@@ -97,34 +95,6 @@ std::vector<std::string> checkpoint_paths(const std::string& output) {
   return paths;
 }
 
-namespace {
-
-// "epoch 3 loss 4.1234 lr 5.000e-04 tok/s 1815 ETA 12m05s" after `steps` steps of this run in
-// `seconds`. The ETA is to the first limit that stops training (--max-steps, --max-epochs with
-// this epoch's `batches`, --max-time); --patience may stop it sooner.
-std::string training_status(const TranslationTrainOptions& o, const TrainingCursor& at,
-                            int64_t batches, int64_t steps, int64_t tokens, double loss, float lr,
-                            double seconds) {
-  char rate[32];
-  std::snprintf(rate, sizeof rate, "%.3e", static_cast<double>(lr));  // warm-up spans decades
-  std::string line = "epoch " + std::to_string(at.epoch + 1) + " loss " + fixed(loss, 4) + " lr " +
-                     rate + " tok/s " +
-                     std::to_string(static_cast<int64_t>(tokens / std::max(seconds, 1e-9)));
-  if (steps <= 0 || seconds <= 0) return line;
-  const double per_step = seconds / static_cast<double>(steps);
-  double left = INFINITY;
-  if (o.max_steps > 0) left = static_cast<double>(o.max_steps - at.step) * per_step;
-  if (o.max_epochs > 0) {
-    const int64_t batches_left = (o.max_epochs - at.epoch) * batches - at.batch_in_epoch;
-    const int64_t steps_left = (batches_left + o.accumulate - 1) / o.accumulate;
-    left = std::min(left, static_cast<double>(steps_left) * per_step);
-  }
-  if (o.max_minutes > 0) left = std::min(left, o.max_minutes * 60 - seconds);
-  return line + " ETA " + format_duration(left);
-}
-
-}  // namespace
-
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
     throw std::invalid_argument("give --max-steps, --max-epochs or --max-time");
@@ -195,12 +165,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   };
 
   TranslationTrainSummary summary;
-  const auto start = std::chrono::steady_clock::now();
-  const int64_t first_step = step;
   int64_t tokens_seen = 0;
   double loss_sum = 0;
   int64_t loss_count = 0;
-  Progress progress("train", "steps", o.progress);
+  TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, o.accumulate}, "tok",
+                            o.progress, o.log);
   nn::Graph graph;
   bool stop = false;
   int64_t validated_step = -1;
@@ -253,8 +222,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     }
     validated_step = step;
     progress.finish();
-    say("step " + std::to_string(step) + " epoch " + std::to_string(epoch + 1) + " valid loss " +
-        fixed(loss, 4) + " ppl " + fixed(std::exp(loss), 2) +
+    say("step " + std::to_string(step) + " epoch " + std::to_string(cursor.epoch_of_last_step()) +
+        " valid loss " + fixed(loss, 4) + " ppl " + fixed(std::exp(loss), 2) +
         (with_bleu ? " bleu " + fixed(summary.last_valid_bleu, 2) : "") +
         (better ? " (best, saved)" : ""));
     if (o.patience > 0 && stale >= o.patience) stop = true;
@@ -289,15 +258,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       const float lr = schedule->lr(step);
       adam.step(lr);
       adam.zero_grad();
-      const bool log_line = step % 100 == 0 && !progress.drawing();
-      if (progress.drawing() || log_line) {
-        const std::string status = training_status(
-            o, cursor, static_cast<int64_t>(batches.size()), step - first_step, tokens_seen,
-            loss_sum / std::max<int64_t>(1, loss_count), lr,
-            std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count());
-        progress.update(static_cast<size_t>(step), status);
-        if (log_line) say("step " + std::to_string(step) + " " + status);
-      }
+      progress.step_taken(cursor, static_cast<int64_t>(batches.size()),
+                          static_cast<double>(tokens_seen),
+                          loss_sum / std::max<int64_t>(1, loss_count), lr);
       summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
       if (o.valid_every > 0 && step % o.valid_every == 0) {
         validate();
@@ -305,11 +268,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         loss_count = 0;
       }
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
-      if (o.max_minutes > 0 &&
-          std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count() >=
-              o.max_minutes * 60) {
-        stop = true;
-      }
+      if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -324,7 +283,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   summary.steps = step;
   summary.epochs = epoch;
   summary.best_valid_loss = best_valid;
-  summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();
+  summary.seconds = progress.seconds();
   summary.target_tokens_per_second = tokens_seen / std::max(summary.seconds, 1e-9);
   return summary;
 }

@@ -27,6 +27,12 @@ struct TrainingCursor {
   int64_t batch_in_epoch = 0;
   double best = -1;
   int stale = 0;
+
+  // The epoch (counted from 1) the last step trained in: once an epoch's last batch is taken the
+  // cursor points at the next epoch's first, so messages after it name the epoch just finished.
+  int64_t epoch_of_last_step() const {
+    return batch_in_epoch > 0 || epoch == 0 ? epoch + 1 : epoch;
+  }
 };
 // The cursor as counters for add_training_state, with a trainer's own `extra` ones; and back.
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,

@@ -218,6 +218,25 @@ TEST(TrainTranslation, SavesWhereverItStopsAndKeepsTheLastCheckpoints) {
                                       checkpoint_path(dir / "kept.h5", 7)}));
 }
 
+// Validation at each epoch's end names the epoch just finished (the cursor already points at the
+// next one).
+TEST(TrainTranslation, ValidationAtAnEpochsEndNamesThatEpoch) {
+  TempDir dir;
+  const std::string data = sample_dataset(dir);
+  auto o = tiny(data, dir / "model.h5");
+  o.max_epochs = 2;
+  o.valid_every = 0;
+  o.valid_bleu = false;
+  std::vector<std::string> validations;
+  o.log = [&](const std::string& line) {
+    if (line.find(" valid loss ") != std::string::npos) validations.push_back(line);
+  };
+  train_translation(o);
+  ASSERT_EQ(validations.size(), 2u);
+  EXPECT_NE(validations[0].find(" epoch 1 valid loss "), std::string::npos) << validations[0];
+  EXPECT_NE(validations[1].find(" epoch 2 valid loss "), std::string::npos) << validations[1];
+}
+
 // A small model learns 24 training pairs by heart: translating their sources gives them back
 // (BLEU far above the near-zero of an untrained model).
 class Memorizes : public ::testing::TestWithParam<std::string> {};

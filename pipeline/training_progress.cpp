@@ -1,0 +1,63 @@
+#include "pipeline/training_progress.h"
+
+#include <algorithm>
+#include <cmath>
+#include <cstdio>
+
+#include "pipeline/fixed.h"
+
+namespace huiyan::pipeline {
+
+namespace {
+constexpr int64_t kLogEvery = 100;  // steps between log lines off a terminal
+}  // namespace
+
+std::string training_status(const TrainingCursor& at, const TrainingLimits& limits,
+                            const std::string& unit, const TrainingFigures& f) {
+  char rate[32];
+  std::snprintf(rate, sizeof rate, "%.3e", f.lr);  // warm-up spans decades
+  std::string line = "epoch " + std::to_string(at.epoch_of_last_step()) + " loss " +
+                     fixed(f.loss, 4) + " lr " + rate + " " + unit + "/s " +
+                     std::to_string(static_cast<int64_t>(f.items / std::max(f.seconds, 1e-9)));
+  if (f.steps <= 0 || f.seconds <= 0) return line;
+  const double per_step = f.seconds / static_cast<double>(f.steps);
+  double left = INFINITY;
+  if (limits.max_steps > 0) left = static_cast<double>(limits.max_steps - at.step) * per_step;
+  if (limits.max_epochs > 0) {
+    // Epochs are taken as long as the current one (their batches may differ a little).
+    const int64_t batches_left =
+        (limits.max_epochs - at.epoch) * f.batches_in_epoch - at.batch_in_epoch;
+    const int64_t per = std::max<int64_t>(1, limits.batches_per_step);
+    const int64_t steps_left = (batches_left + per - 1) / per;
+    left = std::min(left, static_cast<double>(steps_left) * per_step);
+  }
+  if (limits.max_minutes > 0) left = std::min(left, limits.max_minutes * 60 - f.seconds);
+  if (!std::isfinite(left)) return line;
+  return line + " ETA " + format_duration(left);
+}
+
+TrainingProgress::TrainingProgress(const TrainingCursor& start, TrainingLimits limits,
+                                   std::string unit, bool enabled,
+                                   std::function<void(const std::string&)> log)
+    : line_("train", "steps", enabled),
+      limits_(limits),
+      unit_(std::move(unit)),
+      log_(std::move(log)),
+      first_step_(start.step),
+      start_(std::chrono::steady_clock::now()) {}
+
+double TrainingProgress::seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
+void TrainingProgress::step_taken(const TrainingCursor& at, int64_t batches_in_epoch, double items,
+                                  double loss, double lr) {
+  const bool log_line = at.step % kLogEvery == 0 && !line_.drawing() && log_;
+  if (!line_.drawing() && !log_line) return;
+  const std::string status = training_status(
+      at, limits_, unit_, {at.step - first_step_, items, seconds(), batches_in_epoch, loss, lr});
+  line_.update(static_cast<size_t>(at.step), status);
+  if (log_line) log_("step " + std::to_string(at.step) + " " + status);
+}
+
+}  // namespace huiyan::pipeline
