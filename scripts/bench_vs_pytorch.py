@@ -7,7 +7,7 @@ Written as a competent PyTorch user would for the CPU: one batched output projec
 target positions in training, incremental decoding with key/value caches, cached cross-attention
 keys/values computed once per batch, beam search on tensors (top-k over beam × vocab, index_select
 to reorder the caches), no per-sentence Python loops. The eos embedding row is zeroed, as in the
-C++ bench, so every sentence decodes exactly --max-output tokens.
+C++ bench, so every sentence takes exactly --max-output decoder steps.
 
 Prints one line of key=value pairs per measurement, like the C++ bench.
 """

@@ -1,9 +1,9 @@
 // Transformer-small speed, the half of scripts/bench-vs-pytorch.sh that is huiyan: training target
 // tokens/s on fixed-shape random batches, and greedy / beam decoding tokens/s on the KV-cached
 // decoder, with random weights. The eos embedding row is zeroed so that its logit is 0, never among
-// the top ones, and every sentence decodes exactly --max-output tokens: both peers then do the same
-// work whatever their weights. Each figure is the best of --repeats timings. Prints one line of
-// key=value pairs per measurement.
+// the top ones, and every sentence takes exactly --max-output decoder steps: both peers then do the
+// same work whatever their weights. Each figure is the best of --repeats timings. Prints one line
+// of key=value pairs per measurement.
 //
 //   build/tests/bench/translation_bench --mode train|greedy|beam [--threads N]
 //       [--precision f32|bf16] [--batch N] [--src-len N] [--tgt-len N] [--vocab N] [--steps N]
@@ -230,6 +230,7 @@ void decode(const Args& a, int beam) {
       const auto steps = model.step_decoder(memory, lengths, a.max_output + 1);
       const auto result = beam_search(
           *steps, batch, std::vector<int64_t>(static_cast<size_t>(batch), a.max_output), o);
+      // The output tokens and the eos: one per decoder step.
       for (const auto& hyps : result) tokens += static_cast<int64_t>(hyps[0].tokens.size()) + 1;
       graph.reset();
     }
@@ -238,9 +239,10 @@ void decode(const Args& a, int beam) {
   run(a.batch);  // warm-up
   int64_t tokens = 0;
   const double seconds = best_of(a.repeats, [&] { tokens = run(a.sentences); });
-  // Every sentence decodes max_output tokens and then eos (the eos row is zeroed).
+  // Every sentence takes max_output decoder steps: max_output - 1 tokens, then eos (the eos row
+  // is zeroed), which beam search gives when the sentence is out of room.
   const double flops = MatmulFlops{model.config()}.decode(
-      static_cast<double>(a.sentences), static_cast<double>(a.src_len), a.max_output + 1, beam);
+      static_cast<double>(a.sentences), static_cast<double>(a.src_len), a.max_output, beam);
   std::printf("mode=%s threads=%d output_tokens_per_s=%.1f tokens=%lld model_gflops=%.1f\n",
               beam == 1 ? "greedy" : "beam", a.threads, static_cast<double>(tokens) / seconds,
               static_cast<long long>(tokens), flops / seconds * 1e-9);
