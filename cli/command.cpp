@@ -29,24 +29,24 @@ const std::vector<Command>& commands() {
       {"average", "average the parameters of checkpoints of one model", run_average},
       {"classify",
        "label documents with a model file: stdin to stdout, with the attention on request",
-       run_classify},
+       run_classify, true},
       {"eval",
        "score translations (BLEU, chrF as sacreBLEU), classifiers (accuracy, F1) or rank "
        "held-out items (HR@10, NDCG@10)",
-       run_eval},
+       run_eval, true},
       {"preprocess",
        "clean, filter and split raw corpora (parallel, labelled, plain text, interactions)",
        run_preprocess},
       {"recommend", "recommend next items for histories with a model file: stdin to stdout",
-       run_recommend},
+       run_recommend, true},
       {"tokenize", "train SentencePiece models, encode/decode text, build HDF5 datasets",
        run_tokenize},
       {"train",
        "train a model: translation (Transformer, or RNN with attention), classification (HAN, "
        "self-attentive, Transformer) or recommendation (SASRec, ACF)",
        run_train},
-      {"translate", "translate text with a model file: stdin to stdout, beam search",
-       run_translate},
+      {"translate", "translate text with a model file: stdin to stdout, beam search", run_translate,
+       true},
   };
   return table;
 }

@@ -38,6 +38,9 @@ struct Command {
   const char* name;
   const char* summary;  // one line for `huiyan --help`
   int (*run)(const std::vector<std::string>& args);
+  // Runs a trained model without training it: its memory comes in 2 MB pages
+  // (nn::prefer_huge_pages).
+  bool runs_a_model = false;
 };
 
 const std::vector<Command>& commands();

@@ -46,6 +46,7 @@ int main(int argc, char** argv) {
   for (const auto& command : huiyan::cli::commands()) {
     if (name != command.name) continue;
     const std::vector<std::string> rest(args.begin() + 1, args.end());
+    if (command.runs_a_model) huiyan::nn::prefer_huge_pages();
     try {
       return command.run(rest);
     } catch (const huiyan::cli::po::error& e) {

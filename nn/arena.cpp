@@ -1,8 +1,10 @@
 #include "nn/arena.h"
 
 #include <malloc.h>
+#include <sys/mman.h>
 
 #include <algorithm>
+#include <array>
 #include <cstdlib>
 #include <new>
 
@@ -19,12 +21,37 @@ void Arena::Free::operator()(void* p) const {
   std::free(p);
 }
 
+void advise_huge_pages(void* memory, size_t bytes) {
+  constexpr uintptr_t kHuge = uintptr_t{2} << 20;
+  const auto begin = (reinterpret_cast<uintptr_t>(memory) + kHuge - 1) / kHuge * kHuge;
+  const auto end = (reinterpret_cast<uintptr_t>(memory) + bytes) / kHuge * kHuge;
+  // Without transparent huge pages (or on a kernel that refuses) the pages stay 4 KB: no error.
+  if (end > begin) madvise(reinterpret_cast<void*>(begin), end - begin, MADV_HUGEPAGE);
+}
+
 void keep_freed_memory() {
   // Blocks up to 1 GiB come from the heap (not from mmap, which unmaps them on free), and up to
   // 1 GiB of free heap top is kept. C libraries that refuse so high a threshold get the largest
   // one mallopt documents (32 MiB on 64-bit): still above a decoding step's or a batch's blocks.
   if (mallopt(M_MMAP_THRESHOLD, 1 << 30) == 0) mallopt(M_MMAP_THRESHOLD, 32 << 20);
   mallopt(M_TRIM_THRESHOLD, 1 << 30);
+}
+
+void prefer_huge_pages() {
+  // The heap grows by blocks below keep_freed_memory's mmap threshold, each marked for huge pages
+  // and freed again: the heap keeps them (it trims nothing below 1 GiB), and what is made there
+  // later faults in 2 MB at a time. A fault costs about 15 us in this workplace's VMs: loading
+  // and packing a Transformer-small took 19,000 of them, 40 % of a one-line `huiyan translate`.
+  // Should the C library map such blocks instead, they go back to the system on free and nothing
+  // changes.
+  constexpr size_t kBlock = size_t{30} << 20;
+  constexpr int kBlocks = 8;
+  std::array<void*, kBlocks> blocks{};
+  for (void*& block : blocks) {
+    block = std::malloc(kBlock);
+    if (block != nullptr) advise_huge_pages(block, kBlock);
+  }
+  for (void* block : blocks) std::free(block);
 }
 
 Arena::Arena(size_t initial_bytes) {

@@ -17,6 +17,17 @@ namespace huiyan::nn {
 // beam search's time went to page faults). Call once at program start.
 void keep_freed_memory();
 
+// Asks the kernel for 2 MB pages (transparent huge pages) on the heap's next 240 MB, where a
+// model's parameters, its packed weights and its decoding memory then fault in 2 MB at a time
+// instead of 4 KB. For commands that run a trained model: measured on Transformer-small, a
+// one-line `huiyan translate` took half the time and translating Multi30k's test2016 9-18 % less,
+// but training ran 5-7 % slower. Call once, after keep_freed_memory and before loading a model.
+void prefer_huge_pages();
+
+// Asks the kernel for transparent huge pages (2 MB) on the whole 2 MB pages within
+// [memory, memory + bytes); a no-op where the kernel has none.
+void advise_huge_pages(void* memory, size_t bytes);
+
 class Arena {
  public:
   explicit Arena(size_t initial_bytes = size_t{1} << 20);

@@ -39,7 +39,9 @@ int main(int argc, char** argv) {
     }
   }
   omp_set_num_threads(threads);
-  huiyan::nn::keep_freed_memory();  // as the huiyan command does
+  // As huiyan recommend does.
+  huiyan::nn::keep_freed_memory();
+  huiyan::nn::prefer_huge_pages();
   huiyan::nn::SasRecConfig config;
   config.items = 1682;
   huiyan::nn::SasRec model(config, 1);

@@ -253,7 +253,9 @@ void decode(const Args& a, int beam) {
 int main(int argc, char** argv) {
   const Args a = parse(argc, argv);
   omp_set_num_threads(a.threads);
+  // As huiyan train and huiyan translate do.
   keep_freed_memory();
+  if (a.mode != "train") prefer_huge_pages();
   Engine::get().set_precision(parse_precision(a.precision));
   std::printf("mode=sgemm threads=%d gflops=%.1f\n", a.threads, sgemm_gflops());
   if (a.mode == "train")
