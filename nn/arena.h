@@ -6,6 +6,7 @@
 #include <cstddef>
 #include <cstdint>
 #include <memory>
+#include <span>
 #include <unordered_map>
 #include <vector>
 
@@ -20,9 +21,12 @@ void keep_freed_memory();
 // Asks the kernel for 2 MB pages (transparent huge pages) on the heap's next 240 MB, where a
 // model's parameters, its packed weights and its decoding memory then fault in 2 MB at a time
 // instead of 4 KB. For commands that run a trained model: measured on Transformer-small, a
-// one-line `huiyan translate` took half the time and translating Multi30k's test2016 9-18 % less,
-// but training ran 5-7 % slower. Call once, after keep_freed_memory and before loading a model.
-void prefer_huge_pages();
+// one-line `huiyan translate` took half the time and translating Multi30k's test2016 8-18 % less,
+// but training ran 5-7 % slower. Memory that worker threads allocate comes from their own heaps
+// and keeps 4 KB pages; a kernel set to `never` (/sys/kernel/mm/transparent_hugepage/enabled)
+// gives none. Call once, after keep_freed_memory and before loading a model. Returns the span of
+// heap marked (empty where the C library did not hand out one span).
+std::span<const std::byte> prefer_huge_pages();
 
 // Asks the kernel for transparent huge pages (2 MB) on the whole 2 MB pages within
 // [memory, memory + bytes); a no-op where the kernel has none.

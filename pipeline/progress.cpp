@@ -8,10 +8,11 @@
 
 namespace huiyan::pipeline {
 
-Progress::Progress(std::string label, std::string unit, bool enabled)
+Progress::Progress(std::string label, std::string unit, bool enabled, size_t first)
     : label_(std::move(label)),
       unit_(std::move(unit)),
       active_(enabled && isatty(STDERR_FILENO) == 1),
+      first_(first),
       start_(std::chrono::steady_clock::now()),
       last_draw_(start_) {}
 
@@ -25,7 +26,8 @@ void Progress::update(size_t done, const std::string& detail) {
   if (now - last_draw_ < std::chrono::milliseconds(250)) return;
   last_draw_ = now;
   const double seconds = std::chrono::duration<double>(now - start_).count();
-  const double rate = seconds > 0 ? static_cast<double>(done) / seconds : 0.0;
+  const double rate =
+      seconds > 0 && done > first_ ? static_cast<double>(done - first_) / seconds : 0.0;
   // Training steps come a few a second or fewer: one decimal there, none for lines and items.
   std::fprintf(stderr, "\r%s: %zu %s (%.*f/s)%s%s\033[K", label_.c_str(), done, unit_.c_str(),
                rate < 10 ? 1 : 0, rate, detail.empty() ? "" : " ", detail.c_str());
@@ -41,8 +43,14 @@ void Progress::finish() {
   }
 }
 
+double Progress::seconds() const {
+  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
+}
+
 std::string format_duration(double seconds) {
-  const auto whole = static_cast<long long>(std::llround(std::max(seconds, 0.0)));
+  if (std::isnan(seconds)) return "?";
+  // Ten thousand hours and more read as such (and stay within a long long).
+  const auto whole = static_cast<long long>(std::llround(std::clamp(seconds, 0.0, 3.6e7)));
   char buffer[64];
   if (whole < 60) {
     std::snprintf(buffer, sizeof buffer, "%llds", whole);

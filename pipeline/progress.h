@@ -10,8 +10,9 @@ namespace huiyan::pipeline {
 
 class Progress {
  public:
-  // Draws only when `enabled` and stderr is a terminal.
-  Progress(std::string label, std::string unit, bool enabled);
+  // Draws only when `enabled` and stderr is a terminal. `first`: the count this run starts from
+  // (a resumed training's steps), left out of the rate.
+  Progress(std::string label, std::string unit, bool enabled, size_t first = 0);
   ~Progress();
   Progress(const Progress&) = delete;
   Progress& operator=(const Progress&) = delete;
@@ -21,11 +22,14 @@ class Progress {
   bool drawing() const { return active_; }
   // Clears the line so the next message starts on a clean line.
   void finish();
+  // Since the start.
+  double seconds() const;
 
  private:
   std::string label_;
   std::string unit_;
   bool active_;
+  size_t first_;
   bool drawn_ = false;
   std::chrono::steady_clock::time_point start_;
   std::chrono::steady_clock::time_point last_draw_;

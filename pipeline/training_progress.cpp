@@ -3,6 +3,7 @@
 #include <algorithm>
 #include <cmath>
 #include <cstdio>
+#include <utility>
 
 #include "pipeline/fixed.h"
 
@@ -24,11 +25,13 @@ std::string training_status(const TrainingCursor& at, const TrainingLimits& limi
   double left = INFINITY;
   if (limits.max_steps > 0) left = static_cast<double>(limits.max_steps - at.step) * per_step;
   if (limits.max_epochs > 0) {
-    // Epochs are taken as long as the current one (their batches may differ a little).
-    const int64_t batches_left =
-        (limits.max_epochs - at.epoch) * f.batches_in_epoch - at.batch_in_epoch;
+    // Epochs are taken as long as the current one (their batches may differ a little); each ends
+    // with a step of the batches left over.
     const int64_t per = std::max<int64_t>(1, limits.batches_per_step);
-    const int64_t steps_left = (batches_left + per - 1) / per;
+    const auto steps_for = [per](int64_t batches) { return (batches + per - 1) / per; };
+    const int64_t steps_left =
+        steps_for(f.batches_in_epoch - at.batch_in_epoch) +
+        std::max<int64_t>(0, limits.max_epochs - at.epoch - 1) * steps_for(f.batches_in_epoch);
     left = std::min(left, static_cast<double>(steps_left) * per_step);
   }
   if (limits.max_minutes > 0) left = std::min(left, limits.max_minutes * 60 - f.seconds);
@@ -39,16 +42,11 @@ std::string training_status(const TrainingCursor& at, const TrainingLimits& limi
 TrainingProgress::TrainingProgress(const TrainingCursor& start, TrainingLimits limits,
                                    std::string unit, bool enabled,
                                    std::function<void(const std::string&)> log)
-    : line_("train", "steps", enabled),
+    : line_("train", "steps", enabled, static_cast<size_t>(start.step)),
       limits_(limits),
       unit_(std::move(unit)),
       log_(std::move(log)),
-      first_step_(start.step),
-      start_(std::chrono::steady_clock::now()) {}
-
-double TrainingProgress::seconds() const {
-  return std::chrono::duration<double>(std::chrono::steady_clock::now() - start_).count();
-}
+      first_step_(start.step) {}
 
 void TrainingProgress::step_taken(const TrainingCursor& at, int64_t batches_in_epoch, double items,
                                   double loss, double lr) {

@@ -3,7 +3,6 @@
 // one (a log file, a pipe) the same fields in a log line every 100 steps:
 //   step 1200 epoch 3 loss 2.1234 lr 5.000e-04 tok/s 3120 ETA 12m05s
 
-#include <chrono>
 #include <cstdint>
 #include <functional>
 #include <string>
@@ -49,7 +48,7 @@ class TrainingProgress {
   // Clears the terminal line, so that a message can follow on a clean line.
   void finish() { line_.finish(); }
   // Since the run began.
-  double seconds() const;
+  double seconds() const { return line_.seconds(); }
 
  private:
   Progress line_;
@@ -57,7 +56,6 @@ class TrainingProgress {
   std::string unit_;
   std::function<void(const std::string&)> log_;
   int64_t first_step_;
-  std::chrono::steady_clock::time_point start_;
 };
 
 }  // namespace huiyan::pipeline

@@ -39,9 +39,12 @@ peer_waiting() {
   if [ -n "$policy" ]; then OMP_WAIT_POLICY=$policy peer "$@"; else peer "$@"; fi
 }
 value() { sed -n "s/.*$1=\([0-9.]*\).*/\1/p" | tail -1; }
-# Of two outputs of one side, the one whose figure $1 is higher (an empty one loses).
+# Of two outputs of one side, the one whose figure $1 is higher (one without the figure loses).
 better() {
-  if [ -z "$2" ] || (($(echo "$(echo "$3" | value "$1") > $(echo "$2" | value "$1")" | bc -l))); then
+  local kept new
+  kept=$(echo "$2" | value "$1")
+  new=$(echo "$3" | value "$1")
+  if [ -n "$new" ] && { [ -z "$kept" ] || (($(echo "$new > $kept" | bc -l))); }; then
     echo "$3"
   else
     echo "$2"
@@ -73,7 +76,9 @@ for threads in 1 2; do
       # those workers.
       a="" b="" policy=""
       for round in 1 2; do
-        a=$(better "$key" "$a" "$(OMP_NUM_THREADS=$threads "$ours_bin" "${args[@]}")")
+        # Each run in an assignment of its own, so that a failed run stops the script (set -e).
+        run=$(OMP_NUM_THREADS=$threads "$ours_bin" "${args[@]}")
+        a=$(better "$key" "$a" "$run")
         if [ "$round" = 1 ]; then
           b=$(OMP_NUM_THREADS=$threads peer "${args[@]}")
           passive=$(OMP_NUM_THREADS=$threads peer_waiting PASSIVE "${args[@]}")
@@ -81,7 +86,8 @@ for threads in 1 2; do
             b=$passive policy=PASSIVE
           fi
         else
-          b=$(better "$key" "$b" "$(OMP_NUM_THREADS=$threads peer_waiting "$policy" "${args[@]}")")
+          run=$(OMP_NUM_THREADS=$threads peer_waiting "$policy" "${args[@]}")
+          b=$(better "$key" "$b" "$run")
         fi
       done
       ours[$precision]=$(echo "$a" | value $key)

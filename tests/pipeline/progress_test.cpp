@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+
 namespace huiyan::pipeline {
 namespace {
 
@@ -16,6 +18,9 @@ TEST(Progress, DurationsReadAsPeopleWriteThem) {
   EXPECT_EQ(format_duration(11'220), "3h07m");
   EXPECT_EQ(format_duration(90'000), "25h00m");
   EXPECT_EQ(format_duration(-5), "0s");
+  // An estimate that went wrong reads as such, not as a number.
+  EXPECT_EQ(format_duration(std::nan("")), "?");
+  EXPECT_EQ(format_duration(1e300), "10000h00m");
 }
 
 }  // namespace

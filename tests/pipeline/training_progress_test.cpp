@@ -42,6 +42,11 @@ TEST(TrainingProgress, EtaRunsToTheFirstLimit) {
   const TrainingFigures figures{100, 1000, 50, 50, 1.0, 1e-3};
   EXPECT_NE(training_status(at(100, 1, 20), limits, "seq", figures).find(" ETA 20s"),
             std::string::npos);
+  // Each epoch ends with a step of its odd batch: epochs of 51 batches, from batch 20 of the
+  // second, take 16 + 26 steps, 42 s at a second a step.
+  EXPECT_NE(training_status(at(100, 1, 20), limits, "seq", {100, 1000, 100, 51, 1.0, 1e-3})
+                .find(" ETA 42s"),
+            std::string::npos);
   limits.max_minutes = 1;  // 10 s left of the minute
   EXPECT_NE(training_status(at(100, 1, 20), limits, "seq", figures).find(" seq/s 20 ETA 10s"),
             std::string::npos);
