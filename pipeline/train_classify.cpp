@@ -166,7 +166,6 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
 
   TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "tok",
                             o.progress, o.log);
-  const auto elapsed = [&] { return progress.seconds(); };
   double loss_sum = 0;
   int64_t loss_count = 0, tokens_read = 0, validated_step = -1;
   bool stop = false;
@@ -202,7 +201,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     save(last_path, true, threshold);
     validated_step = step;
     progress.finish();
-    say(line + " " + fixed(elapsed(), 0) + " s" + (better ? " (best, saved)" : ""));
+    say(line + " " + fixed(progress.seconds(), 0) + " s" + (better ? " (best, saved)" : ""));
     loss_sum = 0;
     loss_count = 0;
     if (o.patience > 0 && stale >= o.patience) stop = true;
@@ -234,7 +233,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
                           static_cast<double>(tokens_read),
                           loss_sum / std::max<int64_t>(1, loss_count), schedule->lr(step));
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
-      if (o.max_minutes > 0 && elapsed() >= o.max_minutes * 60) stop = true;
+      if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
@@ -248,7 +247,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   summary.steps = step;
   summary.epochs = epoch;
   summary.best_valid_score = valid ? best : -1;
-  summary.seconds = elapsed();
+  summary.seconds = progress.seconds();
   summary.tokens_per_second = tokens_read / std::max(1e-9, summary.seconds);
   return summary;
 }

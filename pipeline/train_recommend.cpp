@@ -233,7 +233,6 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   RecommendTrainSummary summary;
   TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "seq",
                             o.progress, o.log);
-  const auto elapsed = [&] { return progress.seconds(); };
   double loss_sum = 0;
   int64_t loss_count = 0;
   int64_t sequences_read = 0;
@@ -297,7 +296,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       progress.step_taken(cursor, per_epoch, static_cast<double>(sequences_read),
                           loss_sum / std::max<int64_t>(1, loss_count), o.lr);
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
-      if (o.max_minutes > 0 && elapsed() >= o.max_minutes * 60) stop = true;
+      if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -310,7 +309,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   summary.steps = step;
   summary.epochs = epoch;
   summary.best_valid_ndcg = best;
-  summary.seconds = elapsed();
+  summary.seconds = progress.seconds();
   return summary;
 }
 
