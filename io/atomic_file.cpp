@@ -1,16 +1,20 @@
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
+#include <memory>
 #include <random>
 #include <stdexcept>
 #include <utility>
+#include <vector>
 
 #include "io/error.h"
 
@@ -44,6 +48,64 @@ void sync_path(const std::string& path, int flags, const std::string& destinatio
   if (status != 0) throw_system_error(destination, what);
 }
 
+// The descriptor n when path leads (through links) to /proc/<this process>/fd/<n>, as
+// /dev/stdout, /dev/stderr and /dev/fd/<n> do; otherwise -1. Such a name means the stream the
+// shell set up, which goes on where it is, even in a regular file: opening the name anew would
+// start at the file's beginning or end, not where the stream stands.
+int open_descriptor_named(const std::filesystem::path& path) {
+  namespace fs = std::filesystem;
+  std::error_code error;
+  fs::path at = fs::absolute(path, error);
+  for (int hop = 0; hop < 40 && !error; ++hop) {
+    const fs::path directory = fs::canonical(at.parent_path(), error);
+    if (error) return -1;
+    at = directory / at.filename();
+    const auto parts = std::vector<fs::path>(at.begin(), at.end());
+    if (parts.size() == 5 && parts[1] == "proc" && parts[3] == "fd") {
+      if (parts[2] != std::to_string(::getpid())) return -1;
+      try {
+        return std::stoi(parts[4].string());
+      } catch (const std::exception&) {
+        return -1;
+      }
+    }
+    if (!fs::is_symlink(at, error)) return -1;
+    const fs::path target = fs::read_symlink(at, error);
+    at = target.is_absolute() ? target : directory / target;
+  }
+  return -1;
+}
+
+// Appends the file at `path` to descriptor fd, where it stands.
+void copy_to_descriptor(const std::string& path, int fd, const std::string& destination) {
+  const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
+  if (in < 0) throw_system_error(destination, "cannot read the temporary file");
+  std::vector<char> buffer(size_t{1} << 16);
+  for (;;) {
+    const ssize_t got = ::read(in, buffer.data(), buffer.size());
+    if (got == 0) break;
+    if (got < 0) {
+      if (errno == EINTR) continue;
+      const int saved_errno = errno;
+      ::close(in);
+      errno = saved_errno;
+      throw_system_error(destination, "cannot read the temporary file");
+    }
+    for (ssize_t done = 0; done < got;) {
+      const ssize_t put = ::write(fd, buffer.data() + done, static_cast<size_t>(got - done));
+      if (put < 0 && errno == EINTR) continue;
+      if (put <= 0) {
+        const int saved_errno = errno;
+        ::close(in);
+        errno = saved_errno;
+        throw_system_error(destination, "cannot write");
+      }
+      done += put;
+    }
+  }
+  ::close(in);
+}
+
 std::string directory_of(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? "." : parent.string();
@@ -51,13 +113,46 @@ std::string directory_of(const std::string& path) {
 
 }  // namespace
 
-AtomicFile::AtomicFile(std::string destination) : destination_(std::move(destination)) {
-  const std::string prefix = destination_ + ".tmp." + std::to_string(::getpid()) + ".";
+AtomicFile::AtomicFile(std::string destination)
+    : destination_(std::move(destination)), replaced_(destination_) {
+  struct stat target {};
+  mode_t keep_mode = 0;
+  const bool exists = ::stat(destination_.c_str(), &target) == 0;
+  const bool regular = exists && S_ISREG(target.st_mode);
+  const int descriptor = open_descriptor_named(destination_);
+  if (descriptor >= 0 && regular) {
+    how_ = How::through_descriptor;
+    descriptor_ = descriptor;
+    replaced_ = (std::filesystem::temp_directory_path() / "huiyan-output").string();
+  } else if (exists && (S_ISCHR(target.st_mode) || S_ISBLK(target.st_mode) ||
+                        S_ISFIFO(target.st_mode) || S_ISSOCK(target.st_mode))) {
+    how_ = How::in_place;
+  } else if (regular) {
+    keep_mode = target.st_mode & 07777;
+    struct stat link {};
+    if (::lstat(destination_.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+      const std::unique_ptr<char, decltype(&std::free)> resolved(
+          ::realpath(destination_.c_str(), nullptr), &std::free);
+      if (resolved == nullptr) throw_system_error(destination_, "cannot follow the link");
+      replaced_ = resolved.get();
+    }
+  } else if (struct stat link{};
+             !exists && ::lstat(destination_.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
+    how_ = How::in_place;  // a link to nowhere: opening it creates its target
+  }
+  if (how_ == How::in_place) {
+    temp_path_ = destination_;
+    committed_ = true;  // nothing of ours to remove
+    return;
+  }
+  const std::string prefix = replaced_ + ".tmp." + std::to_string(::getpid()) + ".";
   for (int attempt = 0;; ++attempt) {
     temp_path_ = prefix + random_suffix();
     // Creating the file now claims the name and reports an unwritable directory up front.
     const int fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
     if (fd >= 0) {
+      // The file replaced keeps its permission bits (a key kept private stays private).
+      if (keep_mode != 0) ::fchmod(fd, keep_mode);
       ::close(fd);
       return;
     }
@@ -69,15 +164,29 @@ AtomicFile::AtomicFile(std::string destination) : destination_(std::move(destina
 
 AtomicFile::AtomicFile(AtomicFile&& other) noexcept
     : destination_(std::move(other.destination_)),
+      replaced_(std::move(other.replaced_)),
       temp_path_(std::move(other.temp_path_)),
+      how_(other.how_),
+      descriptor_(other.descriptor_),
       committed_(std::exchange(other.committed_, true)) {}
 
 AtomicFile::~AtomicFile() {
   if (!committed_) ::unlink(temp_path_.c_str());
 }
 
+const std::string& AtomicFile::seekable_temp_path() const {
+  if (how_ == How::in_place) {
+    throw DataError(destination_ +
+                    ": an HDF5 file cannot go to a pipe, a device or an open stream; give a file "
+                    "name");
+  }
+  return temp_path_;
+}
+
 std::ofstream AtomicFile::open_stream() const {
-  std::ofstream stream(temp_path_, std::ios::binary | std::ios::trunc);
+  // In place, appended: a stream already open (as /dev/stdout) goes on where it is.
+  std::ofstream stream(temp_path_,
+                       std::ios::binary | (in_place() ? std::ios::app : std::ios::trunc));
   if (!stream) throw_system_error(destination_, "cannot open the temporary file for writing");
   return stream;
 }
@@ -90,19 +199,30 @@ void AtomicFile::commit(std::ofstream& stream) {
 void AtomicFile::finish(std::ofstream& stream) {
   errno = 0;
   stream.close();
+  if (how_ != How::replace) {
+    if (stream.fail()) throw_system_error(destination_, "cannot write");
+    return;  // a pipe, a device, or a copy for a descriptor: nothing to sync
+  }
   if (stream.fail()) throw_system_error(destination_, "cannot write the temporary file");
   sync_path(temp_path_, O_RDONLY, destination_, "cannot sync the temporary file");
 }
 
 void AtomicFile::commit() {
+  if (how_ == How::in_place) return;
   if (committed_) throw std::logic_error(destination_ + ": AtomicFile committed twice");
+  if (how_ == How::through_descriptor) {
+    copy_to_descriptor(temp_path_, descriptor_, destination_);
+    ::unlink(temp_path_.c_str());
+    committed_ = true;
+    return;
+  }
   sync_path(temp_path_, O_RDONLY, destination_, "cannot sync the temporary file");
-  if (::rename(temp_path_.c_str(), destination_.c_str()) != 0) {
+  if (::rename(temp_path_.c_str(), replaced_.c_str()) != 0) {
     throw_system_error(destination_, "cannot replace the file");
   }
   committed_ = true;
   // Without this the rename itself may not survive a crash.
-  sync_path(directory_of(destination_), O_RDONLY | O_DIRECTORY, destination_,
+  sync_path(directory_of(replaced_), O_RDONLY | O_DIRECTORY, destination_,
             "cannot sync the directory");
 }
 

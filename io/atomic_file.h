@@ -2,6 +2,13 @@
 // Crash-safe replacement of a file: everything is written to a temporary file next to the
 // destination, which only becomes the destination by an atomic rename after it reached the disk.
 // Readers therefore see either the complete old file or the complete new one, never a mix.
+//
+// What is not a regular file is written in place, appended to: a device (/dev/null, a terminal),
+// a named pipe or a socket keeps being one, and a link to nowhere gets its target. A name of a
+// descriptor already open (/dev/stdout, /dev/fd/3) on a regular file gets the whole output at
+// commit, written through that descriptor where it stands (as `> out` set it up), from a
+// temporary file in TMPDIR. A symbolic link to a regular file stays a link: the file it leads to
+// is replaced (the temporary file lies next to that one), keeping its permission bits.
 
 #include <fstream>
 #include <string>
@@ -11,7 +18,8 @@ namespace huiyan::io {
 
 class AtomicFile {
  public:
-  // Reserves "<destination>.tmp.<pid>.<random>" in the destination's directory.
+  // Reserves "<file>.tmp.<pid>.<random>" in the directory of the file to replace; for a
+  // destination written in place, reserves nothing.
   explicit AtomicFile(std::string destination);
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;
@@ -20,13 +28,17 @@ class AtomicFile {
   ~AtomicFile();  // removes the temporary file unless committed
 
   const std::string& destination() const { return destination_; }
+  // Where the writer writes: the temporary file, or the destination itself when written in place.
   const std::string& temp_path() const { return temp_path_; }
+  bool in_place() const { return how_ == How::in_place; }
+  // temp_path for writers that seek (HDF5), which cannot write in place: a DataError then.
+  const std::string& seekable_temp_path() const;
 
-  // A binary stream that truncates and writes the temporary file.
+  // A binary stream that truncates and writes the temporary file (in place: appends).
   std::ofstream open_stream() const;
 
   // Makes the temporary file, which must be closed by then, the destination: fsync, rename over
-  // the destination, fsync the directory.
+  // the destination, fsync the directory. Nothing to do in place.
   void commit();
   // Closes the stream, reports a failed write, then commits.
   void commit(std::ofstream& stream);
@@ -37,7 +49,11 @@ class AtomicFile {
 
  private:
   std::string destination_;
+  std::string replaced_;  // the file renamed over: the destination or a link's target
   std::string temp_path_;
+  enum class How { replace, in_place, through_descriptor };
+  How how_ = How::replace;
+  int descriptor_ = -1;  // through_descriptor: where the output goes at commit
   bool committed_ = false;
 };
 

@@ -25,7 +25,8 @@ size_t sentences_per_batch(const TranslateOptions& o) {
 }
 
 void check_translate_options(const TranslateOptions& o) {
-  if (o.beam < 1 || o.n_best < 1 || o.n_best > o.beam) {
+  if (o.beam < 1) throw std::invalid_argument("--beam must be >= 1 (1: greedy)");
+  if (o.n_best < 1 || o.n_best > o.beam) {
     throw std::invalid_argument("need 1 <= --n-best <= --beam");
   }
   if (!(o.length_penalty >= 0) || !std::isfinite(o.length_penalty)) {

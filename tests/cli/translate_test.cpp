@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 #include <sys/wait.h>
+#include <unistd.h>
 
 #include <cstdlib>
 #include <filesystem>
@@ -176,6 +177,26 @@ TEST_F(TranslateCli, AttentionOutHasOneDistributionPerOutputPiece) {
   EXPECT_EQ(run_huiyan("translate -m " + (*dir_ / "model.h5") + " --json", "x\n").exit_code, 2);
 }
 
+// -o and --attention-out write through what is not a regular file, as `>` does: a link to a
+// file stays a link (its target gets the text) and /dev/null stays a device.
+TEST_F(TranslateCli, OutputsWriteThroughLinksAndDevices) {
+  TempDir scratch;
+  std::filesystem::create_symlink(scratch / "real.en", scratch / "out.en");
+  const std::string model = " -m " + (*dir_ / "model.h5") + " --beam 1";
+  const Outcome to_file =
+      run_huiyan("translate" + model + " -o " + (scratch / "out.en"), "Ein Mann.\n");
+  ASSERT_EQ(to_file.exit_code, 0) << to_file.err;
+  EXPECT_TRUE(std::filesystem::is_symlink(scratch / "out.en"));
+  EXPECT_EQ(read_file(scratch / "real.en"), run_huiyan("translate" + model, "Ein Mann.\n").out);
+  if (::access("/dev/null", W_OK) == 0) {
+    const Outcome to_null = run_huiyan(
+        "translate" + model + " --json --attention-out /dev/null -o /dev/null", "Ein Mann.\n");
+    EXPECT_EQ(to_null.exit_code, 0) << to_null.err;
+    EXPECT_EQ(to_null.out, "");
+    EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
+  }
+}
+
 // Averaging a checkpoint with itself changes nothing: the same translations.
 TEST_F(TranslateCli, AveragedCheckpointsTranslate) {
   TempDir scratch;
@@ -223,7 +244,8 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"translate" + model + " --max-length-offset -100", "--max-length-offset"},
       {"translate" + model + " --max-length-ratio 0 --max-length-offset 0", "no room"},
       {"translate" + model + " --length-penalty -1", "--length-penalty"},
-      {"eval --task translate" + model + " --src a --ref b --beam 0", "--beam"},
+      {"eval --task translate" + model + " --src a --ref b --beam 0", "--beam must be >= 1"},
+      {"translate" + model + " --beam -1", "--beam must be >= 1"},
       {"train --task translate" + data + out + " --attention luong-dot",
        "--attention is for --arch rnn"},
       {"train --task translate" + data + out + " --hard-attention", "--hard-attention is for"},

@@ -1,6 +1,8 @@
 #include "io/atomic_file.h"
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
+#include <sys/stat.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -8,6 +10,7 @@
 #include <iterator>
 #include <random>
 #include <string>
+#include <thread>
 
 #include "io/error.h"
 #include "io/hdf5_file.h"
@@ -107,6 +110,125 @@ TEST_F(AtomicFileTest, CommitTwiceIsAUsageError) {
   AtomicFile file(path("out.txt"));
   file.commit();
   EXPECT_THROW(file.commit(), std::logic_error);
+}
+
+void write_through(const std::string& destination, const std::string& contents) {
+  AtomicFile file(destination);
+  std::ofstream stream = file.open_stream();
+  stream << contents;
+  file.commit(stream);
+}
+
+// A link to a regular file stays a link; the file it leads to (in another directory) is replaced,
+// by a temporary file next to it, and nothing is left behind in either directory.
+TEST_F(AtomicFileTest, ALinkStaysALinkAndItsTargetIsReplaced) {
+  fs::create_directories(dir_ / "models");
+  std::ofstream(path("models/real.txt")) << "old";
+  fs::create_symlink("models/real.txt", dir_ / "link.txt");
+  {
+    AtomicFile file(path("link.txt"));
+    EXPECT_FALSE(file.in_place());
+    EXPECT_EQ(fs::path(file.temp_path()).parent_path(), fs::canonical(dir_ / "models"));
+    std::ofstream stream = file.open_stream();
+    stream << "new";
+    file.commit(stream);
+  }
+  EXPECT_TRUE(fs::is_symlink(dir_ / "link.txt"));
+  EXPECT_EQ(read_file(path("models/real.txt")), "new");
+  EXPECT_EQ(file_count(), 2u);  // models/ and link.txt
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "models"), {}), 1);
+}
+
+// A link to nowhere gets its target, as `>` gives it.
+TEST_F(AtomicFileTest, ADanglingLinkGetsItsTarget) {
+  fs::create_symlink("target.txt", dir_ / "link.txt");
+  write_through(path("link.txt"), "text");
+  EXPECT_TRUE(fs::is_symlink(dir_ / "link.txt"));
+  EXPECT_EQ(read_file(path("target.txt")), "text");
+}
+
+TEST_F(AtomicFileTest, TheReplacedFileKeepsItsPermissionBits) {
+  const std::string destination = path("private.txt");
+  std::ofstream(destination) << "old";
+  fs::permissions(destination, fs::perms::owner_read | fs::perms::owner_write);
+  write_through(destination, "new");
+  EXPECT_EQ(fs::status(destination).permissions() & fs::perms::all,
+            fs::perms::owner_read | fs::perms::owner_write);
+  EXPECT_EQ(read_file(destination), "new");
+}
+
+// A named pipe is written in place: its reader gets the text, and it stays a pipe (renaming a
+// regular file over it left readers waiting forever).
+TEST_F(AtomicFileTest, ANamedPipeIsWrittenInPlace) {
+  const std::string fifo = path("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  std::string received;
+  std::thread reader([&] { received = read_file(fifo); });
+  {
+    AtomicFile file(fifo);
+    EXPECT_TRUE(file.in_place());
+    EXPECT_EQ(file.temp_path(), fifo);
+    std::ofstream stream = file.open_stream();
+    stream << "through the pipe";
+    file.commit(stream);
+  }
+  reader.join();
+  EXPECT_EQ(received, "through the pipe");
+  EXPECT_TRUE(fs::is_fifo(fifo));
+  EXPECT_EQ(file_count(), 1u);
+}
+
+// A name of a descriptor already open (/dev/stdout, /dev/fd/<n>) on a regular file gets the
+// output where that descriptor stands, and later writes through it follow on: replacing the file
+// lost everything written before (`huiyan translate -o /dev/stdout > log` kept only the
+// translations), and opening the name anew wrote where the shell's next line then overwrote it.
+TEST_F(AtomicFileTest, AnOpenDescriptorsNameIsWrittenWhereItStands) {
+  const std::string log = path("log.txt");
+  std::ofstream(log) << "before\n";
+  const int fd = ::open(log.c_str(), O_WRONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  ASSERT_EQ(::lseek(fd, 0, SEEK_END), 7);
+  std::string expected = "before\n";
+  for (const std::string& name :
+       {"/proc/self/fd/" + std::to_string(fd), "/dev/fd/" + std::to_string(fd)}) {
+    if (!fs::exists(name)) continue;
+    AtomicFile file(name);
+    EXPECT_FALSE(file.in_place()) << name;
+    EXPECT_NE(file.temp_path(), name);
+    std::ofstream stream = file.open_stream();
+    stream << "through " << name << "\n";
+    file.commit(stream);
+    EXPECT_FALSE(fs::exists(file.temp_path()));
+    expected += "through " + name + "\n";
+  }
+  ASSERT_EQ(::write(fd, "end\n", 4), 4);
+  ::close(fd);
+  EXPECT_EQ(read_file(log), expected + "end\n");
+  EXPECT_EQ(file_count(), 1u);
+}
+
+// HDF5 seeks, so it cannot go to a pipe or a device: a clear error instead.
+TEST_F(AtomicFileTest, NoSeekablePathInPlace) {
+  const std::string fifo = path("pipe");
+  ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+  const AtomicFile file(fifo);
+  EXPECT_THROW(static_cast<void>(file.seekable_temp_path()), DataError);
+  const AtomicFile regular(path("out.h5"));
+  EXPECT_EQ(regular.seekable_temp_path(), regular.temp_path());
+}
+
+// Devices are written in place: /dev/null stays a device (replacing it with a file broke it for
+// the whole machine), and a full device's error is reported.
+TEST_F(AtomicFileTest, DevicesAreWrittenInPlace) {
+  if (::access("/dev/null", W_OK) != 0) GTEST_SKIP() << "no writable /dev/null";
+  write_through("/dev/null", "discarded");
+  EXPECT_TRUE(fs::is_character_file("/dev/null"));
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no writable /dev/full";
+  AtomicFile full("/dev/full");
+  std::ofstream stream = full.open_stream();
+  stream << std::string(1 << 16, 'x');
+  EXPECT_THROW(full.commit(stream), DataError);
+  EXPECT_TRUE(fs::is_character_file("/dev/full"));
 }
 
 }  // namespace
