@@ -61,6 +61,25 @@ constexpr int64_t kNarrowBlock = 4;
 // is c's head and w_h = w + h · length. end - begin is a multiple of kWidth and no vector of
 // kWidth columns straddles two heads. Summing into `context` in memory made each position wait
 // for the previous one's stores, so the sums stay in registers.
+template <int64_t kBlock, bool kWhole, typename T>
+[[gnu::always_inline]] inline void block_sums(int64_t length, int64_t vectors,
+                                              const float* const (&head_weights)[kBlock],
+                                              const T* values, const RowLayout& layout, int64_t c,
+                                              float* context) {
+  Vec acc[kBlock] = {};
+  for (int64_t j = 0; j < length; ++j) {
+    const T* value = layout.at(values, j) + c;
+    for (int64_t v = 0; v < kBlock; ++v) {  // a fixed count, so that acc stays in registers
+      if (kWhole || v < vectors) {
+        Vec x;
+        load(value + v * kWidth, x);
+        acc[v] += head_weights[v][j] * x;
+      }
+    }
+  }
+  std::memcpy(context + c, acc, static_cast<size_t>(vectors * kWidth) * sizeof(float));
+}
+
 template <int64_t kBlock, typename T>
 [[gnu::always_inline]] inline void weighted_values(int64_t length, int64_t head_dim, const float* w,
                                                    const T* values, const RowLayout& layout,
@@ -71,18 +90,12 @@ template <int64_t kBlock, typename T>
     for (int64_t v = 0; v < kBlock; ++v) {
       head_weights[v] = w + (c + std::min(v, vectors - 1) * kWidth) / head_dim * length;
     }
-    Vec acc[kBlock] = {};
-    for (int64_t j = 0; j < length; ++j) {
-      const T* value = layout.at(values, j) + c;
-      for (int64_t v = 0; v < kBlock; ++v) {  // a fixed count, so that acc stays in registers
-        if (v < vectors) {
-          Vec x;
-          load(value + v * kWidth, x);
-          acc[v] += head_weights[v][j] * x;
-        }
-      }
+    // A whole block tests no vector count at each position (that took a quarter of the time).
+    if (vectors == kBlock) {
+      block_sums<kBlock, true>(length, vectors, head_weights, values, layout, c, context);
+    } else {
+      block_sums<kBlock, false>(length, vectors, head_weights, values, layout, c, context);
     }
-    std::memcpy(context + c, acc, static_cast<size_t>(vectors * kWidth) * sizeof(float));
   }
 }
 
@@ -123,6 +136,137 @@ template <typename T>
   }
 }
 
+// The lane sums of sixteen vectors at once: sums[p] = Σ_l acc[p][l], each added in lane_sum's
+// order (lane l with l + 8, then with l + 4, then (0 + 2) + (1 + 3)), so that a score has the same
+// bits either way. Summed one vector at a time, the shuffles cost more than the products.
+[[gnu::always_inline]] inline void lane_sums_of_16(const Vec (&acc)[16], Vec& sums) {
+  Vec eights[8];  // lanes 0-7: vector 2k's eight sums; lanes 8-15: vector 2k+1's
+  for (int k = 0; k < 8; ++k) {
+    eights[k] = __builtin_shufflevector(acc[2 * k], acc[2 * k + 1], 0, 1, 2, 3, 4, 5, 6, 7, 16, 17,
+                                        18, 19, 20, 21, 22, 23) +
+                __builtin_shufflevector(acc[2 * k], acc[2 * k + 1], 8, 9, 10, 11, 12, 13, 14, 15,
+                                        24, 25, 26, 27, 28, 29, 30, 31);
+  }
+  Vec fours[4];  // four sums each of vectors 4k .. 4k+3, in order
+  for (int k = 0; k < 4; ++k) {
+    fours[k] = __builtin_shufflevector(eights[2 * k], eights[2 * k + 1], 0, 1, 2, 3, 8, 9, 10, 11,
+                                       16, 17, 18, 19, 24, 25, 26, 27) +
+               __builtin_shufflevector(eights[2 * k], eights[2 * k + 1], 4, 5, 6, 7, 12, 13, 14, 15,
+                                       20, 21, 22, 23, 28, 29, 30, 31);
+  }
+  Vec pairs[2];  // (four0 + four2, four1 + four3) of vectors 8k .. 8k+7, in order
+  for (int k = 0; k < 2; ++k) {
+    pairs[k] = __builtin_shufflevector(fours[2 * k], fours[2 * k + 1], 0, 1, 4, 5, 8, 9, 12, 13, 16,
+                                       17, 20, 21, 24, 25, 28, 29) +
+               __builtin_shufflevector(fours[2 * k], fours[2 * k + 1], 2, 3, 6, 7, 10, 11, 14, 15,
+                                       18, 19, 22, 23, 26, 27, 30, 31);
+  }
+  sums = __builtin_shufflevector(pairs[0], pairs[1], 0, 2, 4, 6, 8, 10, 12, 14, 16, 18, 20, 22, 24,
+                                 26, 28, 30) +
+         __builtin_shufflevector(pairs[0], pairs[1], 1, 3, 5, 7, 9, 11, 13, 15, 17, 19, 21, 23, 25,
+                                 27, 29, 31);
+}
+
+// Requests position j's keys kPrefetchDistance positions ahead and its values (see RowReads).
+template <typename T>
+[[gnu::always_inline]] inline void prefetch_for_scores(const T* keys, const T* values,
+                                                       const RowLayout& layout, int64_t j,
+                                                       int64_t length, int64_t width) {
+  if (j + kPrefetchDistance < length) {
+    prefetch_position(layout.at(keys, j + kPrefetchDistance), width);
+  }
+  prefetch_position(layout.at(values, j), width);
+}
+
+// w[h · length + j] = q_h·k_{j,h} · scale for every head h and the positions j in [begin, end).
+template <typename T>
+[[gnu::always_inline]] inline void scores(const CachedAttentionShape& s, float scale,
+                                          const float* q, const T* keys, const T* values,
+                                          const RowLayout& layout, RowReads reads, int64_t begin,
+                                          int64_t end, float* w) {
+  const int64_t length = s.length, d = s.head_dim, width = s.heads * s.head_dim;
+  for (int64_t j = begin; j < end; ++j) {
+    if (reads.prefetch) prefetch_for_scores(keys, values, layout, j, length, width);
+    const T* key = layout.at(keys, j);
+    for (int64_t h = 0; h < s.heads; ++h) {
+      const float* qh = q + h * d;
+      const T* kh = key + h * d;
+      w[h * length + j] = lane_sum(d, [&](int64_t i) { return qh[i] * widen(kh[i]); }) * scale;
+    }
+  }
+}
+
+// As scores over every position, for a shape known when compiling (kHeads dividing 16, heads of
+// whole vectors, as in Transformer-small and base): the query stays in registers, and the
+// products of 16 / kHeads positions are summed across their lanes together (the last positions
+// short of that many go one by one). Same bits as scores.
+template <int64_t kHeads, int64_t kHeadDim, typename T>
+[[gnu::always_inline]] inline void fixed_shape_scores(const CachedAttentionShape& s, float scale,
+                                                      const float* q, const T* keys,
+                                                      const T* values, const RowLayout& layout,
+                                                      RowReads reads, float* w) {
+  static_assert(16 % kHeads == 0 && kHeadDim % kWidth == 0);
+  constexpr int64_t kPerHead = kHeadDim / kWidth, kPositions = 16 / kHeads;
+  const int64_t length = s.length, whole = length / kPositions * kPositions;
+  Vec query[kHeads * kPerHead];
+#pragma GCC unroll 16
+  for (int64_t v = 0; v < kHeads * kPerHead; ++v) load(q + v * kWidth, query[v]);
+  for (int64_t first = 0; first < whole; first += kPositions) {
+    Vec acc[16];
+#pragma GCC unroll 16
+    for (int64_t p = 0; p < kPositions; ++p) {
+      if (reads.prefetch) {
+        prefetch_for_scores(keys, values, layout, first + p, length, kHeads * kHeadDim);
+      }
+      const T* key = layout.at(keys, first + p);
+#pragma GCC unroll 16
+      for (int64_t h = 0; h < kHeads; ++h) {
+        Vec sum = {};
+#pragma GCC unroll 16
+        for (int64_t v = h * kPerHead; v < (h + 1) * kPerHead; ++v) {
+          Vec k;
+          load(key + v * kWidth, k);
+          sum += query[v] * k;
+        }
+        acc[p * kHeads + h] = sum;
+      }
+    }
+    Vec sums;
+    lane_sums_of_16(acc, sums);
+#pragma GCC unroll 16
+    for (int64_t p = 0; p < kPositions; ++p) {
+#pragma GCC unroll 16
+      for (int64_t h = 0; h < kHeads; ++h) w[h * length + first + p] = sums[p * kHeads + h] * scale;
+    }
+  }
+  scores(s, scale, q, keys, values, layout, reads, whole, length, w);
+}
+
+// As value_sums over every column, for a shape known when compiling (heads of whole vectors, all
+// of a position's values in kBlock vectors): each head's weight is read once per position.
+template <int64_t kHeads, int64_t kHeadDim, typename T>
+[[gnu::always_inline]] inline void fixed_shape_value_sums(int64_t length, const float* w,
+                                                          const T* values, const RowLayout& layout,
+                                                          float* context) {
+  constexpr int64_t kPerHead = kHeadDim / kWidth;
+  static_assert(kHeadDim % kWidth == 0 && kHeads * kPerHead <= kWideBlock);
+  Vec acc[kHeads * kPerHead] = {};
+  for (int64_t j = 0; j < length; ++j) {
+    const T* value = layout.at(values, j);
+#pragma GCC unroll 16
+    for (int64_t h = 0; h < kHeads; ++h) {
+      const float weight = w[h * length + j];
+#pragma GCC unroll 16
+      for (int64_t v = h * kPerHead; v < (h + 1) * kPerHead; ++v) {
+        Vec x;
+        load(value + v * kWidth, x);
+        acc[v] += weight * x;
+      }
+    }
+  }
+  std::memcpy(context, acc, sizeof acc);
+}
+
 // Every head of one row. Positions are read whole, front to back, once for the scores and once
 // for the values: one (row, head) at a time read a quarter of each position's values with gaps
 // between, which the hardware prefetchers followed poorly (from memory, 64 rows × 24 positions
@@ -132,20 +276,14 @@ template <typename T>
                                           const float* q, const T* keys, const T* values,
                                           const RowLayout& layout, RowReads reads,
                                           const float* keep, float* w, char* kept, float* context) {
-  const int64_t length = s.length, d = s.head_dim, width = s.heads * s.head_dim;
-  for (int64_t j = 0; j < length; ++j) {
-    if (reads.prefetch) {
-      if (j + kPrefetchDistance < length) {
-        prefetch_position(layout.at(keys, j + kPrefetchDistance), width);
-      }
-      prefetch_position(layout.at(values, j), width);
-    }
-    const T* key = layout.at(keys, j);
-    for (int64_t h = 0; h < s.heads; ++h) {
-      const float* qh = q + h * d;
-      const T* kh = key + h * d;
-      w[h * length + j] = lane_sum(d, [&](int64_t i) { return qh[i] * widen(kh[i]); }) * scale;
-    }
+  const int64_t length = s.length, d = s.head_dim;
+  // Transformer-small's heads (4 × 64) with their shape fixed when compiling: 25-40 % faster.
+  // (Only with AVX-512's 32 registers: the query alone takes 16.)
+  const bool small_heads = s.heads == 4 && d == 64 && reads.wide_registers;
+  if (small_heads) {
+    fixed_shape_scores<4, 64>(s, scale, q, keys, values, layout, reads, w);
+  } else {
+    scores(s, scale, q, keys, values, layout, reads, 0, length, w);
   }
   for (int64_t h = 0; h < s.heads; ++h) {
     float* wh = w + h * length;
@@ -155,7 +293,9 @@ template <typename T>
                               : masked_softmax_row(
                                     length, wh, [](int64_t) { return true; }, wh);
   }
-  if (d % kWidth == 0) {
+  if (small_heads) {
+    fixed_shape_value_sums<4, 64>(length, w, values, layout, context);
+  } else if (d % kWidth == 0) {
     value_sums(reads, length, d, w, values, layout, 0, s.heads * d, context);
   } else {
     const int64_t whole = d / kWidth * kWidth;

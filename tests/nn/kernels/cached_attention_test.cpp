@@ -32,14 +32,16 @@ struct Case {
 // of 4, multiples of 16 and 64), lengths under and over sixteen positions, every way of finding
 // cache rows, keys and values stored as f32 and as bf16 (the definition then takes the rounded
 // values), with a mask and without one (null: every position kept), more heads than the value
-// sums take in one block (8 × 64, 8 × 48), and the sums blocked for either register count, which
-// give the same bits.
+// sums take in one block (8 × 64, 8 × 48), Transformer-small's heads (4 × 64, compiled for that
+// shape with AVX-512; lengths with and without positions short of a group of four), and the
+// sums blocked for either register count, which give the same bits.
 TEST(CachedAttention, EqualsTheDefinitionInDouble) {
   for (const bool masked : {true, false})
     for (const bool bf16 : {false, true}) {
       for (const Case c : {Case{64, 24, 0}, Case{64, 1, 2}, Case{20, 17, 1}, Case{100, 40, 2},
                            Case{8, 5, 0}, Case{128, 33, 1}, Case{48, 16, 2}, Case{64, 24, 3, 8},
-                           Case{48, 9, 2, 8}, Case{20, 7, 3, 8}}) {
+                           Case{48, 9, 2, 8}, Case{20, 7, 3, 8}, Case{64, 24, 0, 4},
+                           Case{64, 7, 2, 4}, Case{64, 3, 3, 4}, Case{64, 1, 1, 4}}) {
         // Row-per-row maps read the last cache row, filled to its end (capacity = length).
         const int64_t rows = 3, heads = c.heads,
                       capacity = c.length + (c.map == 1 || c.map == 3 ? 0 : 2), cache_rows = 4;
