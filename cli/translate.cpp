@@ -2,6 +2,9 @@
 
 #include "pipeline/translate.h"
 
+#include <sys/stat.h>
+#include <unistd.h>
+
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -12,6 +15,27 @@
 #include "io/line_reader.h"
 
 namespace huiyan::cli {
+
+namespace {
+
+// Whether two names (or a name and an open descriptor) reach one file that two writers would
+// interleave in: a regular file, a pipe or a socket (a terminal or /dev/null takes both).
+bool shared_stream(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && !S_ISCHR(a.st_mode);
+}
+bool same_file(const std::string& path, int fd) {
+  struct stat a = {};
+  struct stat b = {};
+  return ::stat(path.c_str(), &a) == 0 && ::fstat(fd, &b) == 0 && shared_stream(a, b);
+}
+bool same_file(const std::string& path, const std::string& other) {
+  struct stat a = {};
+  struct stat b = {};
+  if (::stat(path.c_str(), &a) != 0) return path == other;  // one file yet to be made
+  return ::stat(other.c_str(), &b) == 0 && shared_stream(a, b);
+}
+
+}  // namespace
 
 int run_translate(const std::vector<std::string>& args) {
   std::string model_path;
@@ -69,6 +93,10 @@ int run_translate(const std::vector<std::string>& args) {
       std::cerr << "huiyan translate: warning: " << message << "\n";
     };
   if (json && attention_out.empty()) throw UsageError("--json goes with --attention-out FILE");
+  if (!attention_out.empty() && (output == "-" ? same_file(attention_out, STDOUT_FILENO)
+                                               : same_file(attention_out, output))) {
+    throw UsageError("--attention-out names where the translations go; give it a file of its own");
+  }
   pipeline::Translator translator = pipeline::load_translator(model_path);
   io::LineReader reader(input);
   std::unique_ptr<pipeline::AttentionExport> exported;

@@ -78,9 +78,9 @@ int open_descriptor_named(const std::filesystem::path& path) {
 
 // Appends the file at `path` to descriptor fd, where it stands.
 void copy_to_descriptor(const std::string& path, int fd, const std::string& destination) {
+  std::vector<char> buffer(size_t{1} << 16);
   const int in = ::open(path.c_str(), O_RDONLY | O_CLOEXEC);
   if (in < 0) throw_system_error(destination, "cannot read the temporary file");
-  std::vector<char> buffer(size_t{1} << 16);
   for (;;) {
     const ssize_t got = ::read(in, buffer.data(), buffer.size());
     if (got == 0) break;
@@ -106,6 +106,22 @@ void copy_to_descriptor(const std::string& path, int fd, const std::string& dest
   ::close(in);
 }
 
+// The path a chain of symbolic links from `path` ends at (itself when it is no link), whether or
+// not that exists.
+std::string end_of_links(const std::string& path, const std::string& destination) {
+  namespace fs = std::filesystem;
+  fs::path at = path;
+  for (int hop = 0; hop < 40; ++hop) {
+    std::error_code error;
+    if (!fs::is_symlink(at, error)) return at.string();
+    const fs::path target = fs::read_symlink(at, error);
+    if (error) break;
+    at = target.is_absolute() ? target : at.parent_path() / target;
+  }
+  errno = ELOOP;
+  throw_system_error(destination, "cannot follow the link");
+}
+
 std::string directory_of(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? "." : parent.string();
@@ -116,48 +132,47 @@ std::string directory_of(const std::string& path) {
 AtomicFile::AtomicFile(std::string destination)
     : destination_(std::move(destination)), replaced_(destination_) {
   struct stat target {};
-  mode_t keep_mode = 0;
   const bool exists = ::stat(destination_.c_str(), &target) == 0;
-  const bool regular = exists && S_ISREG(target.st_mode);
   const int descriptor = open_descriptor_named(destination_);
-  if (descriptor >= 0 && regular) {
+  if (descriptor >= 0 && exists && (S_ISREG(target.st_mode) || S_ISSOCK(target.st_mode))) {
+    // A file or a socket behind the descriptor (a socket cannot be opened by name at all).
+    const int flags = ::fcntl(descriptor, F_GETFL);
+    if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) {
+      errno = flags < 0 ? errno : EBADF;
+      throw_system_error(destination_, "not open for writing");
+    }
     how_ = How::through_descriptor;
     descriptor_ = descriptor;
-    replaced_ = (std::filesystem::temp_directory_path() / "huiyan-output").string();
-  } else if (exists && (S_ISCHR(target.st_mode) || S_ISBLK(target.st_mode) ||
-                        S_ISFIFO(target.st_mode) || S_ISSOCK(target.st_mode))) {
+    std::error_code error;
+    const auto directory = std::filesystem::temp_directory_path(error);
+    replaced_ = ((error ? std::filesystem::path("/tmp") : directory) / "huiyan-output").string();
+  } else if (exists && S_ISSOCK(target.st_mode)) {
+    errno = ENXIO;
+    throw_system_error(destination_, "a socket cannot be written by its name");
+  } else if (exists &&
+             (S_ISCHR(target.st_mode) || S_ISBLK(target.st_mode) || S_ISFIFO(target.st_mode))) {
     how_ = How::in_place;
-  } else if (regular) {
-    keep_mode = target.st_mode & 07777;
-    struct stat link {};
-    if (::lstat(destination_.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
-      const std::unique_ptr<char, decltype(&std::free)> resolved(
-          ::realpath(destination_.c_str(), nullptr), &std::free);
-      if (resolved == nullptr) throw_system_error(destination_, "cannot follow the link");
-      replaced_ = resolved.get();
-    }
-  } else if (struct stat link{};
-             !exists && ::lstat(destination_.c_str(), &link) == 0 && S_ISLNK(link.st_mode)) {
-    how_ = How::in_place;  // a link to nowhere: opening it creates its target
-  }
-  if (how_ == How::in_place) {
     temp_path_ = destination_;
-    committed_ = true;  // nothing of ours to remove
     return;
+  } else {
+    // A regular file (or none yet), possibly behind links: the file at their end is replaced.
+    replaced_ = end_of_links(destination_, destination_);
+    if (exists && S_ISREG(target.st_mode)) keep_mode_ = target.st_mode & 07777;
   }
   const std::string prefix = replaced_ + ".tmp." + std::to_string(::getpid()) + ".";
   for (int attempt = 0;; ++attempt) {
     temp_path_ = prefix + random_suffix();
-    // Creating the file now claims the name and reports an unwritable directory up front.
-    const int fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, 0666);
+    // Creating the file now claims the name and reports an unwritable directory up front. A file
+    // that replaces one with permission bits of its own stays private until it gets them.
+    const int fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
+                          keep_mode_ ? 0600 : 0666);
     if (fd >= 0) {
-      // The file replaced keeps its permission bits (a key kept private stays private).
-      if (keep_mode != 0) ::fchmod(fd, keep_mode);
       ::close(fd);
       return;
     }
     if (errno != EEXIST || attempt == 8) {
-      throw_system_error(destination_, "cannot create a temporary file next to it");
+      throw_system_error(destination_,
+                         "cannot create a temporary file in " + directory_of(replaced_));
     }
   }
 }
@@ -168,10 +183,11 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       temp_path_(std::move(other.temp_path_)),
       how_(other.how_),
       descriptor_(other.descriptor_),
+      keep_mode_(other.keep_mode_),
       committed_(std::exchange(other.committed_, true)) {}
 
 AtomicFile::~AtomicFile() {
-  if (!committed_) ::unlink(temp_path_.c_str());
+  if (!committed_ && how_ != How::in_place) ::unlink(temp_path_.c_str());
 }
 
 const std::string& AtomicFile::seekable_temp_path() const {
@@ -187,7 +203,10 @@ std::ofstream AtomicFile::open_stream() const {
   // In place, appended: a stream already open (as /dev/stdout) goes on where it is.
   std::ofstream stream(temp_path_,
                        std::ios::binary | (in_place() ? std::ios::app : std::ios::trunc));
-  if (!stream) throw_system_error(destination_, "cannot open the temporary file for writing");
+  if (!stream) {
+    throw_system_error(destination_, in_place() ? "cannot open for writing"
+                                                : "cannot open the temporary file for writing");
+  }
   return stream;
 }
 
@@ -208,13 +227,19 @@ void AtomicFile::finish(std::ofstream& stream) {
 }
 
 void AtomicFile::commit() {
-  if (how_ == How::in_place) return;
   if (committed_) throw std::logic_error(destination_ + ": AtomicFile committed twice");
+  if (how_ == How::in_place) {
+    committed_ = true;
+    return;
+  }
   if (how_ == How::through_descriptor) {
     copy_to_descriptor(temp_path_, descriptor_, destination_);
     ::unlink(temp_path_.c_str());
     committed_ = true;
     return;
+  }
+  if (keep_mode_ && ::chmod(temp_path_.c_str(), *keep_mode_) != 0) {
+    throw_system_error(destination_, "cannot give the new file the old one's permissions");
   }
   sync_path(temp_path_, O_RDONLY, destination_, "cannot sync the temporary file");
   if (::rename(temp_path_.c_str(), replaced_.c_str()) != 0) {

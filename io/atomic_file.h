@@ -3,14 +3,17 @@
 // destination, which only becomes the destination by an atomic rename after it reached the disk.
 // Readers therefore see either the complete old file or the complete new one, never a mix.
 //
-// What is not a regular file is written in place, appended to: a device (/dev/null, a terminal),
-// a named pipe or a socket keeps being one, and a link to nowhere gets its target. A name of a
-// descriptor already open (/dev/stdout, /dev/fd/3) on a regular file gets the whole output at
-// commit, written through that descriptor where it stands (as `> out` set it up), from a
-// temporary file in TMPDIR. A symbolic link to a regular file stays a link: the file it leads to
-// is replaced (the temporary file lies next to that one), keeping its permission bits.
+// A device (/dev/null, a terminal) or a named pipe is written in place, appended to, and stays
+// what it is. A name of a descriptor already open (/dev/stdout, /dev/fd/3) on a regular file or a
+// socket gets the whole output at commit, written through that descriptor where it stands (as
+// `> out` set it up), from a temporary file in TMPDIR. Symbolic links stay links: the file at the
+// end of them is replaced (the temporary file lies next to that one), keeping its permission
+// bits, or created.
+
+#include <sys/types.h>
 
 #include <fstream>
+#include <optional>
 #include <string>
 #include <string_view>
 
@@ -38,13 +41,13 @@ class AtomicFile {
   std::ofstream open_stream() const;
 
   // Makes the temporary file, which must be closed by then, the destination: fsync, rename over
-  // the destination, fsync the directory. Nothing to do in place.
+  // the destination, fsync the directory (in place: nothing). Committing twice is a logic_error.
   void commit();
   // Closes the stream, reports a failed write, then commits.
   void commit(std::ofstream& stream);
   // Closes the stream, reports a failed write and syncs the temporary file, without renaming: for
   // files that belong together, finish all, then commit all, so a failure while writing any of
-  // them leaves every destination untouched.
+  // them leaves every destination untouched (except one written in place).
   void finish(std::ofstream& stream);
 
  private:
@@ -53,7 +56,8 @@ class AtomicFile {
   std::string temp_path_;
   enum class How { replace, in_place, through_descriptor };
   How how_ = How::replace;
-  int descriptor_ = -1;  // through_descriptor: where the output goes at commit
+  int descriptor_ = -1;              // through_descriptor: where the output goes at commit
+  std::optional<mode_t> keep_mode_;  // the replaced file's permission bits
   bool committed_ = false;
 };
 

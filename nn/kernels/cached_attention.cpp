@@ -199,7 +199,8 @@ template <typename T>
 // As scores over every position, for a shape known when compiling (kHeads dividing 16, heads of
 // whole vectors, as in Transformer-small and base): the query stays in registers, and the
 // products of 16 / kHeads positions are summed across their lanes together (the last positions
-// short of that many go one by one). Same bits as scores.
+// short of that many go one by one). Same bits as scores, as long as GCC fuses the products and
+// sums of both alike, which it does within one vector target (tests compare them on the host's).
 template <int64_t kHeads, int64_t kHeadDim, typename T>
 [[gnu::always_inline]] inline void fixed_shape_scores(const CachedAttentionShape& s, float scale,
                                                       const float* q, const T* keys,
@@ -334,7 +335,8 @@ HUIYAN_VECTORIZED void attend_row(const CachedAttentionShape& s, float scale, co
 
 void cached_attention(const CachedAttentionShape& s, const float* query, CacheValues cache,
                       CacheRows cache_rows, const float* keep, float* weights, float* context) {
-  static const bool wide_registers = __builtin_cpu_supports("avx512f");
+  // The test of the clone that target_clones picks for x86-64-v4.
+  static const bool wide_registers = __builtin_cpu_supports("x86-64-v4");
   detail::cached_attention(s, query, cache, cache_rows, keep, weights, context, wide_registers);
 }
 

@@ -195,6 +195,12 @@ TEST_F(TranslateCli, OutputsWriteThroughLinksAndDevices) {
     EXPECT_EQ(to_null.out, "");
     EXPECT_TRUE(std::filesystem::is_character_file("/dev/null"));
   }
+  // Translations and attention into one file would interleave: a usage error before any work.
+  const Outcome same = run_huiyan("translate" + model + " --json -o " + (scratch / "out.en") +
+                                      " --attention-out " + (scratch / "real.en"),
+                                  "Ein Mann.\n");
+  EXPECT_EQ(same.exit_code, 2) << same.err;
+  EXPECT_NE(same.err.find("--attention-out"), std::string::npos) << same.err;
 }
 
 // Averaging a checkpoint with itself changes nothing: the same translations.

@@ -78,7 +78,7 @@ TEST_F(AtomicFileTest, WithoutCommitTheOldFileStaysAndNoTempFileRemains) {
 TEST_F(AtomicFileTest, WorksForHdf5FilesWrittenToTheTempPath) {
   const std::string destination = path("data.h5");
   AtomicFile file(destination);
-  h5::File hdf5 = h5::File::create(file.temp_path());
+  h5::File hdf5 = h5::File::create(file.seekable_temp_path());
   hdf5.root().set_attr("answer", 42);
   hdf5.close();
   file.commit();
@@ -128,7 +128,7 @@ TEST_F(AtomicFileTest, ALinkStaysALinkAndItsTargetIsReplaced) {
   {
     AtomicFile file(path("link.txt"));
     EXPECT_FALSE(file.in_place());
-    EXPECT_EQ(fs::path(file.temp_path()).parent_path(), fs::canonical(dir_ / "models"));
+    EXPECT_TRUE(fs::equivalent(fs::path(file.temp_path()).parent_path(), dir_ / "models"));
     std::ofstream stream = file.open_stream();
     stream << "new";
     file.commit(stream);
@@ -139,12 +139,23 @@ TEST_F(AtomicFileTest, ALinkStaysALinkAndItsTargetIsReplaced) {
   EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "models"), {}), 1);
 }
 
-// A link to nowhere gets its target, as `>` gives it.
+// A chain of links to nowhere gets the file at its end, made as any other (a temporary file next
+// to it, renamed), so an HDF5 writer can use it too.
 TEST_F(AtomicFileTest, ADanglingLinkGetsItsTarget) {
-  fs::create_symlink("target.txt", dir_ / "link.txt");
-  write_through(path("link.txt"), "text");
-  EXPECT_TRUE(fs::is_symlink(dir_ / "link.txt"));
-  EXPECT_EQ(read_file(path("target.txt")), "text");
+  fs::create_directories(dir_ / "sub");
+  fs::create_symlink("b.txt", dir_ / "a.txt");
+  fs::create_symlink("sub/target.txt", dir_ / "b.txt");
+  {
+    AtomicFile file(path("a.txt"));
+    EXPECT_FALSE(file.in_place());
+    EXPECT_EQ(file.seekable_temp_path(), file.temp_path());
+    std::ofstream stream = file.open_stream();
+    stream << "text";
+    file.commit(stream);
+  }
+  EXPECT_TRUE(fs::is_symlink(dir_ / "a.txt"));
+  EXPECT_EQ(read_file(path("sub/target.txt")), "text");
+  EXPECT_EQ(std::distance(fs::directory_iterator(dir_ / "sub"), {}), 1);
 }
 
 TEST_F(AtomicFileTest, TheReplacedFileKeepsItsPermissionBits) {
@@ -205,6 +216,17 @@ TEST_F(AtomicFileTest, AnOpenDescriptorsNameIsWrittenWhereItStands) {
   ::close(fd);
   EXPECT_EQ(read_file(log), expected + "end\n");
   EXPECT_EQ(file_count(), 1u);
+}
+
+// A descriptor open only for reading is an error up front, before any work.
+TEST_F(AtomicFileTest, AReadOnlyDescriptorIsAnError) {
+  const std::string input = path("input.txt");
+  std::ofstream(input) << "text";
+  const int fd = ::open(input.c_str(), O_RDONLY | O_CLOEXEC);
+  ASSERT_GE(fd, 0);
+  EXPECT_THROW(AtomicFile("/proc/self/fd/" + std::to_string(fd)), DataError);
+  ::close(fd);
+  EXPECT_EQ(read_file(input), "text");
 }
 
 // HDF5 seeks, so it cannot go to a pipe or a device: a clear error instead.
