@@ -2,12 +2,31 @@
 // train_recommend.cpp, --task classify to train_classify.cpp, --task embeddings to
 // train_embeddings.cpp.
 
+#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
+#include "io/atomic_file.h"
 #include "pipeline/train_translation.h"
 
 namespace huiyan::cli {
+
+namespace {
+
+// The model file can be written, and is not the dataset: found before training, not at the first
+// save after --valid-every steps (or after overwriting the data).
+void check_model_output(const std::string& output, const std::string& data) {
+  if (std::filesystem::is_directory(output)) {
+    throw UsageError("-o " + output + " is a directory; give a model file name");
+  }
+  std::error_code error;
+  if (output == data || std::filesystem::equivalent(output, data, error)) {
+    throw UsageError("-o " + output + " is the --data file; give the model a name of its own");
+  }
+  static_cast<void>(io::AtomicFile(output).seekable_temp_path());
+}
+
+}  // namespace
 
 int run_train(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
@@ -132,10 +151,24 @@ int run_train(const std::vector<std::string>& args) {
   apply(common);
   if (o.keep_checkpoints < 0) throw UsageError("--keep-checkpoints must be >= 0");
   if (task != "translate")
-    throw UsageError("--task: translate, classify or recommend, got '" + task + "'");
+    throw UsageError("--task: translate, classify, recommend or embeddings, got '" + task + "'");
   if (arch != "transformer" && arch != "rnn")
     throw UsageError("--arch: transformer or rnn, got '" + arch + "'");
   o.arch = arch;
+  // Sizes given are used as given: 0 used to fall back to the preset and -1 to make no layers.
+  for (const char* name : {"dim", "heads", "layers", "encoder-layers", "decoder-layers", "ff-dim",
+                           "embed-dim", "hidden"}) {
+    if (values.count(name) && values[name].as<int64_t>() <= 0) {
+      throw UsageError(std::string("--") + name + " must be > 0");
+    }
+  }
+  for (const auto& [name, p] : {std::pair{"dropout", o.model.dropout},
+                                std::pair{"attention-dropout", o.model.attention_dropout}}) {
+    if (!(p >= 0 && p < 1)) throw UsageError(std::string("--") + name + " must be in [0, 1)");
+  }
+  if (o.patience < 0) throw UsageError("--patience must be >= 0 (0: never stop early)");
+  if (!(o.clip_norm >= 0)) throw UsageError("--clip-norm must be >= 0 (0: off)");
+  if (!(o.max_minutes >= 0)) throw UsageError("--max-time must be >= 0 (0: no limit)");
   // An option of the other architecture is a mistake (a forgotten --arch rnn, say), not a no-op.
   const auto refuse = [&](std::initializer_list<const char*> names, const std::string& owner) {
     for (const char* name : names) {
@@ -170,7 +203,6 @@ int run_train(const std::vector<std::string>& args) {
     r.input_feeding = !no_input_feeding;
     r.hard_attention = hard_attention;
     r.dropout = o.model.dropout;
-    if (embed_dim < 0 || hidden < 0) throw UsageError("--embed-dim and --hidden must be > 0");
     if (embed_dim) r.embed_dim = embed_dim;
     if (hidden) r.hidden = hidden;
     if (r.hidden % 2 != 0) throw UsageError("--hidden must be even (two encoder directions)");
@@ -203,10 +235,12 @@ int run_train(const std::vector<std::string>& args) {
   o.valid_bleu = !no_valid_bleu;
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  check_model_output(o.output, o.data);
   const auto summary = pipeline::train_translation(o);
   if (!common.quiet) {
-    std::cerr << "trained " << summary.steps << " steps (" << summary.epochs << " epochs) in "
-              << summary.seconds << " s, " << static_cast<int64_t>(summary.target_tokens_per_second)
+    std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
+              << ") in " << summary.seconds << " s, "
+              << static_cast<int64_t>(summary.target_tokens_per_second)
               << " target tokens/s; best valid loss " << summary.best_valid_loss << " -> "
               << o.output << "\n";
   }

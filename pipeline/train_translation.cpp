@@ -223,12 +223,27 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     validated_step = step;
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(cursor.epoch_of_last_step()) +
-        " valid loss " + fixed(loss, 4) + " ppl " + fixed(std::exp(loss), 2) +
+        (valid ? " valid loss " + fixed(loss, 4) + " ppl " + fixed(std::exp(loss), 2) : "") +
         (with_bleu ? " bleu " + fixed(summary.last_valid_bleu, 2) : "") +
-        (better ? " (best, saved)" : ""));
-    if (o.patience > 0 && stale >= o.patience) stop = true;
+        (valid ? (better ? " (best, saved)" : "") : " (saved)"));
+    if (o.patience > 0 && stale >= o.patience) {
+      say("early stop: " + std::to_string(stale) + " validations without a better loss");
+      stop = true;
+    }
   };
 
+  if (valid == nullptr) {
+    say("warning: " + o.data +
+        " has no valid split: nothing is validated, the last model is kept as the best and "
+        "--patience has no effect");
+  }
+  // A resumed run that already reached its end has nothing left to do: the files stay as they are.
+  if ((o.max_steps > 0 && step >= o.max_steps) || (o.max_epochs > 0 && epoch >= o.max_epochs)) {
+    say("nothing to train: the model is at step " + std::to_string(step) + ", epoch " +
+        std::to_string(cursor.epoch_of_last_step()) + "; raise --max-steps or --max-epochs");
+    stop = true;
+    validated_step = step;
+  }
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,
                                        o.seed + static_cast<uint64_t>(epoch));
@@ -281,7 +296,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   progress.finish();
 
   summary.steps = step;
-  summary.epochs = epoch;
+  summary.epochs = cursor.epoch_of_last_step();
   summary.best_valid_loss = best_valid;
   summary.seconds = progress.seconds();
   summary.target_tokens_per_second = tokens_seen / std::max(summary.seconds, 1e-9);

@@ -260,6 +260,18 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"train --task translate" + data + out + " --valid-beam 0", "--valid-beam"},
       {"train --task translate" + data + out + " --learned-positions --max-length 5000",
        "--max-length 5000"},
+      {"train --task translate" + data + out + " --dim 0", "--dim must be > 0"},
+      {"train --task translate" + data + out + " --layers -1", "--layers must be > 0"},
+      {"train --task translate --arch rnn" + data + out + " --hidden 0", "--hidden must be > 0"},
+      {"train --task translate" + data + out + " --dropout -0.5", "--dropout must be in [0, 1)"},
+      {"train --task translate" + data + out + " --attention-dropout 1",
+       "--attention-dropout must be in [0, 1)"},
+      {"train --task translate" + data + out + " --patience -1", "--patience must be >= 0"},
+      {"train --task translate" + data + out + " --max-time -1", "--max-time must be >= 0"},
+      {"train --task translate" + data + " --max-steps 5 -o " + (*dir_ / "data.h5"),
+       "is the --data file"},
+      {"train --task translate" + data + " --max-steps 5 -o " + scratch.path().string(),
+       "is a directory"},
   };
   for (const auto& [args, message] : cases) {
     const Outcome r = run_huiyan(args, "Ein Hund.\n");
@@ -269,6 +281,38 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
     EXPECT_EQ(r.out, "") << args;
   }
   EXPECT_FALSE(std::filesystem::exists(scratch / "m.h5"));
+}
+
+// A model that cannot be written is found before training: a device HDF5 cannot seek in, or a
+// directory that does not exist.
+TEST_F(TranslateCli, UnwritableModelFileFailsBeforeTraining) {
+  const std::string train = "train -q --task translate --max-steps 5 --data " + (*dir_ / "data.h5");
+  TempDir scratch;
+  for (const std::string& output : {std::string("/dev/full"), scratch / "none/m.h5"}) {
+    if (output == "/dev/full" && ::access("/dev/full", W_OK) != 0) continue;
+    const Outcome r = run_huiyan(train + " -o " + output, "");
+    EXPECT_EQ(r.exit_code, 1) << output << ": " << r.err;
+    EXPECT_EQ(lines(r.err), 1u) << r.err;
+    EXPECT_NE(r.err.find(output), std::string::npos) << r.err;
+  }
+  EXPECT_TRUE(std::filesystem::is_character_file("/dev/full") ||
+              !std::filesystem::exists("/dev/full"));
+}
+
+// Resuming a run that already reached --max-steps trains nothing and leaves its files as they are.
+TEST_F(TranslateCli, ResumingAFinishedRunTrainsNothing) {
+  TempDir scratch;
+  std::filesystem::copy_file(*dir_ / "model.last.h5", scratch / "model.last.h5");
+  const auto before = std::filesystem::last_write_time(scratch / "model.last.h5");
+  const Outcome r = run_huiyan(
+      "train --task translate --data " + (*dir_ / "data.h5") + " -o " + (scratch / "model.h5") +
+          " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 600 --max-steps 40 "
+          "--valid-every 20 --warmup 10 --lr 2e-3 --resume",
+      "");
+  ASSERT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_NE(r.err.find("nothing to train: the model is at step 40"), std::string::npos) << r.err;
+  EXPECT_EQ(std::filesystem::last_write_time(scratch / "model.last.h5"), before);
+  EXPECT_FALSE(std::filesystem::exists(scratch / "model.h5"));
 }
 
 // eval --task translate warns about source lines as translate does, and checks the references'
