@@ -47,7 +47,7 @@ struct TranslationTrainOptions {
 
 struct TranslationTrainSummary {
   int64_t steps = 0;
-  int64_t epochs = 0;
+  int64_t epochs = 0;  // the epoch the last step trained in (1-based)
   double last_train_loss = 0;
   double best_valid_loss = 0;   // per target token, label smoothing excluded
   double last_valid_bleu = -1;  // -1: not measured
