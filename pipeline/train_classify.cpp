@@ -132,6 +132,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   float threshold = 0.5f;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
+    check_resumes_same_model(last_path, {{"model", to_json(config)}},
+                             {{"src", dataset.src_tokenizer}});
     const auto counters = resume_training_state(last_path, model, adam);
     cursor = cursor_from(counters, last_path);
     threshold = std::bit_cast<float>(static_cast<int32_t>(counters.at("threshold_bits")));

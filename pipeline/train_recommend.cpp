@@ -206,6 +206,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   auto& [step, epoch, batch_in_epoch, best, stale] = cursor;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
+    check_resumes_same_model(last_path, file_config, {});
     const auto counters = resume_training_state(last_path, model, adam);
     cursor = cursor_from(counters, last_path);
     sampler.set_state(static_cast<uint64_t>(counters.at("sampler")));

@@ -151,7 +151,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   cursor.best = INFINITY;  // the best validation loss so far
   auto& [step, epoch, batch_in_epoch, best_valid, stale] = cursor;
   const std::string last_path = last_model_path(o.output);
-  if (o.resume) cursor = cursor_from(resume_training_state(last_path, model, adam), last_path);
+  if (o.resume) {
+    check_resumes_same_model(last_path, file_config,
+                             {{"src", dataset.src_tokenizer}, {"tgt", dataset.tgt_tokenizer}});
+    cursor = cursor_from(resume_training_state(last_path, model, adam), last_path);
+  }
 
   const auto save = [&](const std::string& path, bool with_state) {
     ModelFile file;

@@ -21,6 +21,38 @@ void add_training_state(ModelFile& file, const nn::Module& model, const nn::Opti
   file.counters = std::move(counters);
 }
 
+void check_resumes_same_model(const std::string& path, const nlohmann::json& config,
+                              const std::map<std::string, std::string>& tokenizers) {
+  if (!std::filesystem::exists(path)) return;
+  const ModelHeader header = read_model_header(path);
+  const auto stored = nlohmann::json::parse(header.config_json, nullptr, false);
+  const auto differs = [&](const std::string& what, const nlohmann::json& was,
+                           const nlohmann::json& now) {
+    throw io::DataError(path + ": trained with " + what + " " + was.dump() + ", not " + now.dump() +
+                        "; resume with the options it was trained with");
+  };
+  if (stored.is_discarded() || !stored.is_object() || !stored.contains("model")) {
+    throw io::DataError(path + ": its config is not one a trainer wrote; nothing to resume from");
+  }
+  if (config.contains("arch") && stored.value("arch", nlohmann::json()) != config["arch"]) {
+    differs("arch", stored.value("arch", nlohmann::json()), config["arch"]);
+  }
+  const nlohmann::json& was = stored["model"];
+  for (const auto& [key, now] : config.at("model").items()) {
+    // Training-only settings stored with the model for the record.
+    if (key == "dropout" || key == "attention_dropout" || key == "penalty") continue;
+    const nlohmann::json before = was.contains(key) ? was[key] : nlohmann::json();
+    if (before != now) differs(key, before, now);
+  }
+  for (const auto& [side, bytes] : tokenizers) {
+    const auto found = header.tokenizers.find(side);
+    if (found == header.tokenizers.end() || found->second != bytes) {
+      throw io::DataError(path + ": trained with another " + side +
+                          " tokenizer than the one in the --data file");
+    }
+  }
+}
+
 std::map<std::string, int64_t> resume_training_state(const std::string& path, nn::Module& model,
                                                      nn::Optimizer& optimizer) {
   if (!std::filesystem::exists(path)) throw io::DataError(path + ": nothing to resume from");

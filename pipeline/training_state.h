@@ -5,6 +5,7 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
 #include <string>
 
 #include "nn/module.h"
@@ -39,6 +40,14 @@ std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,
                                                std::map<std::string, int64_t> extra = {});
 // `path` names the file in errors.
 TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters, const std::string& path);
+
+// A run resumes the model it saved, on the tokens it was trained on: options may change how it
+// trains (dropout, learning rate, batches) but not what it is. io::DataError naming `path` and
+// the first difference when the stored config's "arch" or any "model" entry (bar dropouts and the
+// self-attention penalty) differs from `config`'s, or a stored tokenizer from `tokenizers`. A
+// missing file is left to resume_training_state.
+void check_resumes_same_model(const std::string& path, const nlohmann::json& config,
+                              const std::map<std::string, std::string>& tokenizers);
 
 // Restores what add_training_state saved at `path` into `model` and `optimizer` and returns the
 // counters; io::DataError naming the file when there is nothing to resume from.

@@ -315,6 +315,22 @@ TEST_F(TranslateCli, ResumingAFinishedRunTrainsNothing) {
   EXPECT_FALSE(std::filesystem::exists(scratch / "model.h5"));
 }
 
+// Resuming with another model size or another tokenizer is an error naming what differs (it used
+// to load same-shaped weights into another model); a new dropout is fine.
+TEST_F(TranslateCli, ResumeRefusesAnotherModel) {
+  TempDir scratch;
+  std::filesystem::copy_file(*dir_ / "model.last.h5", scratch / "model.last.h5");
+  const std::string resume = "train -q --task translate --data " + (*dir_ / "data.h5") + " -o " +
+                             (scratch / "model.h5") +
+                             " --dim 32 --layers 1 --ff-dim 64 --batch-tokens 600 --max-steps 41 "
+                             "--valid-every 20 --warmup 10 --lr 2e-3 --resume";
+  const Outcome heads = run_huiyan(resume + " --heads 4", "");
+  EXPECT_EQ(heads.exit_code, 1) << heads.err;
+  EXPECT_NE(heads.err.find("trained with heads 2, not 4"), std::string::npos) << heads.err;
+  const Outcome dropout = run_huiyan(resume + " --heads 2 --dropout 0.3", "");
+  EXPECT_EQ(dropout.exit_code, 0) << dropout.err;
+}
+
 // eval --task translate warns about source lines as translate does, and checks the references'
 // line count before translating, naming the source.
 TEST_F(TranslateCli, EvalWarnsOnBadSourceLinesAndChecksReferencesFirst) {

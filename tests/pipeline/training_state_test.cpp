@@ -6,6 +6,7 @@
 #include <string>
 
 #include "io/error.h"
+#include "tests/temp_dir.h"
 
 namespace huiyan::pipeline {
 namespace {
@@ -44,6 +45,50 @@ TEST(TrainingState, AMissingCounterNamesTheFile) {
               std::string::npos)
         << e.what();
   }
+}
+
+// The error a resume check gives, or "" when it lets the run go on.
+std::string resume_refusal(const std::string& path, const nlohmann::json& config,
+                           const std::map<std::string, std::string>& tokenizers) {
+  try {
+    check_resumes_same_model(path, config, tokenizers);
+    return "";
+  } catch (const io::DataError& e) {
+    return e.what();
+  }
+}
+
+TEST(TrainingState, ResumeRefusesAnotherModelButNotAnotherDropout) {
+  testing::TempDir dir;
+  const std::string path = dir / "m.last.h5";
+  const nlohmann::json saved = {{"arch", "transformer"},
+                                {"model", {{"heads", 2}, {"dim", 32}, {"dropout", 0.1}}}};
+  ModelFile file;
+  file.config_json = saved.dump();
+  file.tokenizers = {{"src", "model bytes"}};
+  save_model(path, file);
+
+  EXPECT_EQ(resume_refusal(path, saved, {{"src", "model bytes"}}), "");
+  nlohmann::json other = saved;
+  other["model"]["dropout"] = 0.3;
+  EXPECT_EQ(resume_refusal(path, other, {{"src", "model bytes"}}), "");
+  other["model"]["heads"] = 4;
+  EXPECT_EQ(resume_refusal(path, other, {{"src", "model bytes"}}),
+            path + ": trained with heads 2, not 4; resume with the options it was trained with");
+  other = saved;
+  other["arch"] = "rnn";
+  EXPECT_NE(resume_refusal(path, other, {}).find("trained with arch \"transformer\", not \"rnn\""),
+            std::string::npos);
+  other = saved;
+  other["model"]["layers"] = 3;  // a setting the stored model does not have
+  EXPECT_NE(resume_refusal(path, other, {}).find("trained with layers null, not 3"),
+            std::string::npos);
+  EXPECT_NE(resume_refusal(path, saved, {{"src", "other bytes"}}).find("another src tokenizer"),
+            std::string::npos);
+  EXPECT_NE(resume_refusal(path, saved, {{"tgt", "model bytes"}}).find("another tgt tokenizer"),
+            std::string::npos);
+  // No file: resume_training_state names it.
+  EXPECT_EQ(resume_refusal(dir / "none.h5", saved, {}), "");
 }
 
 }  // namespace
