@@ -41,13 +41,20 @@ int run_average(const std::vector<std::string>& args) {
   if (last > 0) {
     if (last_of.empty()) throw UsageError("--last needs --checkpoints-of MODEL.h5");
     if (!inputs.empty()) throw UsageError("give model files or --last, not both");
-    const std::vector<std::string> found = pipeline::checkpoint_paths(last_of);
-    if (found.empty()) {
+    // Checkpoints of an earlier run under the same name may lie beside this run's, even at
+    // later steps: only the latest run's are averaged.
+    const pipeline::RunCheckpoints found = pipeline::latest_run_checkpoints(last_of);
+    if (found.paths.empty()) {
       throw UsageError("no checkpoints NAME.step<N>.h5 beside " + last_of +
                        " (train with --keep-checkpoints K)");
     }
-    const size_t take = std::min(found.size(), static_cast<size_t>(last));
-    inputs.assign(found.end() - static_cast<std::ptrdiff_t>(take), found.end());
+    if (found.others > 0 && !common.quiet) {
+      std::cerr << "huiyan average: warning: left out " << found.others
+                << " checkpoint file(s) beside " << last_of
+                << " from another training run (or unreadable)\n";
+    }
+    const size_t take = std::min(found.paths.size(), static_cast<size_t>(last));
+    inputs.assign(found.paths.end() - static_cast<std::ptrdiff_t>(take), found.paths.end());
   }
   if (inputs.empty()) throw UsageError("no model files to average");
   pipeline::average_models(inputs, output);

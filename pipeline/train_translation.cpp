@@ -3,6 +3,8 @@
 #include <algorithm>
 #include <cmath>
 #include <filesystem>
+#include <optional>
+#include <random>
 #include <stdexcept>
 
 #include "io/dataset.h"
@@ -55,6 +57,28 @@ double validation_loss(nn::Seq2Seq& model, const io::DatasetSplit& split, int64_
   return tokens > 0 ? total / static_cast<double>(tokens) : 0.0;
 }
 
+// A fresh run's name for its files: checkpoints beside one another under the same -o may come from
+// several runs, and only those of one run are its checkpoints to prune or to average.
+std::string new_run_id() {
+  std::random_device entropy;
+  const uint64_t id = (uint64_t{entropy()} << 32) ^ entropy();
+  static constexpr char kHex[] = "0123456789abcdef";
+  std::string hex(16, '0');
+  for (int i = 0; i < 16; ++i) hex[static_cast<size_t>(i)] = kHex[(id >> (60 - 4 * i)) & 15];
+  return hex;
+}
+
+// The run a model file says it came from ("" for files from before runs were named), or nothing
+// when it cannot be read as a model file.
+std::optional<std::string> run_of(const std::string& path) {
+  try {
+    const auto config = nlohmann::json::parse(read_model_header(path).config_json);
+    return config.value("run", std::string());
+  } catch (const std::exception&) {
+    return std::nullopt;
+  }
+}
+
 }  // namespace
 
 std::string last_model_path(const std::string& output) {
@@ -93,6 +117,22 @@ std::vector<std::string> checkpoint_paths(const std::string& output) {
   std::vector<std::string> paths;
   for (auto& [step, file] : found) paths.push_back(std::move(file));
   return paths;
+}
+
+RunCheckpoints latest_run_checkpoints(const std::string& output) {
+  const std::vector<std::string> all = checkpoint_paths(output);
+  const std::string last = last_model_path(output);
+  std::optional<std::string> run = std::filesystem::exists(last) ? run_of(last) : std::nullopt;
+  for (auto it = all.rbegin(); !run && it != all.rend(); ++it) run = run_of(*it);
+  RunCheckpoints found;
+  for (const auto& path : all) {
+    if (run && run_of(path) == run) {
+      found.paths.push_back(path);
+    } else {
+      ++found.others;
+    }
+  }
+  return found;
 }
 
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
@@ -156,6 +196,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                              {{"src", dataset.src_tokenizer}, {"tgt", dataset.tgt_tokenizer}});
     cursor = cursor_from(resume_training_state(last_path, model, adam), last_path);
   }
+  if (!o.resume) {
+    file_config["run"] = new_run_id();
+  } else if (const auto run = run_of(last_path); run && !run->empty()) {
+    file_config["run"] = *run;
+  }
 
   const auto save = [&](const std::string& path, bool with_state) {
     ModelFile file;
@@ -216,8 +261,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     save(last_path, true);
     if (o.keep_checkpoints > 0) {
       save(checkpoint_path(o.output, step), false);
-      std::vector<std::string> kept = checkpoint_paths(o.output);
-      // Only this run's older checkpoints go: a file from a later step (another run) stays.
+      // Only this run's older checkpoints go: another run's files stay, whatever their steps.
+      std::vector<std::string> kept = latest_run_checkpoints(o.output).paths;
       const std::string current = checkpoint_path(o.output, step);
       const auto newest = std::find(kept.begin(), kept.end(), current);
       const auto keep_from =

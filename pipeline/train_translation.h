@@ -62,5 +62,13 @@ std::string last_model_path(const std::string& output);
 // <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5, and those that exist, oldest step first.
 std::string checkpoint_path(const std::string& output, int64_t step);
 std::vector<std::string> checkpoint_paths(const std::string& output);
+// The checkpoints (oldest step first) of the run that last saved <stem>.last.h5, or without one,
+// of the newest checkpoint's run; and how many others lie beside them (other runs under the same
+// -o, or unreadable files).
+struct RunCheckpoints {
+  std::vector<std::string> paths;
+  size_t others = 0;
+};
+RunCheckpoints latest_run_checkpoints(const std::string& output);
 
 }  // namespace huiyan::pipeline

@@ -218,6 +218,42 @@ TEST(TrainTranslation, SavesWhereverItStopsAndKeepsTheLastCheckpoints) {
                                       checkpoint_path(dir / "kept.h5", 7)}));
 }
 
+// A new run under the same -o prunes and averages only its own checkpoints: an earlier, longer
+// run's later ones stay on disk and are left out.
+TEST(TrainTranslation, CheckpointsBelongToTheirRun) {
+  TempDir dir;
+  const std::string data = sample_dataset(dir);
+  auto first = tiny(data, dir / "model.h5");
+  first.max_steps = 6;
+  first.valid_every = 2;
+  first.valid_bleu = false;
+  first.keep_checkpoints = 3;
+  train_translation(first);
+  auto second = first;
+  second.max_steps = 4;
+  second.keep_checkpoints = 1;
+  train_translation(second);
+  // The second run's step 4 replaced the first's; the first's step 6 stays, its step 2 too (the
+  // second run's step 2 replaced it, then its own pruning removed it).
+  EXPECT_EQ(checkpoint_paths(dir / "model.h5"),
+            (std::vector<std::string>{checkpoint_path(dir / "model.h5", 4),
+                                      checkpoint_path(dir / "model.h5", 6)}));
+  const RunCheckpoints latest = latest_run_checkpoints(dir / "model.h5");
+  EXPECT_EQ(latest.paths, std::vector<std::string>{checkpoint_path(dir / "model.h5", 4)});
+  EXPECT_EQ(latest.others, 1u);
+
+  // Resuming keeps the run: its new checkpoints join the ones it made before.
+  auto resumed = second;
+  resumed.resume = true;
+  resumed.max_steps = 8;
+  resumed.keep_checkpoints = 2;
+  train_translation(resumed);
+  const RunCheckpoints after = latest_run_checkpoints(dir / "model.h5");
+  EXPECT_EQ(after.paths, (std::vector<std::string>{checkpoint_path(dir / "model.h5", 6),
+                                                   checkpoint_path(dir / "model.h5", 8)}));
+  EXPECT_EQ(after.others, 0u);
+}
+
 // Validation at each epoch's end names the epoch just finished (the cursor already points at the
 // next one).
 TEST(TrainTranslation, ValidationAtAnEpochsEndNamesThatEpoch) {
