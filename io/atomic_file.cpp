@@ -1,6 +1,7 @@
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
+#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -125,6 +126,33 @@ std::string directory_of(const std::string& path) {
   return parent.empty() ? "." : parent.string();
 }
 
+// Removes "<file>.tmp.<pid>.<random>" files whose process is gone: what a writer killed before
+// its destructor ran (Ctrl-C, SIGKILL, out of memory) left behind, which can be as large as a
+// model. A live process's file stays, so writers of one name on this machine never race.
+void remove_stale_temps(const std::string& replaced) {
+  namespace fs = std::filesystem;
+  const fs::path file(replaced);
+  const std::string prefix = file.filename().string() + ".tmp.";
+  std::error_code error;
+  fs::directory_iterator entries(directory_of(replaced), error);
+  for (; !error && entries != fs::directory_iterator(); entries.increment(error)) {
+    const std::string name = entries->path().filename().string();
+    if (!name.starts_with(prefix)) continue;
+    const size_t dot = name.find('.', prefix.size());
+    const std::string pid_text = name.substr(prefix.size(), dot - prefix.size());
+    if (dot == std::string::npos || pid_text.empty() || pid_text.size() > 9 ||
+        pid_text.find_first_not_of("0123456789") != std::string::npos) {
+      continue;
+    }
+    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
+    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
+    std::error_code ignored;
+    if (entries->is_regular_file(ignored) && !entries->is_symlink(ignored)) {
+      fs::remove(entries->path(), ignored);
+    }
+  }
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string destination)
@@ -157,6 +185,7 @@ AtomicFile::AtomicFile(std::string destination)
     replaced_ = end_of_links(destination_, destination_);
     if (exists && S_ISREG(target.st_mode)) keep_mode_ = target.st_mode & 07777;
   }
+  remove_stale_temps(replaced_);
   const std::string prefix = replaced_ + ".tmp." + std::to_string(::getpid()) + ".";
   for (int attempt = 0;; ++attempt) {
     temp_path_ = prefix + random_suffix();

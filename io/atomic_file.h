@@ -21,8 +21,9 @@ namespace huiyan::io {
 
 class AtomicFile {
  public:
-  // Reserves "<file>.tmp.<pid>.<random>" in the directory of the file to replace; for a
-  // destination written in place, reserves nothing.
+  // Reserves "<file>.tmp.<pid>.<random>" in the directory of the file to replace, removing such
+  // files left there by processes that no longer run; for a destination written in place,
+  // reserves nothing.
   explicit AtomicFile(std::string destination);
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;

@@ -3,6 +3,7 @@
 #include <fcntl.h>
 #include <gtest/gtest.h>
 #include <sys/stat.h>
+#include <sys/wait.h>
 #include <unistd.h>
 
 #include <filesystem>
@@ -46,6 +47,30 @@ TEST_F(AtomicFileTest, TempPathIsNextToTheDestinationAndUnique) {
   EXPECT_TRUE(first.temp_path().starts_with(destination + ".tmp." + std::to_string(::getpid())));
   EXPECT_NE(first.temp_path(), second.temp_path());
   EXPECT_EQ(first.destination(), destination);
+}
+
+// A writer killed before it could clean up leaves its temporary file; the next writer of the same
+// file removes it. A running process's temporary file, or another file's, stays.
+TEST_F(AtomicFileTest, TempFilesOfProcessesThatAreGoneAreRemoved) {
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) ::_exit(0);
+  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // reaped: no process has this pid now
+  const std::string destination = path("model.h5");
+  const std::string stale = destination + ".tmp." + std::to_string(child) + ".0123456789abcdef";
+  const std::string running = destination + ".tmp.1.0123456789abcdef";  // init never ends
+  const std::string other = path("other.h5.tmp." + std::to_string(child) + ".0123456789abcdef");
+  for (const auto& name : {stale, running, other}) std::ofstream(name) << "partial";
+  {
+    AtomicFile file(destination);
+    std::ofstream stream = file.open_stream();
+    stream << "model";
+    file.commit(stream);
+  }
+  EXPECT_FALSE(fs::exists(stale));
+  EXPECT_TRUE(fs::exists(running));
+  EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ(read_file(destination), "model");
 }
 
 TEST_F(AtomicFileTest, CommitReplacesTheOldContent) {
