@@ -204,6 +204,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     validated_step = step;
     progress.finish();
     say(line + " " + fixed(progress.seconds(), 0) + " s" + (better ? " (best, saved)" : ""));
+    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
     loss_sum = 0;
     loss_count = 0;
     if (o.patience > 0 && stale >= o.patience) stop = true;
@@ -224,7 +225,6 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       if (std::isfinite(value)) {
         if (o.clip_norm > 0) nn::clip_grad_norm(adam.params(), o.clip_norm);
         adam.step(schedule->lr(step));
-        summary.last_train_loss = value;
         loss_sum += value;
         ++loss_count;
       } else {
@@ -232,8 +232,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       }
       adam.zero_grad();
       progress.step_taken(cursor, static_cast<int64_t>(batches.size()),
-                          static_cast<double>(tokens_read),
-                          loss_sum / std::max<int64_t>(1, loss_count), schedule->lr(step));
+                          static_cast<double>(tokens_read), value, schedule->lr(step));
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();

@@ -42,7 +42,7 @@ struct ClassifyTrainOptions {
 struct ClassifyTrainSummary {
   int64_t steps = 0;
   int64_t epochs = 0;
-  double last_train_loss = 0;
+  double last_train_loss = 0;    // the mean over the steps between the last two validations
   double best_valid_score = -1;  // macro-F1 (multi-label: micro-F1); -1 without a valid split
   double best_valid_accuracy = -1;
   double seconds = 0;

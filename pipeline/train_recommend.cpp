@@ -263,6 +263,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     validated_step = step;
     progress.finish();
     say(line + (better ? " (best, saved)" : ""));
+    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
     loss_sum = 0;
     loss_count = 0;
     if (o.patience > 0 && stale >= o.patience) stop = true;
@@ -286,16 +287,15 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
             bpr_loss(dynamic_cast<nn::Acf&>(model), train->src, batch_rows, items, sampler, graph);
       }
       graph.backward(loss);
-      summary.last_train_loss = loss.item();
-      loss_sum += summary.last_train_loss;
+      const double value = loss.item();
+      loss_sum += value;
       ++loss_count;
       graph.reset();
       adam.step(o.lr);
       adam.zero_grad();
       ++step;
       sequences_read += static_cast<int64_t>(batch_rows.size());
-      progress.step_taken(cursor, per_epoch, static_cast<double>(sequences_read),
-                          loss_sum / std::max<int64_t>(1, loss_count), o.lr);
+      progress.step_taken(cursor, per_epoch, static_cast<double>(sequences_read), value, o.lr);
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
     }

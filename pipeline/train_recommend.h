@@ -44,7 +44,7 @@ struct RecommendTrainOptions {
 struct RecommendTrainSummary {
   int64_t steps = 0;
   int64_t epochs = 0;
-  double last_train_loss = 0;
+  double last_train_loss = 0;  // the mean over the steps between the last two validations
   double best_valid_ndcg = 0;  // sampled NDCG@10 on valid
   double seconds = 0;
 };

@@ -270,8 +270,12 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       for (auto it = kept.begin(); it != keep_from; ++it) std::filesystem::remove(*it);
     }
     validated_step = step;
+    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
+    loss_sum = 0;
+    loss_count = 0;
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(cursor.epoch_of_last_step()) +
+        " loss " + fixed(summary.last_train_loss, 4) +
         (valid ? " valid loss " + fixed(loss, 4) + " ppl " + fixed(std::exp(loss), 2) : "") +
         (with_bleu ? " bleu " + fixed(summary.last_valid_bleu, 2) : "") +
         (valid ? (better ? " (best, saved)" : "") : " (saved)"));
@@ -298,6 +302,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                                        o.seed + static_cast<uint64_t>(epoch));
     if (batches.empty()) throw io::DataError(o.data + ": /train has no pair within --max-length");
     for (; batch_in_epoch < static_cast<int64_t>(batches.size()) && !stop;) {
+      double step_loss = 0;
+      int parts = 0;
       for (int part = 0;
            part < o.accumulate && batch_in_epoch < static_cast<int64_t>(batches.size()); ++part) {
         const Seq2SeqBatch batch =
@@ -312,8 +318,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         const nn::Tensor objective = auxiliary.defined() ? nn::add(loss, auxiliary) : loss;
         // Each part weighs by its share of the step's batches.
         graph.backward(nn::affine(objective, 1.0f / static_cast<float>(o.accumulate)));
-        loss_sum += loss.item();
-        ++loss_count;
+        step_loss += loss.item();
+        ++parts;
         tokens_seen += batch.target_tokens;
         graph.reset();
       }
@@ -322,15 +328,12 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       const float lr = schedule->lr(step);
       adam.step(lr);
       adam.zero_grad();
+      step_loss /= parts;
+      loss_sum += step_loss;
+      ++loss_count;
       progress.step_taken(cursor, static_cast<int64_t>(batches.size()),
-                          static_cast<double>(tokens_seen),
-                          loss_sum / std::max<int64_t>(1, loss_count), lr);
-      summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
-      if (o.valid_every > 0 && step % o.valid_every == 0) {
-        validate();
-        loss_sum = 0;
-        loss_count = 0;
-      }
+                          static_cast<double>(tokens_seen), step_loss, lr);
+      if (o.valid_every > 0 && step % o.valid_every == 0) validate();
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
     }

@@ -47,8 +47,8 @@ struct TranslationTrainOptions {
 
 struct TranslationTrainSummary {
   int64_t steps = 0;
-  int64_t epochs = 0;  // the epoch the last step trained in (1-based)
-  double last_train_loss = 0;
+  int64_t epochs = 0;           // the epoch the last step trained in (1-based)
+  double last_train_loss = 0;   // the mean over the steps between the last two validations
   double best_valid_loss = 0;   // per target token, label smoothing excluded
   double last_valid_bleu = -1;  // -1: not measured
   double seconds = 0;

@@ -50,12 +50,23 @@ TrainingProgress::TrainingProgress(const TrainingCursor& start, TrainingLimits l
 
 void TrainingProgress::step_taken(const TrainingCursor& at, int64_t batches_in_epoch, double items,
                                   double loss, double lr) {
-  const bool log_line = at.step % kLogEvery == 0 && !line_.drawing() && log_;
-  if (!line_.drawing() && !log_line) return;
-  const std::string status = training_status(
-      at, limits_, unit_, {at.step - first_step_, items, seconds(), batches_in_epoch, loss, lr});
-  line_.update(static_cast<size_t>(at.step), status);
-  if (log_line) log_("step " + std::to_string(at.step) + " " + status);
+  if (std::isfinite(loss)) {
+    window_loss_ += loss;
+    ++window_steps_;
+  }
+  const bool window_ends = at.step % kLogEvery == 0;
+  const bool log_line = window_ends && !line_.drawing() && log_;
+  if (line_.drawing() || log_line) {
+    const double mean = window_loss_ / static_cast<double>(std::max<int64_t>(1, window_steps_));
+    const std::string status = training_status(
+        at, limits_, unit_, {at.step - first_step_, items, seconds(), batches_in_epoch, mean, lr});
+    line_.update(static_cast<size_t>(at.step), status);
+    if (log_line) log_("step " + std::to_string(at.step) + " " + status);
+  }
+  if (window_ends) {
+    window_loss_ = 0;
+    window_steps_ = 0;
+  }
 }
 
 }  // namespace huiyan::pipeline

@@ -26,7 +26,7 @@ struct TrainingFigures {
   double items = 0;              // read in this run, in the unit the line names
   double seconds = 0;            // since this run started
   int64_t batches_in_epoch = 0;  // of the current epoch
-  double loss = 0;               // the mean training loss since the last validation
+  double loss = 0;               // the mean training loss since the last log line
   double lr = 0;
 };
 
@@ -42,7 +42,10 @@ class TrainingProgress {
   TrainingProgress(const TrainingCursor& start, TrainingLimits limits, std::string unit,
                    bool enabled, std::function<void(const std::string&)> log);
 
-  // After each optimizer step, with `items` read since the run began.
+  // After each optimizer step, with `items` read since the run began and the step's `loss`. The
+  // loss shown is the mean over the steps since the last log line's (a multiple of 100): a recent
+  // figure whatever the validation interval, the same on a terminal and in a log. Steps whose loss
+  // is not finite (skipped by the trainer) do not count.
   void step_taken(const TrainingCursor& at, int64_t batches_in_epoch, double items, double loss,
                   double lr);
   // Clears the terminal line, so that a message can follow on a clean line.
@@ -56,6 +59,8 @@ class TrainingProgress {
   std::string unit_;
   std::function<void(const std::string&)> log_;
   int64_t first_step_;
+  double window_loss_ = 0;
+  int64_t window_steps_ = 0;
 };
 
 }  // namespace huiyan::pipeline

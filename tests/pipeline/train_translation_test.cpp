@@ -269,8 +269,8 @@ TEST(TrainTranslation, ValidationAtAnEpochsEndNamesThatEpoch) {
   };
   train_translation(o);
   ASSERT_EQ(validations.size(), 2u);
-  EXPECT_NE(validations[0].find(" epoch 1 valid loss "), std::string::npos) << validations[0];
-  EXPECT_NE(validations[1].find(" epoch 2 valid loss "), std::string::npos) << validations[1];
+  EXPECT_NE(validations[0].find(" epoch 1 loss "), std::string::npos) << validations[0];
+  EXPECT_NE(validations[1].find(" epoch 2 loss "), std::string::npos) << validations[1];
 }
 
 // A small model learns 24 training pairs by heart: translating their sources gives them back

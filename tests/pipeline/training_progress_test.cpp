@@ -2,6 +2,10 @@
 
 #include <gtest/gtest.h>
 
+#include <cmath>
+#include <string>
+#include <vector>
+
 namespace huiyan::pipeline {
 namespace {
 
@@ -62,6 +66,22 @@ TEST(TrainingProgress, EtaComesFromThisRunsSteps) {
   EXPECT_NE(
       training_status(at(5010, 4, 10), limits, "tok", {10, 0, 5, 10, 3.0, 1e-4}).find(" ETA 8m15s"),
       std::string::npos);  // 990 steps at 0.5 s
+}
+
+// The loss in a log line is the mean of the steps since the previous log line, whatever the
+// validation interval; a step whose loss is not finite does not count.
+TEST(TrainingProgress, LogLinesShowTheLossOfTheirOwnHundredSteps) {
+  std::vector<std::string> lines;
+  TrainingProgress progress(at(0, 0, 0), {}, "tok", false,
+                            [&](const std::string& line) { lines.push_back(line); });
+  for (int64_t step = 1; step <= 200; ++step) {
+    const double loss = step == 150 ? NAN : static_cast<double>(step);
+    progress.step_taken(at(step, 0, step), 1000, 0, loss, 1e-3);
+  }
+  ASSERT_EQ(lines.size(), 2u);
+  EXPECT_NE(lines[0].find("step 100 epoch 1 loss 50.5000 "), std::string::npos) << lines[0];
+  // Steps 101..200 but 150: (15050 - 150) / 99.
+  EXPECT_NE(lines[1].find("step 200 epoch 1 loss 150.5051 "), std::string::npos) << lines[1];
 }
 
 }  // namespace
