@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "io/atomic_file.h"
 #include "pipeline/train_translation.h"
 
@@ -63,7 +64,10 @@ int run_train(const std::vector<std::string>& args) {
       "dataset made by huiyan tokenize build")(
       "output,o", po::value(&o.output)->value_name("FILE")->required(),
       "model file to write (the best on valid); the last, with optimizer state, goes to "
-      "NAME.last.h5")("resume", po::bool_switch(&o.resume), "continue exactly from NAME.last.h5");
+      "NAME.last.h5")(
+      "resume", po::bool_switch(&o.resume),
+      "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
+      "stops training after its current step; a second one quits at once)");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&arch)->value_name("ARCH")->default_value("transformer"),
                       "transformer, or rnn (bidirectional RNN encoder, RNN decoder with "
@@ -236,7 +240,10 @@ int run_train(const std::vector<std::string>& args) {
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
   check_model_output(o.output, o.data);
+  StopSignals signals("train");  // before training starts any thread
+  o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_translation(o);
+  signals.end_if_requested(summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
     std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
               << ") in " << summary.seconds << " s, "

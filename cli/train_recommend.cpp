@@ -5,6 +5,8 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
+#include "pipeline/train_translation.h"
 
 namespace huiyan::cli {
 
@@ -21,7 +23,10 @@ int run_train_recommend(const std::vector<std::string>& args) {
       "dataset made by huiyan preprocess --format interactions")(
       "output,o", po::value(&o.output)->value_name("FILE")->required(),
       "model file to write (the best on valid); the last, with optimizer state, goes to "
-      "NAME.last.h5")("resume", po::bool_switch(&o.resume), "continue exactly from NAME.last.h5");
+      "NAME.last.h5")(
+      "resume", po::bool_switch(&o.resume),
+      "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
+      "stops training after its current step; a second one quits at once)");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&o.arch)->value_name("ARCH")->default_value("sasrec"),
                       "sasrec (self-attentive sequential, Kang & McAuley 2018) or acf "
@@ -98,7 +103,10 @@ int run_train_recommend(const std::vector<std::string>& args) {
   o.seed = seed.value;
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  StopSignals signals("train");  // before training starts any thread
+  o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_recommend(o);
+  signals.end_if_requested(summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
     std::cerr << "trained " << summary.steps << " steps (" << summary.epochs << " epochs) in "
               << summary.seconds << " s; best valid NDCG@10 (sampled) " << summary.best_valid_ndcg

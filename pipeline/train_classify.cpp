@@ -210,6 +210,13 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
+  // A resumed run that already reached its end has nothing left to do: the files stay as they are.
+  if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
+      !done.empty()) {
+    say(done);
+    stop = true;
+    validated_step = step;
+  }
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = epoch_batches(epoch);
@@ -236,6 +243,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();
+      if (o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -243,7 +251,11 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       if (o.valid_every == 0) validate();
     }
   }
-  if (validated_step != step) validate();
+  if (summary.interrupted && validated_step != step) {
+    save(last_path, true, threshold);
+  } else if (validated_step != step) {
+    validate();
+  }
   progress.finish();
   summary.steps = step;
   summary.epochs = epoch;

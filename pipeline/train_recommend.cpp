@@ -269,6 +269,13 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
+  // A resumed run that already reached its end has nothing left to do: the files stay as they are.
+  if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
+      !done.empty()) {
+    say(done);
+    stop = true;
+    validated_step = step;
+  }
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const std::vector<std::vector<int32_t>> batches = cost_sorted_batches(
@@ -298,6 +305,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       progress.step_taken(cursor, per_epoch, static_cast<double>(sequences_read), value, o.lr);
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
+      if (o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -305,7 +313,11 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       if (o.valid_every > 0 && epoch % o.valid_every == 0) validate();
     }
   }
-  if (validated_step != step) validate();
+  if (summary.interrupted && validated_step != step) {
+    save(last_path, true);
+  } else if (validated_step != step) {
+    validate();
+  }
   progress.finish();
   summary.steps = step;
   summary.epochs = epoch;

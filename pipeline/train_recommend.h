@@ -38,11 +38,15 @@ struct RecommendTrainOptions {
   uint64_t seed = 1;
   bool resume = false;
   bool progress = true;
+  // Polled after each step: true stops training there and saves it for --resume, without a
+  // validation (Ctrl-C).
+  std::function<bool()> stop_requested;
   std::function<void(const std::string&)> log;  // validations, and every 100 steps off a terminal
 };
 
 struct RecommendTrainSummary {
   int64_t steps = 0;
+  bool interrupted = false;  // by stop_requested: the last state is saved, not validated
   int64_t epochs = 0;
   double last_train_loss = 0;  // the mean over the steps between the last two validations
   double best_valid_ndcg = 0;  // sampled NDCG@10 on valid

@@ -291,9 +291,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         "--patience has no effect");
   }
   // A resumed run that already reached its end has nothing left to do: the files stay as they are.
-  if ((o.max_steps > 0 && step >= o.max_steps) || (o.max_epochs > 0 && epoch >= o.max_epochs)) {
-    say("nothing to train: the model is at step " + std::to_string(step) + ", epoch " +
-        std::to_string(cursor.epoch_of_last_step()) + "; raise --max-steps or --max-epochs");
+  if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
+      !done.empty()) {
+    say(done);
     stop = true;
     validated_step = step;
   }
@@ -336,6 +336,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
+      if (o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -343,8 +344,13 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       if (o.valid_every == 0) validate();
     }
   }
-  // Whatever stopped training, the model as it ended is validated and saved.
-  if (validated_step != step) validate();
+  // Whatever stopped training, the model as it ended is validated and saved; when asked to stop
+  // at once, only saved.
+  if (summary.interrupted && validated_step != step) {
+    save(last_path, true);
+  } else if (validated_step != step) {
+    validate();
+  }
   progress.finish();
 
   summary.steps = step;

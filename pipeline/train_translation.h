@@ -41,12 +41,16 @@ struct TranslationTrainOptions {
   uint64_t seed = 1;
   bool resume = false;  // continue from <output stem>.last.h5
   bool progress = true;
+  // Polled after each step: true stops training there and saves it for --resume, without a
+  // validation (Ctrl-C).
+  std::function<bool()> stop_requested;
   std::function<void(const std::string&)>
       log;  // validations, and every 100 steps when no progress line is drawn
 };
 
 struct TranslationTrainSummary {
   int64_t steps = 0;
+  bool interrupted = false;     // by stop_requested: the last state is saved, not validated
   int64_t epochs = 0;           // the epoch the last step trained in (1-based)
   double last_train_loss = 0;   // the mean over the steps between the last two validations
   double best_valid_loss = 0;   // per target token, label smoothing excluded

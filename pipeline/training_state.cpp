@@ -75,6 +75,14 @@ std::map<std::string, int64_t> resume_training_state(const std::string& path, nn
   return header.counters;
 }
 
+std::string nothing_left_to_train(const TrainingCursor& at, int64_t max_steps, int64_t max_epochs) {
+  if ((max_steps <= 0 || at.step < max_steps) && (max_epochs <= 0 || at.epoch < max_epochs)) {
+    return "";
+  }
+  return "nothing to train: the model is at step " + std::to_string(at.step) + ", epoch " +
+         std::to_string(at.epoch_of_last_step()) + "; raise --max-steps or --max-epochs";
+}
+
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,
                                                std::map<std::string, int64_t> extra) {
   extra["step"] = c.step;

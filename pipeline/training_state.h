@@ -35,6 +35,10 @@ struct TrainingCursor {
     return batch_in_epoch > 0 || epoch == 0 ? epoch + 1 : epoch;
   }
 };
+// A resumed run that already reached --max-steps or --max-epochs has nothing left to do: the
+// message that says so, or "" when there is training left.
+std::string nothing_left_to_train(const TrainingCursor& at, int64_t max_steps, int64_t max_epochs);
+
 // The cursor as counters for add_training_state, with a trainer's own `extra` ones; and back.
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,
                                                std::map<std::string, int64_t> extra = {});

@@ -1,14 +1,17 @@
 // huiyan train and huiyan translate as users run them, on the committed sample.
 
 #include <gtest/gtest.h>
+#include <signal.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <chrono>
 #include <cstdlib>
 #include <filesystem>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
+#include <thread>
 
 #include "io/hdf5_file.h"
 #include "tests/cli/run_huiyan.h"
@@ -329,6 +332,46 @@ TEST_F(TranslateCli, ResumeRefusesAnotherModel) {
   EXPECT_NE(heads.err.find("trained with heads 2, not 4"), std::string::npos) << heads.err;
   const Outcome dropout = run_huiyan(resume + " --heads 2 --dropout 0.3", "");
   EXPECT_EQ(dropout.exit_code, 0) << dropout.err;
+}
+
+// Ctrl-C during training stops it after the step it is taking, saves the run and ends the process
+// by SIGINT (so a script stops too); --resume goes on from the step it stopped at.
+TEST_F(TranslateCli, CtrlCSavesTheRunForResume) {
+  TempDir scratch;
+  const std::string train = std::string(HUIYAN_BINARY) + " train --task translate --data " +
+                            (*dir_ / "data.h5") + " -o " + (scratch / "model.h5") +
+                            " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 600 "
+                            "--valid-every 20 --warmup 10 --lr 2e-3 --threads 1 --no-valid-bleu";
+  const std::string err = scratch / "stderr";
+  const pid_t child = ::fork();
+  ASSERT_GE(child, 0);
+  if (child == 0) {
+    const std::string command = "exec " + train + " --max-steps 1000000 2> " + err;
+    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  // Once the first validation saved the model, training is under way: interrupt it.
+  const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
+  while (read_file(err).find("valid loss") == std::string::npos &&
+         std::chrono::steady_clock::now() < give_up) {
+    std::this_thread::sleep_for(std::chrono::milliseconds(20));
+  }
+  ::kill(child, SIGINT);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  const std::string said = read_file(err);
+  ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status << "\n" << said;
+  const std::string stopped = "stopped by Ctrl-C (SIGINT) at step ";
+  const size_t at = said.find(stopped);
+  ASSERT_NE(at, std::string::npos) << said;
+  const int64_t step = std::stoll(said.substr(at + stopped.size()));
+  EXPECT_NE(said.find((scratch / "model.last.h5") + " holds the run"), std::string::npos) << said;
+
+  const Outcome resumed = run_huiyan(train.substr(train.find(" train ") + 1) +
+                                     " --resume --max-steps " + std::to_string(step + 3));
+  EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+  EXPECT_NE(resumed.err.find("trained " + std::to_string(step + 3) + " steps"), std::string::npos)
+      << resumed.err;
 }
 
 // eval --task translate warns about source lines as translate does, and checks the references'

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 
 #include "io/dataset.h"
 #include "nn/random.h"
@@ -164,6 +165,42 @@ TEST(TrainRecommend, ResumeContinuesExactly) {
               0)
         << a[i].name;
   }
+}
+
+// Stopped on request (Ctrl-C) in the middle of an epoch, training saves where it stands and a
+// resume ends where an uninterrupted run does; resuming a finished run trains nothing.
+TEST(TrainRecommend, AStopOnRequestResumesExactly) {
+  TempDir dir;
+  const std::string data = walk_dataset(dir, 100);
+  RecommendTrainOptions straight = small(data, dir / "straight.h5");
+  straight.max_epochs = 3;
+  straight.valid_every = 2;
+  const RecommendTrainSummary whole = train_recommend(straight);
+  RecommendTrainOptions split = small(data, dir / "split.h5");
+  split.max_epochs = 3;
+  split.valid_every = 2;
+  int calls = 0;
+  split.stop_requested = [&calls] { return ++calls == 3; };
+  const RecommendTrainSummary stopped = train_recommend(split);
+  EXPECT_TRUE(stopped.interrupted);
+  EXPECT_EQ(stopped.steps, 3);
+  split.stop_requested = nullptr;
+  split.resume = true;
+  const RecommendTrainSummary resumed = train_recommend(split);
+  EXPECT_FALSE(resumed.interrupted);
+  EXPECT_EQ(resumed.steps, whole.steps);
+  const auto a = read_params(last_model_path(straight.output));
+  const auto b = read_params(last_model_path(split.output));
+  ASSERT_EQ(a.size(), b.size());
+  for (size_t i = 0; i < a.size(); ++i) {
+    EXPECT_EQ(std::memcmp(a[i].tensor.data(), b[i].tensor.data(),
+                          static_cast<size_t>(a[i].tensor.numel()) * sizeof(float)),
+              0)
+        << a[i].name;
+  }
+  const auto written = std::filesystem::last_write_time(last_model_path(split.output));
+  EXPECT_EQ(train_recommend(split).steps, whole.steps);
+  EXPECT_EQ(std::filesystem::last_write_time(last_model_path(split.output)), written);
 }
 
 TEST(TrainRecommend, RejectsADatasetOfAnotherTask) {

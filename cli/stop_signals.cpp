@@ -1,0 +1,120 @@
+#include "cli/stop_signals.h"
+
+#include <poll.h>
+#include <pthread.h>
+#include <sys/eventfd.h>
+#include <sys/signalfd.h>
+#include <unistd.h>
+
+#include <cerrno>
+#include <cstdint>
+#include <iostream>
+#include <utility>
+
+namespace huiyan::cli {
+
+namespace {
+
+void write_all(int fd, const std::string& text) {
+  for (size_t done = 0; done < text.size();) {
+    const ssize_t put = ::write(fd, text.data() + done, text.size() - done);
+    if (put < 0 && errno == EINTR) continue;
+    if (put <= 0) return;
+    done += static_cast<size_t>(put);
+  }
+}
+
+std::string signal_name(int number) {
+  return number == SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM";
+}
+
+// Ends the process by `number` with its default action, from the calling thread.
+[[noreturn]] void die_by(int number) {
+  ::signal(number, SIG_DFL);
+  sigset_t one;
+  sigemptyset(&one);
+  sigaddset(&one, number);
+  ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
+  ::raise(number);
+  ::_exit(128 + number);  // not reached: the default action of both signals ends the process
+}
+
+}  // namespace
+
+StopSignals::StopSignals(std::string command) : command_(std::move(command)) {
+  sigemptyset(&handled_);
+  for (const int number : {SIGINT, SIGTERM}) {
+    struct sigaction current = {};
+    if (::sigaction(number, nullptr, &current) == 0 && current.sa_handler != SIG_IGN) {
+      sigaddset(&handled_, number);
+    }
+  }
+  if (::pthread_sigmask(SIG_BLOCK, &handled_, &saved_mask_) != 0) return;
+  signal_fd_ = ::signalfd(-1, &handled_, SFD_CLOEXEC);
+  wake_fd_ = ::eventfd(0, EFD_CLOEXEC);
+  if (signal_fd_ >= 0 && wake_fd_ >= 0) {
+    try {
+      watcher_ = std::thread(&StopSignals::watch, this);
+      return;
+    } catch (const std::system_error&) {
+    }
+  }
+  // Nothing would read the signals: they keep their default action.
+  stop_watching();
+  ::pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
+}
+
+StopSignals::~StopSignals() {
+  stop_watching();
+  ::pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
+}
+
+void StopSignals::stop_watching() {
+  if (watcher_.joinable()) {
+    // Adding 1 to a fresh eventfd cannot fail (only overflowing its counter would).
+    const uint64_t one = 1;
+    static_cast<void>(::write(wake_fd_, &one, sizeof one));
+    watcher_.join();
+  }
+  if (signal_fd_ >= 0) ::close(std::exchange(signal_fd_, -1));
+  if (wake_fd_ >= 0) ::close(std::exchange(wake_fd_, -1));
+}
+
+std::string StopSignals::name() const {
+  return signal_name(signal());
+}
+
+void StopSignals::end_if_requested(int64_t step, const std::string& saved) {
+  const int number = signal();
+  if (number == 0) return;
+  stop_watching();
+  std::cout.flush();
+  std::cerr << "huiyan " << command_ << ": stopped by " << signal_name(number) << " at step "
+            << step << "; " << saved << " holds the run: the same command with --resume goes on"
+            << std::endl;
+  die_by(number);
+}
+
+void StopSignals::watch() {
+  for (;;) {
+    pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
+    if (::poll(fds, 2, -1) < 0) {
+      if (errno == EINTR) continue;
+      return;
+    }
+    if (fds[1].revents != 0) return;
+    signalfd_siginfo info = {};
+    if (::read(signal_fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
+    const int number = static_cast<int>(info.ssi_signo);
+    int none = 0;
+    if (signal_.compare_exchange_strong(none, number)) {
+      write_all(STDERR_FILENO, "\nhuiyan " + command_ + ": " + signal_name(number) +
+                                   ": stopping after this step and saving for --resume; "
+                                   "again to quit at once\n");
+      continue;
+    }
+    die_by(number);  // a second signal: now
+  }
+}
+
+}  // namespace huiyan::cli

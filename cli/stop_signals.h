@@ -1,0 +1,60 @@
+#pragma once
+// Ctrl-C (SIGINT) or SIGTERM during training: the trainer stops after the step it is taking and
+// saves where it stands, so that --resume goes on from there; a second signal quits at once (the
+// temporary file a killed writer leaves, the next write clears). Schedulers send SIGTERM before
+// they kill a job, so its work since the last validation is kept too.
+//
+// Once the command has said where it stopped, end_if_requested() ends the process by the same
+// signal with its default action: the shell and scripts see a command ended by Ctrl-C (exit status
+// 130) and stop as well, rather than going on to the next step of a recipe with a half-trained
+// model.
+//
+// No global state: the signals are blocked in this thread (and in every thread started after),
+// and a watcher thread reads them from a signalfd.
+
+#include <signal.h>
+
+#include <atomic>
+#include <cstdint>
+#include <string>
+#include <thread>
+
+namespace huiyan::cli {
+
+class StopSignals {
+ public:
+  // Construct before the work starts threads: threads started earlier would still take the
+  // signals with their default action. `command` names the command in the message on stderr.
+  // Signals ignored when the command started (nohup, a background job of a script) stay ignored.
+  // Without signalfd the signals keep their default action.
+  explicit StopSignals(std::string command);
+  // Restores the signal mask: a signal that came after the watcher stopped then takes its
+  // default action.
+  ~StopSignals();
+  StopSignals(const StopSignals&) = delete;
+  StopSignals& operator=(const StopSignals&) = delete;
+
+  // Whether a signal asked the work to stop; its number, 0 if none.
+  bool requested() const { return signal_.load() != 0; }
+  int signal() const { return signal_.load(); }
+  // "Ctrl-C (SIGINT)" or "SIGTERM".
+  std::string name() const;
+
+  // When a signal asked the work to stop: says on stderr that it stopped at `step` with the run
+  // saved in `saved`, then ends the process by that signal (default action). Else returns.
+  void end_if_requested(int64_t step, const std::string& saved);
+
+ private:
+  void watch();
+  void stop_watching();
+
+  std::string command_;
+  sigset_t handled_{};
+  sigset_t saved_mask_{};
+  int signal_fd_ = -1;
+  int wake_fd_ = -1;  // an eventfd that ends the watcher
+  std::atomic<int> signal_{0};
+  std::thread watcher_;
+};
+
+}  // namespace huiyan::cli
