@@ -140,6 +140,21 @@ TEST(TrainRecommend, SideInformationTrainsAndTheModelFileCarriesIt) {
   EXPECT_THROW(train_recommend(acf), std::invalid_argument);
 }
 
+// The two model files hold bit-identical parameters.
+void expect_same_params(const std::string& a_path, const std::string& b_path) {
+  const auto a = read_params(a_path);
+  const auto b = read_params(b_path);
+  ASSERT_EQ(a.size(), b.size());
+  ASSERT_FALSE(a.empty());
+  for (size_t i = 0; i < a.size(); ++i) {
+    ASSERT_EQ(a[i].name, b[i].name);
+    EXPECT_EQ(std::memcmp(a[i].tensor.data(), b[i].tensor.data(),
+                          static_cast<size_t>(a[i].tensor.numel()) * sizeof(float)),
+              0)
+        << a[i].name;
+  }
+}
+
 TEST(TrainRecommend, ResumeContinuesExactly) {
   TempDir dir;
   const std::string data = walk_dataset(dir, 100);
@@ -154,17 +169,7 @@ TEST(TrainRecommend, ResumeContinuesExactly) {
   split.max_epochs = 4;
   split.resume = true;
   train_recommend(split);
-  const auto a = read_params(last_model_path(straight.output));
-  const auto b = read_params(last_model_path(split.output));
-  ASSERT_EQ(a.size(), b.size());
-  ASSERT_FALSE(a.empty());
-  for (size_t i = 0; i < a.size(); ++i) {
-    ASSERT_EQ(a[i].name, b[i].name);
-    EXPECT_EQ(std::memcmp(a[i].tensor.data(), b[i].tensor.data(),
-                          static_cast<size_t>(a[i].tensor.numel()) * sizeof(float)),
-              0)
-        << a[i].name;
-  }
+  expect_same_params(last_model_path(straight.output), last_model_path(split.output));
 }
 
 // Stopped on request (Ctrl-C) in the middle of an epoch, training saves where it stands and a
@@ -189,15 +194,7 @@ TEST(TrainRecommend, AStopOnRequestResumesExactly) {
   const RecommendTrainSummary resumed = train_recommend(split);
   EXPECT_FALSE(resumed.interrupted);
   EXPECT_EQ(resumed.steps, whole.steps);
-  const auto a = read_params(last_model_path(straight.output));
-  const auto b = read_params(last_model_path(split.output));
-  ASSERT_EQ(a.size(), b.size());
-  for (size_t i = 0; i < a.size(); ++i) {
-    EXPECT_EQ(std::memcmp(a[i].tensor.data(), b[i].tensor.data(),
-                          static_cast<size_t>(a[i].tensor.numel()) * sizeof(float)),
-              0)
-        << a[i].name;
-  }
+  expect_same_params(last_model_path(straight.output), last_model_path(split.output));
   const auto written = std::filesystem::last_write_time(last_model_path(split.output));
   EXPECT_EQ(train_recommend(split).steps, whole.steps);
   EXPECT_EQ(std::filesystem::last_write_time(last_model_path(split.output)), written);
