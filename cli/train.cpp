@@ -247,9 +247,11 @@ int run_train(const std::vector<std::string>& args) {
   if (!common.quiet) {
     std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
               << ") in " << summary.seconds << " s, "
-              << static_cast<int64_t>(summary.target_tokens_per_second)
-              << " target tokens/s; best valid loss " << summary.best_valid_loss << " -> "
-              << o.output << "\n";
+              << static_cast<int64_t>(summary.target_tokens_per_second) << " target tokens/s; "
+              << (summary.best_valid_loss >= 0
+                      ? "best valid loss " + std::to_string(summary.best_valid_loss)
+                      : std::string("no valid split, the last model"))
+              << " -> " << o.output << "\n";
   }
   return 0;
 }

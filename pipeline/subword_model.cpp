@@ -2,6 +2,7 @@
 
 #include <sentencepiece_processor.h>
 
+#include <algorithm>
 #include <filesystem>
 #include <fstream>
 #include <iterator>
@@ -10,6 +11,16 @@
 #include "io/error.h"
 
 namespace huiyan::pipeline {
+
+namespace {
+
+std::string one_line(std::string text) {
+  std::replace_if(
+      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
+  return text;
+}
+
+}  // namespace
 
 SubwordModel SubwordModel::load(const std::string& path) {
   std::error_code error;
@@ -65,14 +76,14 @@ std::string SubwordModel::decode_ids(std::span<const int> ids) const {
   std::string text;
   const auto status = processor_->Decode(std::vector<int>(ids.begin(), ids.end()), &text);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
-  return text;
+  return one_line(std::move(text));
 }
 
 std::string SubwordModel::decode_pieces(const std::vector<std::string>& pieces) const {
   std::string text;
   const auto status = processor_->Decode(pieces, &text);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
-  return text;
+  return one_line(std::move(text));
 }
 
 int SubwordModel::vocab_size() const {

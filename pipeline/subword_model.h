@@ -29,6 +29,8 @@ class SubwordModel {
   // Encoding and decoding are const and safe to call from several threads at once.
   std::vector<int> encode_ids(std::string_view text) const;
   std::vector<std::string> encode_pieces(std::string_view text) const;
+  // Decoding gives one line: a line break spelled by byte pieces (<0x0A>, <0x0D>) becomes a
+  // space, so that a line in gives a line out whatever a model generates.
   std::string decode_ids(std::span<const int> ids) const;
   std::string decode_pieces(const std::vector<std::string>& pieces) const;
 

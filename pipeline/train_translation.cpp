@@ -329,6 +329,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       adam.step(lr);
       adam.zero_grad();
       step_loss /= parts;
+      check_loss_is_finite(step_loss, step + 1, "lower --lr, raise --warmup or set --clip-norm",
+                           last_path);
       loss_sum += step_loss;
       ++loss_count;
       progress.step_taken(cursor, static_cast<int64_t>(batches.size()),
@@ -355,7 +357,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
 
   summary.steps = step;
   summary.epochs = cursor.epoch_of_last_step();
-  summary.best_valid_loss = best_valid;
+  summary.best_valid_loss = valid ? best_valid : -1;
   summary.seconds = progress.seconds();
   summary.target_tokens_per_second = tokens_seen / std::max(summary.seconds, 1e-9);
   return summary;

@@ -1,7 +1,9 @@
 #include "pipeline/training_state.h"
 
 #include <bit>
+#include <cmath>
 #include <filesystem>
+#include <stdexcept>
 
 #include "io/error.h"
 
@@ -81,6 +83,17 @@ std::string nothing_left_to_train(const TrainingCursor& at, int64_t max_steps, i
   }
   return "nothing to train: the model is at step " + std::to_string(at.step) + ", epoch " +
          std::to_string(at.epoch_of_last_step()) + "; raise --max-steps or --max-epochs";
+}
+
+void check_loss_is_finite(double loss, int64_t step, const std::string& remedies,
+                          const std::string& last_path) {
+  if (std::isfinite(loss)) return;
+  throw std::runtime_error("step " + std::to_string(step) + ": the training loss is " +
+                           (std::isnan(loss) ? "NaN" : "infinite") + ": training diverged; " +
+                           remedies +
+                           (std::filesystem::exists(last_path)
+                                ? ", then --resume from the last validation (" + last_path + ")"
+                                : ", then start again"));
 }
 
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,

@@ -39,6 +39,12 @@ struct TrainingCursor {
 // message that says so, or "" when there is training left.
 std::string nothing_left_to_train(const TrainingCursor& at, int64_t max_steps, int64_t max_epochs);
 
+// A training loss that is not finite means the run diverged, and every step after would only
+// spread NaN through the weights: std::runtime_error saying so at `step`, with `remedies` (the
+// trainer's options that calm it) and `last_path` (the last validated state) to --resume from.
+void check_loss_is_finite(double loss, int64_t step, const std::string& remedies,
+                          const std::string& last_path);
+
 // The cursor as counters for add_training_state, with a trainer's own `extra` ones; and back.
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,
                                                std::map<std::string, int64_t> extra = {});

@@ -58,6 +58,34 @@ TEST_P(SubwordRoundTrip, TrainEncodeDecodeGivesTheTextBack) {
 
 INSTANTIATE_TEST_SUITE_P(ModelTypes, SubwordRoundTrip, ::testing::Values("unigram", "bpe"));
 
+// A model with byte pieces can spell a line break; decoding gives a space there, so one line
+// stays one line.
+TEST(SubwordModel, DecodingNeverBreaksTheLine) {
+  TempDir dir;
+  SubwordTrainOptions o = options(dir, "unigram");
+  o.byte_fallback = true;
+  train_subword_model(o);
+  const auto model = SubwordModel::load(o.output);
+  std::vector<int> ids = model.encode_ids("a dog");
+  const std::vector<int> dog = model.encode_ids("runs");
+  int newline = -1, carriage_return = -1;
+  for (int id = 0; id < model.vocab_size(); ++id) {
+    if (model.piece(id) == "<0x0A>") newline = id;
+    if (model.piece(id) == "<0x0D>") carriage_return = id;
+  }
+  ASSERT_GE(newline, 0);
+  ASSERT_GE(carriage_return, 0);
+  ids.push_back(newline);
+  ids.push_back(carriage_return);
+  ids.insert(ids.end(), dog.begin(), dog.end());
+  const std::string text = model.decode_ids(ids);
+  EXPECT_EQ(text.find_first_of("\r\n"), std::string::npos) << text;
+  EXPECT_TRUE(text.starts_with("a dog")) << text;
+  EXPECT_TRUE(text.ends_with("runs")) << text;
+  std::vector<std::string> pieces = {model.piece(newline), "▁x"};
+  EXPECT_EQ(model.decode_pieces(pieces).find('\n'), std::string::npos);
+}
+
 TEST(SubwordTrainer, SameSeedSameModel) {
   TempDir dir;
   auto o = options(dir, "unigram");

@@ -254,6 +254,25 @@ TEST(TrainTranslation, CheckpointsBelongToTheirRun) {
   EXPECT_EQ(after.others, 0u);
 }
 
+// A diverging run stops at the first loss that is not finite, saying so, rather than training
+// on with NaN weights and exiting as if all went well.
+TEST(TrainTranslation, DivergenceStopsTraining) {
+  TempDir dir;
+  auto o = tiny(sample_dataset(dir), dir / "model.h5");
+  o.max_steps = 30;
+  o.valid_bleu = false;
+  o.lr = 1e30f;
+  o.warmup = 1;
+  try {
+    train_translation(o);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("training diverged; lower --lr"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(dir / "model.h5"));
+}
+
 // Validation at each epoch's end names the epoch just finished (the cursor already points at the
 // next one).
 TEST(TrainTranslation, ValidationAtAnEpochsEndNamesThatEpoch) {
