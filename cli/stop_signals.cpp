@@ -7,6 +7,7 @@
 #include <unistd.h>
 
 #include <cerrno>
+#include <chrono>
 #include <cstdint>
 #include <iostream>
 #include <utility>
@@ -84,18 +85,27 @@ std::string StopSignals::name() const {
   return signal_name(signal());
 }
 
-void StopSignals::end_if_requested(int64_t step, const std::string& saved) {
+void StopSignals::end_if_requested(bool stopped_early, int64_t step, const std::string& saved) {
   const int number = signal();
   if (number == 0) return;
   stop_watching();
   std::cout.flush();
-  std::cerr << "huiyan " << command_ << ": stopped by " << signal_name(number) << " at step "
-            << step << "; " << saved << " holds the run: the same command with --resume goes on"
-            << std::endl;
+  std::cerr << "huiyan " << command_ << ": ";
+  if (!stopped_early) {
+    std::cerr << signal_name(number) << " came as training ended; it is complete (step " << step
+              << ")";
+  } else if (step == 0) {
+    std::cerr << "stopped by " << signal_name(number) << " before the first step; nothing saved";
+  } else {
+    std::cerr << "stopped by " << signal_name(number) << " at step " << step << "; " << saved
+              << " holds the run: the same command with --resume goes on";
+  }
+  std::cerr << std::endl;
   die_by(number);
 }
 
 void StopSignals::watch() {
+  std::chrono::steady_clock::time_point first;
   for (;;) {
     pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
@@ -108,11 +118,13 @@ void StopSignals::watch() {
     const int number = static_cast<int>(info.ssi_signo);
     int none = 0;
     if (signal_.compare_exchange_strong(none, number)) {
+      first = std::chrono::steady_clock::now();
       write_all(STDERR_FILENO, "\nhuiyan " + command_ + ": " + signal_name(number) +
                                    ": stopping after this step and saving for --resume; "
                                    "again to quit at once\n");
       continue;
     }
+    if (std::chrono::steady_clock::now() - first < std::chrono::seconds(1)) continue;
     die_by(number);  // a second signal: now
   }
 }

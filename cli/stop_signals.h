@@ -1,7 +1,9 @@
 #pragma once
 // Ctrl-C (SIGINT) or SIGTERM during training: the trainer stops after the step it is taking and
 // saves where it stands, so that --resume goes on from there; a second signal quits at once (the
-// temporary file a killed writer leaves, the next write clears). Schedulers send SIGTERM before
+// temporary file a killed writer leaves, the next write clears). A repeat within a second is
+// taken for the same request: launchers often pass on the terminal's Ctrl-C that their child
+// got as well. Schedulers send SIGTERM before
 // they kill a job, so its work since the last validation is kept too.
 //
 // Once the command has said where it stopped, end_if_requested() ends the process by the same
@@ -40,9 +42,10 @@ class StopSignals {
   // "Ctrl-C (SIGINT)" or "SIGTERM".
   std::string name() const;
 
-  // When a signal asked the work to stop: says on stderr that it stopped at `step` with the run
-  // saved in `saved`, then ends the process by that signal (default action). Else returns.
-  void end_if_requested(int64_t step, const std::string& saved);
+  // When a signal came: says on stderr where training stopped (`stopped_early`: at `step`, with
+  // the run in `saved`, or with nothing saved at step 0; else it had finished anyway), then ends
+  // the process by that signal (default action). Else returns.
+  void end_if_requested(bool stopped_early, int64_t step, const std::string& saved);
 
  private:
   void watch();

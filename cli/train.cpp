@@ -9,6 +9,7 @@
 #include "cli/stop_signals.h"
 #include "io/atomic_file.h"
 #include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
 
 namespace huiyan::cli {
 
@@ -243,7 +244,7 @@ int run_train(const std::vector<std::string>& args) {
   StopSignals signals("train");  // before training starts any thread
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_translation(o);
-  signals.end_if_requested(summary.steps, pipeline::last_model_path(o.output));
+  signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
     std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
               << ") in " << summary.seconds << " s, "

@@ -6,7 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/stop_signals.h"
-#include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
 
 namespace huiyan::cli {
 
@@ -137,7 +137,7 @@ int run_train_classify(const std::vector<std::string>& args) {
   StopSignals signals("train");  // before training starts any thread
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_classify(o);
-  signals.end_if_requested(summary.steps, pipeline::last_model_path(o.output));
+  signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
     std::cerr << "trained " << summary.steps << " steps (" << summary.epochs << " epochs) in "
               << summary.seconds << " s, " << static_cast<int64_t>(summary.tokens_per_second)

@@ -6,7 +6,7 @@
 
 #include "cli/command.h"
 #include "cli/stop_signals.h"
-#include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
 
 namespace huiyan::cli {
 
@@ -106,7 +106,7 @@ int run_train_recommend(const std::vector<std::string>& args) {
   StopSignals signals("train");  // before training starts any thread
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_recommend(o);
-  signals.end_if_requested(summary.steps, pipeline::last_model_path(o.output));
+  signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
     std::cerr << "trained " << summary.steps << " steps (" << summary.epochs << " epochs) in "
               << summary.seconds << " s; best valid NDCG@10 (sampled) " << summary.best_valid_ndcg

@@ -34,8 +34,14 @@ void average_models(const std::vector<std::string>& inputs, const std::string& o
   }
   for (size_t i = 1; i < inputs.size(); ++i) {
     const ModelHeader header = read_model_header(inputs[i]);
-    if (parsed_config(inputs[i], header.config_json) != config) {
-      throw io::DataError(inputs[i] + ": a different model config from " + inputs[0] +
+    if (const auto difference =
+            model_config_difference(config, parsed_config(inputs[i], header.config_json))) {
+      throw io::DataError(inputs[i] + ": another model than " + inputs[0] + " (" + difference->key +
+                          " " + difference->second.dump() + ", not " + difference->first.dump() +
+                          "); only checkpoints of one model can be averaged");
+    }
+    if (header.tokenizers != first.tokenizers) {
+      throw io::DataError(inputs[i] + ": other tokenizers than " + inputs[0] +
                           "; only checkpoints of one model can be averaged");
     }
     const std::vector<nn::NamedTensor> params = read_params(inputs[i]);

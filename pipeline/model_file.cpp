@@ -143,4 +143,21 @@ std::vector<nn::NamedTensor> read_params(const std::string& path) {
   return tensors;
 }
 
+std::optional<ConfigDifference> model_config_difference(const nlohmann::json& first,
+                                                        const nlohmann::json& second) {
+  for (const char* key : {"task", "arch"}) {
+    if (first.contains(key) && second.contains(key) && first[key] != second[key]) {
+      return ConfigDifference{key, first[key], second[key]};
+    }
+  }
+  if (!first.contains("model") || !second.contains("model")) return std::nullopt;
+  const nlohmann::json& a = first["model"];
+  for (const auto& [key, value] : second["model"].items()) {
+    // Settings of training only, kept with the model for the record.
+    if (key == "dropout" || key == "attention_dropout" || key == "penalty") continue;
+    if (a.contains(key) && a[key] != value) return ConfigDifference{key, a[key], value};
+  }
+  return std::nullopt;
+}
+
 }  // namespace huiyan::pipeline

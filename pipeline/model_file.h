@@ -11,6 +11,8 @@
 
 #include <cstdint>
 #include <map>
+#include <nlohmann/json.hpp>
+#include <optional>
 #include <string>
 #include <vector>
 
@@ -45,6 +47,17 @@ ModelHeader read_model_header(const std::string& path);
 // io::DataError naming the file and the HDF5 path.
 void load_tensors(const std::string& path, std::vector<nn::NamedTensor>& tensors,
                   bool train_state = false);
+
+// Where two model configs (as written to model files) make different models: "task", "arch" and
+// every "model" entry but the training-only ones (dropouts, the self-attention penalty). Entries
+// `first` lacks (files written before the setting existed) are not compared: loading the weights
+// catches a real difference. Resuming and averaging both ask this.
+struct ConfigDifference {
+  std::string key;
+  nlohmann::json first, second;
+};
+std::optional<ConfigDifference> model_config_difference(const nlohmann::json& first,
+                                                        const nlohmann::json& second);
 
 // Every tensor under /params, by name, in the stored shapes (for tools that need no model, such
 // as checkpoint averaging).

@@ -16,7 +16,6 @@
 #include "pipeline/classify_model.h"
 #include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
-#include "pipeline/train_translation.h"
 #include "pipeline/training_progress.h"
 #include "pipeline/training_state.h"
 #include "pipeline/word_vectors.h"
@@ -210,6 +209,9 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
+  if (!o.resume) {
+    if (const std::string earlier = earlier_run_warning(o.output); !earlier.empty()) say(earlier);
+  }
   // A resumed run that already reached its end has nothing left to do: the files stay as they are.
   if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
       !done.empty()) {
@@ -217,6 +219,9 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     stop = true;
     validated_step = step;
   }
+  // Asked to stop while setting up: no step is taken, nothing is saved.
+  const int64_t first_step = step;
+  if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = epoch_batches(epoch);
@@ -243,7 +248,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();
-      if (o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+      if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -251,8 +256,12 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       if (o.valid_every == 0) validate();
     }
   }
-  if (summary.interrupted && validated_step != step) {
-    save(last_path, true, threshold);
+  // A stop asked for on the run's last step changes nothing: it ends as any run does.
+  if (summary.interrupted && !nothing_left_to_train(cursor, o.max_steps, o.max_epochs).empty()) {
+    summary.interrupted = false;
+  }
+  if (summary.interrupted) {
+    if (validated_step != step && step > first_step) save(last_path, true, threshold);
   } else if (validated_step != step) {
     validate();
   }

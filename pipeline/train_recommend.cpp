@@ -15,7 +15,6 @@
 #include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
 #include "pipeline/recommend_model.h"
-#include "pipeline/train_translation.h"
 #include "pipeline/training_progress.h"
 #include "pipeline/training_state.h"
 
@@ -269,6 +268,9 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
+  if (!o.resume) {
+    if (const std::string earlier = earlier_run_warning(o.output); !earlier.empty()) say(earlier);
+  }
   // A resumed run that already reached its end has nothing left to do: the files stay as they are.
   if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
       !done.empty()) {
@@ -276,6 +278,9 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     stop = true;
     validated_step = step;
   }
+  // Asked to stop while setting up: no step is taken, nothing is saved.
+  const int64_t first_step = step;
+  if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const std::vector<std::vector<int32_t>> batches = cost_sorted_batches(
@@ -306,7 +311,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       progress.step_taken(cursor, per_epoch, static_cast<double>(sequences_read), value, o.lr);
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
-      if (o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+      if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -314,8 +319,12 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       if (o.valid_every > 0 && epoch % o.valid_every == 0) validate();
     }
   }
-  if (summary.interrupted && validated_step != step) {
-    save(last_path, true);
+  // A stop asked for on the run's last step changes nothing: it ends as any run does.
+  if (summary.interrupted && !nothing_left_to_train(cursor, o.max_steps, o.max_epochs).empty()) {
+    summary.interrupted = false;
+  }
+  if (summary.interrupted) {
+    if (validated_step != step && step > first_step) save(last_path, true);
   } else if (validated_step != step) {
     validate();
   }

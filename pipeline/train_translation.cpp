@@ -81,12 +81,6 @@ std::optional<std::string> run_of(const std::string& path) {
 
 }  // namespace
 
-std::string last_model_path(const std::string& output) {
-  std::filesystem::path path(output);
-  return (path.parent_path() / (path.stem().string() + ".last" + path.extension().string()))
-      .string();
-}
-
 std::string checkpoint_path(const std::string& output, int64_t step) {
   std::filesystem::path path(output);
   return (path.parent_path() /
@@ -123,7 +117,19 @@ RunCheckpoints latest_run_checkpoints(const std::string& output) {
   const std::vector<std::string> all = checkpoint_paths(output);
   const std::string last = last_model_path(output);
   std::optional<std::string> run = std::filesystem::exists(last) ? run_of(last) : std::nullopt;
-  for (auto it = all.rbegin(); !run && it != all.rend(); ++it) run = run_of(*it);
+  if (!run) {
+    // The newest file tells the latest run (the highest step may be an earlier, longer run's).
+    std::filesystem::file_time_type newest = std::filesystem::file_time_type::min();
+    for (const auto& path : all) {
+      std::error_code error;
+      const auto written = std::filesystem::last_write_time(path, error);
+      if (error || written < newest) continue;
+      if (auto its_run = run_of(path)) {
+        run = std::move(its_run);
+        newest = written;
+      }
+    }
+  }
   RunCheckpoints found;
   for (const auto& path : all) {
     if (run && run_of(path) == run) {
@@ -261,7 +267,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     save(last_path, true);
     if (o.keep_checkpoints > 0) {
       save(checkpoint_path(o.output, step), false);
-      // Only this run's older checkpoints go: another run's files stay, whatever their steps.
+      // Only this run's older checkpoints go: another run's stay (unless this run saved over
+      // them at the same step).
       std::vector<std::string> kept = latest_run_checkpoints(o.output).paths;
       const std::string current = checkpoint_path(o.output, step);
       const auto newest = std::find(kept.begin(), kept.end(), current);
@@ -285,6 +292,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     }
   };
 
+  if (!o.resume) {
+    if (const std::string earlier = earlier_run_warning(o.output); !earlier.empty()) say(earlier);
+  }
   if (valid == nullptr) {
     say("warning: " + o.data +
         " has no valid split: nothing is validated, the last model is kept as the best and "
@@ -297,6 +307,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     stop = true;
     validated_step = step;
   }
+  // Asked to stop while setting up: no step is taken, nothing is saved.
+  const int64_t first_step = step;
+  if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,
                                        o.seed + static_cast<uint64_t>(epoch));
@@ -338,7 +351,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
-      if (o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+      if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -348,8 +361,12 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   }
   // Whatever stopped training, the model as it ended is validated and saved; when asked to stop
   // at once, only saved.
-  if (summary.interrupted && validated_step != step) {
-    save(last_path, true);
+  // A stop asked for on the run's last step changes nothing: it ends as any run does.
+  if (summary.interrupted && !nothing_left_to_train(cursor, o.max_steps, o.max_epochs).empty()) {
+    summary.interrupted = false;
+  }
+  if (summary.interrupted) {
+    if (validated_step != step && step > first_step) save(last_path, true);
   } else if (validated_step != step) {
     validate();
   }

@@ -61,13 +61,11 @@ struct TranslationTrainSummary {
 
 TranslationTrainSummary train_translation(const TranslationTrainOptions& options);
 
-// <dir>/<stem>.last.h5 for <dir>/<stem>.h5.
-std::string last_model_path(const std::string& output);
 // <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5, and those that exist, oldest step first.
 std::string checkpoint_path(const std::string& output, int64_t step);
 std::vector<std::string> checkpoint_paths(const std::string& output);
 // The checkpoints (oldest step first) of the run that last saved <stem>.last.h5, or without one,
-// of the newest checkpoint's run; and how many others lie beside them (other runs under the same
+// of the run that wrote the newest checkpoint file; and how many others lie beside them (other runs under the same
 // -o, or unreadable files).
 struct RunCheckpoints {
   std::vector<std::string> paths;

@@ -9,6 +9,27 @@
 
 namespace huiyan::pipeline {
 
+std::string last_model_path(const std::string& output) {
+  std::filesystem::path path(output);
+  return (path.parent_path() / (path.stem().string() + ".last" + path.extension().string()))
+      .string();
+}
+
+std::string earlier_run_warning(const std::string& output) {
+  const std::string last = last_model_path(output);
+  if (!std::filesystem::exists(last)) return "";
+  std::string step;
+  try {
+    const auto counters = read_model_header(last).counters;
+    if (const auto found = counters.find("step"); found != counters.end()) {
+      step = " (step " + std::to_string(found->second) + ")";
+    }
+  } catch (const std::exception&) {
+  }
+  return "warning: " + last + " holds an earlier run" + step + ": this one replaces it and " +
+         output + " as it saves; --resume would go on with it instead";
+}
+
 void add_training_state(ModelFile& file, const nn::Module& model, const nn::Optimizer* optimizer,
                         std::map<std::string, int64_t> counters) {
   file.params = model.parameters();
@@ -28,23 +49,13 @@ void check_resumes_same_model(const std::string& path, const nlohmann::json& con
   if (!std::filesystem::exists(path)) return;
   const ModelHeader header = read_model_header(path);
   const auto stored = nlohmann::json::parse(header.config_json, nullptr, false);
-  const auto differs = [&](const std::string& what, const nlohmann::json& was,
-                           const nlohmann::json& now) {
-    throw io::DataError(path + ": trained with " + what + " " + was.dump() + ", not " + now.dump() +
-                        "; resume with the options it was trained with");
-  };
   if (stored.is_discarded() || !stored.is_object() || !stored.contains("model")) {
     throw io::DataError(path + ": its config is not one a trainer wrote; nothing to resume from");
   }
-  if (config.contains("arch") && stored.value("arch", nlohmann::json()) != config["arch"]) {
-    differs("arch", stored.value("arch", nlohmann::json()), config["arch"]);
-  }
-  const nlohmann::json& was = stored["model"];
-  for (const auto& [key, now] : config.at("model").items()) {
-    // Training-only settings stored with the model for the record.
-    if (key == "dropout" || key == "attention_dropout" || key == "penalty") continue;
-    const nlohmann::json before = was.contains(key) ? was[key] : nlohmann::json();
-    if (before != now) differs(key, before, now);
+  if (const auto difference = model_config_difference(stored, config)) {
+    throw io::DataError(path + ": trained with " + difference->key + " " +
+                        difference->first.dump() + ", not " + difference->second.dump() +
+                        "; resume with the options it was trained with");
   }
   for (const auto& [side, bytes] : tokenizers) {
     const auto found = header.tokenizers.find(side);

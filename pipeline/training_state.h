@@ -14,6 +14,13 @@
 
 namespace huiyan::pipeline {
 
+// <dir>/<stem>.last.h5 for <dir>/<stem>.h5: where a trainer keeps its state for --resume.
+std::string last_model_path(const std::string& output);
+
+// A fresh run (not --resume) whose -o names an earlier run's files replaces them as it saves:
+// the warning that says so, or "" when there is no earlier run.
+std::string earlier_run_warning(const std::string& output);
+
 // Sets file.params from `model` and, with an optimizer, the train state: its tensors, `counters`
 // and the model's random states (as counters "rng.<i>").
 void add_training_state(ModelFile& file, const nn::Module& model, const nn::Optimizer* optimizer,
@@ -53,9 +60,8 @@ TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters, const
 
 // A run resumes the model it saved, on the tokens it was trained on: options may change how it
 // trains (dropout, learning rate, batches) but not what it is. io::DataError naming `path` and
-// the first difference when the stored config's "arch" or any "model" entry (bar dropouts and the
-// self-attention penalty) differs from `config`'s, or a stored tokenizer from `tokenizers`. A
-// missing file is left to resume_training_state.
+// the first difference (model_config_difference) between the stored config and `config`, or
+// between a stored tokenizer and `tokenizers`. A missing file is left to resume_training_state.
 void check_resumes_same_model(const std::string& path, const nlohmann::json& config,
                               const std::map<std::string, std::string>& tokenizers);
 

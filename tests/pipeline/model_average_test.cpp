@@ -50,7 +50,36 @@ TEST(AverageModels, RefusesDifferentModels) {
   renamed.params[1].name = "layer.offset";
   save_model(dir / "c.h5", renamed);
   EXPECT_THROW(average_models({dir / "a.h5", dir / "c.h5"}, dir / "avg.h5"), io::DataError);
+  ModelFile retokenized = model_with({1, 2, 3, 4}, {0, 1});
+  retokenized.tokenizers = {{"src", "other spm bytes"}};
+  save_model(dir / "d.h5", retokenized);
+  EXPECT_THROW(average_models({dir / "a.h5", dir / "d.h5"}, dir / "avg.h5"), io::DataError);
   EXPECT_FALSE(std::filesystem::exists(dir / "avg.h5"));
+}
+
+// Checkpoints of one model that a resume gave another dropout (or a moved --data file) still
+// average, as they resumed; a size that differs is named.
+TEST(AverageModels, OnlyWhatMakesTheModelMustMatch) {
+  TempDir dir;
+  ModelFile a = model_with({1, 2, 3, 4}, {0, 1});
+  a.config_json = R"({"task": "translate", "arch": "transformer", "data": "d.h5", "run": "1",
+                      "model": {"dim": 2, "dropout": 0.1}})";
+  save_model(dir / "a.h5", a);
+  ModelFile b = model_with({3, 2, 1, 0}, {1, 1});
+  b.config_json = R"({"task": "translate", "arch": "transformer", "data": "moved/d.h5",
+                      "run": "1", "model": {"dim": 2, "dropout": 0.3}})";
+  save_model(dir / "b.h5", b);
+  average_models({dir / "a.h5", dir / "b.h5"}, dir / "avg.h5");
+  EXPECT_EQ(read_params(dir / "avg.h5")[0].tensor.values(), (std::vector<float>{0.5, 1}));
+  ModelFile c = model_with({3, 2, 1, 0}, {1, 1});
+  c.config_json = R"({"task": "translate", "arch": "transformer", "model": {"dim": 4}})";
+  save_model(dir / "c.h5", c);
+  try {
+    average_models({dir / "a.h5", dir / "c.h5"}, dir / "avg2.h5");
+    FAIL() << "no error";
+  } catch (const io::DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("(dim 4, not 2)"), std::string::npos) << e.what();
+  }
 }
 
 }  // namespace

@@ -9,7 +9,7 @@
 #include "io/error.h"
 #include "pipeline/classify.h"
 #include "pipeline/model_file.h"
-#include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
 #include "tests/pipeline/classify_fixture.h"
 
 namespace huiyan::pipeline {

@@ -11,7 +11,7 @@
 #include "pipeline/model_file.h"
 #include "pipeline/recommend.h"
 #include "pipeline/recommend_model.h"
-#include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
 #include "tests/temp_dir.h"
 
 namespace huiyan::pipeline {
@@ -184,11 +184,18 @@ TEST(TrainRecommend, AStopOnRequestResumesExactly) {
   RecommendTrainOptions split = small(data, dir / "split.h5");
   split.max_epochs = 3;
   split.valid_every = 2;
+  // Asked before training starts, it stops with nothing saved.
+  split.stop_requested = [] { return true; };
+  const RecommendTrainSummary at_once = train_recommend(split);
+  EXPECT_TRUE(at_once.interrupted);
+  EXPECT_EQ(at_once.steps, 0);
+  EXPECT_FALSE(std::filesystem::exists(last_model_path(split.output)));
+  // Asked once before the first step, then after each: the third ask comes after step 2.
   int calls = 0;
   split.stop_requested = [&calls] { return ++calls == 3; };
   const RecommendTrainSummary stopped = train_recommend(split);
   EXPECT_TRUE(stopped.interrupted);
-  EXPECT_EQ(stopped.steps, 3);
+  EXPECT_EQ(stopped.steps, 2);
   split.stop_requested = nullptr;
   split.resume = true;
   const RecommendTrainSummary resumed = train_recommend(split);

@@ -11,6 +11,7 @@
 #include "pipeline/dataset_builder.h"
 #include "pipeline/model_file.h"
 #include "pipeline/subword_trainer.h"
+#include "pipeline/training_state.h"
 #include "pipeline/translate.h"
 #include "tests/temp_dir.h"
 
