@@ -54,13 +54,19 @@ int run_average(const std::vector<std::string>& args) {
                 << " from another training run (or unreadable)\n";
     }
     const size_t take = std::min(found.paths.size(), static_cast<size_t>(last));
+    if (take < static_cast<size_t>(last) && !common.quiet) {
+      std::cerr << "huiyan average: warning: the run has " << take << " checkpoint"
+                << (take == 1 ? "" : "s") << " beside " << last_of << ", not " << last
+                << "; averaging those\n";
+    }
     inputs.assign(found.paths.end() - static_cast<std::ptrdiff_t>(take), found.paths.end());
   }
   if (inputs.empty()) throw UsageError("no model files to average");
   pipeline::average_models(inputs, output);
   if (!common.quiet)
-    std::cerr << "averaged " << inputs.size() << " checkpoints (" << inputs.front() << " ... "
-              << inputs.back() << ") -> " << output << "\n";
+    std::cerr << "averaged " << inputs.size()
+              << (inputs.size() == 1 ? " checkpoint (" : " checkpoints (") << inputs.front()
+              << " ... " << inputs.back() << ") -> " << output << "\n";
   return 0;
 }
 

@@ -69,6 +69,9 @@ int run_tokenize_build(const std::vector<std::string>& args) {
   o.label_separator = separator.front();
   o.splits = split_commas(splits);
   const auto summary = pipeline::build_dataset(o);
+  for (const auto& warning : summary.warnings) {
+    std::cerr << "huiyan tokenize: warning: " << warning << "\n";
+  }
   if (!common.quiet) std::cerr << summary.to_text() << "wrote " << o.output << "\n";
   return 0;
 }

@@ -21,10 +21,7 @@ void check_model_output(const std::string& output, const std::string& data) {
   if (std::filesystem::is_directory(output)) {
     throw UsageError("-o " + output + " is a directory; give a model file name");
   }
-  std::error_code error;
-  if (output == data || std::filesystem::equivalent(output, data, error)) {
-    throw UsageError("-o " + output + " is the --data file; give the model a name of its own");
-  }
+  io::check_output_is_not_an_input(output, {data});
   static_cast<void>(io::AtomicFile(output).seekable_temp_path());
 }
 
@@ -203,6 +200,17 @@ int run_train(const std::vector<std::string>& args) {
     r.local = scope == "local";
     if (r.local && r.attention == nn::RnnAttention::bahdanau)
       throw UsageError("--attention-scope local is Luong's: give --attention luong-*");
+    const auto given = [&](const char* name) {
+      return values.count(name) && !values[name].defaulted();
+    };
+    if (!r.local && given("window")) {
+      throw UsageError("--window is for --attention-scope local (global attention has no window)");
+    }
+    if (r.attention == nn::RnnAttention::bahdanau && given("no-input-feeding")) {
+      throw UsageError(
+          "--no-input-feeding is for --attention luong-* (Bahdanau's decoder feeds "
+          "no attentional state back)");
+    }
     if (window <= 0) throw UsageError("--window must be > 0");
     r.window = window;
     r.input_feeding = !no_input_feeding;

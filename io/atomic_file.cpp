@@ -285,4 +285,15 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
   file.commit(stream);
 }
 
+void check_output_is_not_an_input(const std::string& output, const std::vector<std::string>& inputs,
+                                  const std::string& option) {
+  for (const auto& input : inputs) {
+    std::error_code error;
+    if (input == output || std::filesystem::equivalent(input, output, error)) {
+      throw std::invalid_argument(option + " " + output + " is also an input (" + input +
+                                  "); give the output a name of its own");
+    }
+  }
+}
+
 }  // namespace huiyan::io

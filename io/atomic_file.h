@@ -16,6 +16,7 @@
 #include <optional>
 #include <string>
 #include <string_view>
+#include <vector>
 
 namespace huiyan::io {
 
@@ -64,5 +65,11 @@ class AtomicFile {
 
 // Replaces the file at path with contents.
 void write_file_atomically(const std::string& path, std::string_view contents);
+
+// An output that is also one of a command's inputs would be destroyed before or while it is read:
+// std::invalid_argument (a usage mistake) naming both. Files are compared, not names (a link, or
+// ./a against a), and `option` names the output in the message.
+void check_output_is_not_an_input(const std::string& output, const std::vector<std::string>& inputs,
+                                  const std::string& option = "-o");
 
 }  // namespace huiyan::io

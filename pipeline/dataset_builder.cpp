@@ -14,6 +14,7 @@
 #include <sstream>
 #include <stdexcept>
 
+#include "io/atomic_file.h"
 #include "io/dataset.h"
 #include "io/error.h"
 #include "io/line_reader.h"
@@ -60,14 +61,22 @@ void require_huiyan_special_ids(const SubwordModel& model, const std::string& pa
 }
 
 // Splits present in `dir`: train, valid, test first, then the others by name. Files whose stem
-// can't be a split name, or that lack their partner file, are left alone (README.txt).
-std::vector<std::string> find_splits(const fs::path& dir, const TaskFiles& files) {
+// can't be a split name are left alone (README.txt); those that lack their partner file are
+// left out with a warning.
+std::vector<std::string> find_splits(const fs::path& dir, const TaskFiles& files,
+                                     std::vector<std::string>& warnings) {
   std::vector<std::string> found;
   for (const auto& entry : fs::directory_iterator(dir)) {
     const std::string stem = entry.path().stem().string();
-    if (entry.is_regular_file() && entry.path().extension() == files.input && is_split_name(stem) &&
-        (files.second.empty() || fs::exists(dir / (stem + files.second)))) {
+    if (!entry.is_regular_file() || entry.path().extension() != files.input ||
+        !is_split_name(stem)) {
+      continue;
+    }
+    if (files.second.empty() || fs::exists(dir / (stem + files.second))) {
       found.push_back(stem);
+    } else {
+      warnings.push_back(entry.path().string() + " has no " + stem + files.second +
+                         " beside it: that split is left out");
     }
   }
   const auto rank = [](const std::string& name) {
@@ -187,8 +196,9 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
   require_huiyan_special_ids(src_model, per_side ? o.src_model : o.model);
   if (per_side) require_huiyan_special_ids(tgt, o.tgt_model);
 
+  std::vector<std::string> warnings;
   std::vector<std::string> split_names =
-      o.splits.empty() ? find_splits(o.data_dir, files) : o.splits;
+      o.splits.empty() ? find_splits(o.data_dir, files, warnings) : o.splits;
   std::set<std::string> seen_names;
   for (const auto& name : split_names) {
     if (!is_split_name(name) || !seen_names.insert(name).second) {
@@ -201,6 +211,13 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
     throw io::DataError(o.data_dir + ": no <split>" + files.input +
                         " files (run huiyan preprocess)");
   }
+  std::vector<std::string> inputs = {o.model, o.src_model, o.tgt_model};
+  std::erase(inputs, std::string());
+  for (const auto& name : split_names) {
+    inputs.push_back(fs::path(o.data_dir) / (name + files.input));
+    if (!files.second.empty()) inputs.push_back(fs::path(o.data_dir) / (name + files.second));
+  }
+  io::check_output_is_not_an_input(o.output, inputs);
 
   std::vector<RawSplit> raw;
   std::set<std::string> labels;
@@ -271,6 +288,7 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
   }
 
   DatasetBuildSummary summary;
+  summary.warnings = std::move(warnings);
   summary.threads = omp_get_max_threads();
   summary.label_names = dataset.label_names;
   double encode_seconds = 0;

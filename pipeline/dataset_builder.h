@@ -40,7 +40,8 @@ struct DatasetBuildSummary {
   double encode_seconds = 0;
   double seconds = 0;
   int threads = 1;
-  std::string to_text() const;
+  std::vector<std::string> warnings;  // files left out, for stderr
+  std::string to_text() const;        // the counts, without the warnings
 };
 
 // Throws std::invalid_argument for inconsistent options and io::DataError for bad input.

@@ -1,8 +1,10 @@
 #include "pipeline/model_average.h"
 
+#include <filesystem>
 #include <nlohmann/json.hpp>
 #include <stdexcept>
 
+#include "io/atomic_file.h"
 #include "io/error.h"
 #include "pipeline/model_file.h"
 
@@ -22,6 +24,15 @@ nlohmann::json parsed_config(const std::string& path, const std::string& config_
 
 void average_models(const std::vector<std::string>& inputs, const std::string& output) {
   if (inputs.empty()) throw std::invalid_argument("no model files to average");
+  io::check_output_is_not_an_input(output, inputs);
+  for (size_t i = 0; i < inputs.size(); ++i) {
+    for (size_t j = 0; j < i; ++j) {
+      std::error_code error;
+      if (inputs[i] == inputs[j] || std::filesystem::equivalent(inputs[i], inputs[j], error)) {
+        throw std::invalid_argument(inputs[i] + " is given twice; each checkpoint counts once");
+      }
+    }
+  }
   const ModelHeader first = read_model_header(inputs[0]);
   const nlohmann::json config = parsed_config(inputs[0], first.config_json);
   std::vector<nn::NamedTensor> mean = read_params(inputs[0]);

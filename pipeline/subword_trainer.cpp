@@ -59,9 +59,20 @@ class Reservoir {
   std::vector<std::string> items_;
 };
 
+std::string vocab_path_for(const std::string& model_path) {
+  const std::string suffix = ".model";
+  if (model_path.size() > suffix.size() &&
+      model_path.compare(model_path.size() - suffix.size(), suffix.size(), suffix) == 0) {
+    return model_path.substr(0, model_path.size() - suffix.size()) + ".vocab";
+  }
+  return model_path + ".vocab";
+}
+
 void validate(const SubwordTrainOptions& o) {
   if (o.inputs.empty()) throw std::invalid_argument("at least one --input is required");
   if (o.output.empty()) throw std::invalid_argument("-o/--output is required");
+  io::check_output_is_not_an_input(o.output, o.inputs);
+  io::check_output_is_not_an_input(vocab_path_for(o.output), o.inputs, "the listing beside -o,");
   if (o.model_type != "unigram" && o.model_type != "bpe") {
     throw std::invalid_argument("--model-type must be unigram or bpe, got '" + o.model_type + "'");
   }
@@ -78,15 +89,6 @@ void write_vocab_listing(const std::string& path, const SubwordModel& model) {
     listing << model.piece(id) << '\t' << model.score(id) << '\n';
   }
   io::write_file_atomically(path, listing.str());
-}
-
-std::string vocab_path_for(const std::string& model_path) {
-  const std::string suffix = ".model";
-  if (model_path.size() > suffix.size() &&
-      model_path.compare(model_path.size() - suffix.size(), suffix.size(), suffix) == 0) {
-    return model_path.substr(0, model_path.size() - suffix.size()) + ".vocab";
-  }
-  return model_path + ".vocab";
 }
 
 }  // namespace

@@ -206,15 +206,21 @@ TEST_F(TranslateCli, OutputsWriteThroughLinksAndDevices) {
   EXPECT_NE(same.err.find("--attention-out"), std::string::npos) << same.err;
 }
 
-// Averaging a checkpoint with itself changes nothing: the same translations.
+// The average of one checkpoint is that checkpoint: the same translations. The same file twice
+// is refused (it would count double).
 TEST_F(TranslateCli, AveragedCheckpointsTranslate) {
   TempDir scratch;
   const Outcome avg = run_huiyan("average -o " + (scratch / "avg.h5") + " --last 2 " +
                                  "--checkpoints-of " + (*dir_ / "rnn.h5"));
   ASSERT_EQ(avg.exit_code, 0) << avg.err;
-  const Outcome same = run_huiyan("average -o " + (scratch / "same.h5") + " " +
-                                  (*dir_ / "model.h5") + " " + (*dir_ / "model.h5"));
+  const Outcome same =
+      run_huiyan("average -o " + (scratch / "same.h5") + " " + (*dir_ / "model.h5"));
   ASSERT_EQ(same.exit_code, 0) << same.err;
+  EXPECT_NE(same.err.find("averaged 1 checkpoint ("), std::string::npos) << same.err;
+  const Outcome twice = run_huiyan("average -o " + (scratch / "twice.h5") + " " +
+                                   (*dir_ / "model.h5") + " " + (*dir_ / "model.h5"));
+  EXPECT_EQ(twice.exit_code, 2) << twice.err;
+  EXPECT_NE(twice.err.find("is given twice"), std::string::npos) << twice.err;
   const std::string input = "Ein Mann schläft.\nZwei Hunde.\n";
   EXPECT_EQ(run_huiyan("translate -m " + (scratch / "same.h5"), input).out,
             run_huiyan("translate -m " + (*dir_ / "model.h5"), input).out);
@@ -270,9 +276,13 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"train --task translate" + data + out + " --attention-dropout 1",
        "--attention-dropout must be in [0, 1)"},
       {"train --task translate" + data + out + " --patience -1", "--patience must be >= 0"},
+      {"train --task translate --arch rnn" + data + out + " --window 3",
+       "--window is for --attention-scope local"},
+      {"train --task translate --arch rnn" + data + out + " --no-input-feeding",
+       "--no-input-feeding is for --attention luong-*"},
       {"train --task translate" + data + out + " --max-time -1", "--max-time must be >= 0"},
       {"train --task translate" + data + " --max-steps 5 -o " + (*dir_ / "data.h5"),
-       "is the --data file"},
+       "is also an input"},
       {"train --task translate" + data + " --max-steps 5 -o " + scratch.path().string(),
        "is a directory"},
   };

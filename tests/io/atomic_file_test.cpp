@@ -73,6 +73,26 @@ TEST_F(AtomicFileTest, TempFilesOfProcessesThatAreGoneAreRemoved) {
   EXPECT_EQ(read_file(destination), "model");
 }
 
+// An output that is one of the inputs, by name or through a link, is refused before anything is
+// written; a new file, or another one, is fine.
+TEST_F(AtomicFileTest, AnOutputThatIsAnInputIsRefused) {
+  const std::string input = path("corpus.txt");
+  std::ofstream(input) << "text";
+  fs::create_symlink(input, path("link.txt"));
+  EXPECT_THROW(check_output_is_not_an_input(input, {input}), std::invalid_argument);
+  EXPECT_THROW(check_output_is_not_an_input(path("link.txt"), {path("other.txt"), input}),
+               std::invalid_argument);
+  try {
+    check_output_is_not_an_input(dir_ / "." / "corpus.txt", {input}, "-o");
+    FAIL() << "no error";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("is also an input (" + input + ")"), std::string::npos)
+        << e.what();
+  }
+  EXPECT_NO_THROW(check_output_is_not_an_input(path("new.model"), {input}));
+  EXPECT_EQ(read_file(input), "text");
+}
+
 TEST_F(AtomicFileTest, CommitReplacesTheOldContent) {
   const std::string destination = path("out.txt");
   std::ofstream(destination) << "old content that is longer";

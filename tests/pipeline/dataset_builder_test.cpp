@@ -162,5 +162,28 @@ TEST(DatasetBuilder, ReportsMismatchedAndMissingFiles) {
   EXPECT_THROW(build_dataset(o), std::invalid_argument);
 }
 
+// A split file without its partner is left out with a warning (it was left out silently); the
+// output may not be one of the files read.
+TEST(DatasetBuilder, WarnsOfAHalfSplitAndRefusesToWriteOverAnInput) {
+  TempDir dir;
+  const std::string model = train_model(dir, {kData + "/multi30k/train.en"}, "m", 200);
+  dir.write("data/train.src", "a dog\nthe cat\n");
+  dir.write("data/train.tgt", "ein Hund\ndie Katze\n");
+  dir.write("data/valid.src", "a bird\n");
+  DatasetBuildOptions o;
+  o.task = "translate";
+  o.data_dir = dir / "data";
+  o.model = model;
+  o.output = dir / "out.h5";
+  const DatasetBuildSummary summary = build_dataset(o);
+  ASSERT_EQ(summary.splits.size(), 1u);
+  ASSERT_EQ(summary.warnings.size(), 1u);
+  EXPECT_NE(summary.warnings[0].find("valid.src has no valid.tgt beside it"), std::string::npos)
+      << summary.warnings[0];
+  o.output = dir / "data/train.tgt";
+  EXPECT_THROW(build_dataset(o), std::invalid_argument);
+  EXPECT_EQ(io::read_lines(dir / "data/train.tgt").size(), 2u);
+}
+
 }  // namespace
 }  // namespace huiyan::pipeline

@@ -55,6 +55,9 @@ TEST(AverageModels, RefusesDifferentModels) {
   save_model(dir / "d.h5", retokenized);
   EXPECT_THROW(average_models({dir / "a.h5", dir / "d.h5"}, dir / "avg.h5"), io::DataError);
   EXPECT_FALSE(std::filesystem::exists(dir / "avg.h5"));
+  // The same file twice would weigh it double; the output over an input would destroy it.
+  EXPECT_THROW(average_models({dir / "a.h5", dir / "a.h5"}, dir / "avg.h5"), std::invalid_argument);
+  EXPECT_THROW(average_models({dir / "a.h5", dir / "b.h5"}, dir / "a.h5"), std::invalid_argument);
 }
 
 // Checkpoints of one model that a resume gave another dropout (or a moved --data file) still
