@@ -30,6 +30,11 @@ void report(const Summary& summary, bool json, bool quiet) {
     if (!std::cout) throw io::DataError("<stdout>: write failed");
   }
   if (!quiet) std::cerr << summary.to_text();
+  if constexpr (requires { summary.warnings; }) {
+    for (const auto& warning : summary.warnings) {
+      std::cerr << "huiyan preprocess: warning: " << warning << "\n";
+    }
+  }
 }
 
 }  // namespace

@@ -297,6 +297,7 @@ class Preprocessor {
         writers[s] = std::make_unique<SplitWriter>(o_.out_dir, output_names(o_.format, names[s]));
       }
     }
+    warn_of_earlier_splits(assignment, names, wanted);
     for (size_t i = 0; i < total; ++i) {
       writers[static_cast<size_t>(assignment[i])]->write(kept_[i]);
     }
@@ -309,6 +310,30 @@ class Preprocessor {
       if (!writers[s]) continue;
       summary_.split_sizes[names[s]] = writers[s]->count();
       writers[s]->commit(summary_.outputs);
+    }
+  }
+
+  // A split this run does not write stays as an earlier run left it. When it came from this
+  // same corpus (split with other sizes or another seed), its lines are now in train: a test set
+  // that leaks into training. Say so.
+  void warn_of_earlier_splits(const std::vector<Split>& assignment, const char* const names[],
+                              const bool wanted[]) {
+    for (size_t s = 1; s < 3; ++s) {
+      if (wanted[s]) continue;
+      const std::filesystem::path file =
+          std::filesystem::path(o_.out_dir) / output_names(o_.format, names[s]).front();
+      if (!std::filesystem::is_regular_file(file)) continue;
+      const std::vector<std::string> lines = io::read_lines(file.string());
+      const std::unordered_set<std::string> earlier(lines.begin(), lines.end());
+      size_t shared = 0;
+      for (size_t i = 0; i < kept_.size(); ++i) {
+        shared += assignment[i] == Split::train && earlier.contains(kept_[i].first) ? 1 : 0;
+      }
+      if (shared == 0) continue;
+      summary_.warnings.push_back(
+          file.string() + " (from an earlier run, kept) shares " + std::to_string(shared) +
+          " of its " + std::to_string(lines.size()) + " lines with this run's train " +
+          "split: remove it, or give --" + names[s] + "-size to split anew");
     }
   }
 
@@ -338,7 +363,7 @@ nlohmann::json PreprocessSummary::to_json() const {
   for (const auto& [split, count] : split_sizes) splits_json[split] = count;
   return {{"inputs", inputs},        {"lines_read", lines_read}, {"kept", kept},
           {"dropped", dropped_json}, {"splits", splits_json},    {"outputs", outputs},
-          {"seconds", seconds},      {"lowercase", lowercase}};
+          {"seconds", seconds},      {"lowercase", lowercase},   {"warnings", warnings}};
 }
 
 std::string PreprocessSummary::to_text() const {

@@ -50,6 +50,7 @@ struct PreprocessSummary {
   std::map<std::string, size_t> dropped;      // reason -> lines
   std::map<std::string, size_t> split_sizes;  // split -> examples written
   std::vector<std::string> outputs;
+  std::vector<std::string> warnings;  // for stderr, whatever --quiet says
   double seconds = 0;
   bool lowercase = false;  // the text was lower-cased: a model trained on it must see new text so
 

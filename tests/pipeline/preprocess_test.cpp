@@ -145,6 +145,14 @@ TEST(Preprocess, ASplitOfSizeZeroLeavesAnEarlierSplitAlone) {
   const auto summary = preprocess(o);
   EXPECT_EQ(summary.split_sizes.count("test"), 0u);
   EXPECT_EQ(read_file(dir / "out/test.txt"), "held out\n");
+  EXPECT_TRUE(summary.warnings.empty());
+  // A test split of this same corpus, kept from an earlier run, now overlaps train: a warning.
+  o.input_path = dir.write("train.txt", "a\nb\nc\nd\nheld out\n");
+  const auto leaking = preprocess(o);
+  ASSERT_EQ(leaking.warnings.size(), 1u);
+  EXPECT_NE(leaking.warnings[0].find("shares 1 of its 1 lines with this run's train split"),
+            std::string::npos)
+      << leaking.warnings[0];
 }
 
 TEST(Preprocess, ReadsGzipAndParallelTsv) {
