@@ -84,7 +84,8 @@ po::options_description common_options(CommonOptions& common, bool runs_networks
   po::options_description options("Common", kHelpWidth, kHelpWidth / 2);
   options.add_options()("threads",
                         po::value<int>(&common.threads)->default_value(0)->value_name("N"),
-                        "threads to use (0 = every core)")(
+                        "threads to use (0 = every core; on a machine busy with other work, "
+                        "fewer: a thread that waits for a core holds the others up)")(
       "quiet,q", po::bool_switch(&common.quiet), "print nothing but errors on stderr");
   if (runs_networks) {
     options.add_options()(

@@ -159,6 +159,10 @@ AtomicFile::AtomicFile(std::string destination)
     : destination_(std::move(destination)), replaced_(destination_) {
   struct stat target {};
   const bool exists = ::stat(destination_.c_str(), &target) == 0;
+  if (exists && S_ISDIR(target.st_mode)) {
+    // Found now, before the work whose output it was to hold, not at the rename.
+    throw DataError(destination_ + ": is a directory; give a file name");
+  }
   const int descriptor = open_descriptor_named(destination_);
   if (descriptor >= 0 && exists && (S_ISREG(target.st_mode) || S_ISSOCK(target.st_mode))) {
     // A file or a socket behind the descriptor (a socket cannot be opened by name at all).

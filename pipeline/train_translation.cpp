@@ -191,6 +191,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   }
   model.train(true);
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);
+  if (o.schedule == "linear" && o.max_steps <= 0) {
+    throw std::invalid_argument("--schedule linear needs --max-steps (it decays to 0 there)");
+  }
   const auto schedule = nn::make_schedule(o.schedule, o.lr, o.warmup, o.max_steps);
 
   TrainingCursor cursor;

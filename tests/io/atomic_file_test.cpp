@@ -93,6 +93,12 @@ TEST_F(AtomicFileTest, AnOutputThatIsAnInputIsRefused) {
   EXPECT_EQ(read_file(input), "text");
 }
 
+TEST_F(AtomicFileTest, ADirectoryIsRefusedUpFront) {
+  fs::create_directory(path("out"));
+  EXPECT_THROW(AtomicFile(path("out")), DataError);
+  EXPECT_EQ(file_count(), 1u);
+}
+
 TEST_F(AtomicFileTest, CommitReplacesTheOldContent) {
   const std::string destination = path("out.txt");
   std::ofstream(destination) << "old content that is longer";
