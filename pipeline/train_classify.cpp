@@ -209,19 +209,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
-  if (!o.resume) {
-    if (const std::string earlier = earlier_run_warning(o.output); !earlier.empty()) say(earlier);
-  }
-  // A resumed run that already reached its end has nothing left to do: the files stay as they are.
-  if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
-      !done.empty()) {
-    say(done);
-    stop = true;
-    validated_step = step;
-  }
-  // Asked to stop while setting up: no step is taken, nothing is saved.
-  const int64_t first_step = step;
-  if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, o.stop_requested, say);
+  if (run.done_before_starting()) stop = true;
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = epoch_batches(epoch);
@@ -248,7 +237,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();
-      if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+      if (run.stop_asked(stop)) stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -256,15 +245,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       if (o.valid_every == 0) validate();
     }
   }
-  // A stop asked for on the run's last step changes nothing: it ends as any run does.
-  if (summary.interrupted && !nothing_left_to_train(cursor, o.max_steps, o.max_epochs).empty()) {
-    summary.interrupted = false;
-  }
-  if (summary.interrupted) {
-    if (validated_step != step && step > first_step) save(last_path, true, threshold);
-  } else if (validated_step != step) {
-    validate();
-  }
+  run.finish(cursor, validated_step, validate, [&] { save(last_path, true, threshold); });
+  summary.interrupted = run.interrupted();
   progress.finish();
   summary.steps = step;
   summary.epochs = epoch;

@@ -268,19 +268,8 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
-  if (!o.resume) {
-    if (const std::string earlier = earlier_run_warning(o.output); !earlier.empty()) say(earlier);
-  }
-  // A resumed run that already reached its end has nothing left to do: the files stay as they are.
-  if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
-      !done.empty()) {
-    say(done);
-    stop = true;
-    validated_step = step;
-  }
-  // Asked to stop while setting up: no step is taken, nothing is saved.
-  const int64_t first_step = step;
-  if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, o.stop_requested, say);
+  if (run.done_before_starting()) stop = true;
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const std::vector<std::vector<int32_t>> batches = cost_sorted_batches(
@@ -311,7 +300,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       progress.step_taken(cursor, per_epoch, static_cast<double>(sequences_read), value, o.lr);
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
-      if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+      if (run.stop_asked(stop)) stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -319,15 +308,8 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       if (o.valid_every > 0 && epoch % o.valid_every == 0) validate();
     }
   }
-  // A stop asked for on the run's last step changes nothing: it ends as any run does.
-  if (summary.interrupted && !nothing_left_to_train(cursor, o.max_steps, o.max_epochs).empty()) {
-    summary.interrupted = false;
-  }
-  if (summary.interrupted) {
-    if (validated_step != step && step > first_step) save(last_path, true);
-  } else if (validated_step != step) {
-    validate();
-  }
+  run.finish(cursor, validated_step, validate, [&] { save(last_path, true); });
+  summary.interrupted = run.interrupted();
   progress.finish();
   summary.steps = step;
   summary.epochs = epoch;

@@ -295,24 +295,13 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     }
   };
 
-  if (!o.resume) {
-    if (const std::string earlier = earlier_run_warning(o.output); !earlier.empty()) say(earlier);
-  }
   if (valid == nullptr) {
     say("warning: " + o.data +
         " has no valid split: nothing is validated, the last model is kept as the best and "
         "--patience has no effect");
   }
-  // A resumed run that already reached its end has nothing left to do: the files stay as they are.
-  if (const std::string done = nothing_left_to_train(cursor, o.max_steps, o.max_epochs);
-      !done.empty()) {
-    say(done);
-    stop = true;
-    validated_step = step;
-  }
-  // Asked to stop while setting up: no step is taken, nothing is saved.
-  const int64_t first_step = step;
-  if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, o.stop_requested, say);
+  if (run.done_before_starting()) stop = true;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,
                                        o.seed + static_cast<uint64_t>(epoch));
@@ -354,7 +343,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       if (o.valid_every > 0 && step % o.valid_every == 0) validate();
       if (o.max_steps > 0 && step >= o.max_steps) stop = true;
       if (o.max_minutes > 0 && progress.seconds() >= o.max_minutes * 60) stop = true;
-      if (!stop && o.stop_requested && o.stop_requested()) summary.interrupted = stop = true;
+      if (run.stop_asked(stop)) stop = true;
     }
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
@@ -364,15 +353,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   }
   // Whatever stopped training, the model as it ended is validated and saved; when asked to stop
   // at once, only saved.
-  // A stop asked for on the run's last step changes nothing: it ends as any run does.
-  if (summary.interrupted && !nothing_left_to_train(cursor, o.max_steps, o.max_epochs).empty()) {
-    summary.interrupted = false;
-  }
-  if (summary.interrupted) {
-    if (validated_step != step && step > first_step) save(last_path, true);
-  } else if (validated_step != step) {
-    validate();
-  }
+  run.finish(cursor, validated_step, validate, [&] { save(last_path, true); });
+  summary.interrupted = run.interrupted();
   progress.finish();
 
   summary.steps = step;

@@ -88,12 +88,55 @@ std::map<std::string, int64_t> resume_training_state(const std::string& path, nn
   return header.counters;
 }
 
-std::string nothing_left_to_train(const TrainingCursor& at, int64_t max_steps, int64_t max_epochs) {
-  if ((max_steps <= 0 || at.step < max_steps) && (max_epochs <= 0 || at.epoch < max_epochs)) {
-    return "";
+namespace {
+
+bool reached_limits(const TrainingCursor& at, int64_t max_steps, int64_t max_epochs) {
+  return (max_steps > 0 && at.step >= max_steps) || (max_epochs > 0 && at.epoch >= max_epochs);
+}
+
+}  // namespace
+
+TrainingRun::TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs,
+                         bool resume, const std::string& output,
+                         std::function<bool()> stop_requested,
+                         const std::function<void(const std::string&)>& say)
+    : max_steps_(max_steps),
+      max_epochs_(max_epochs),
+      first_step_(start.step),
+      stop_requested_(std::move(stop_requested)) {
+  const auto tell = [&](const std::string& line) {
+    if (say) say(line);
+  };
+  if (!resume) {
+    if (const std::string earlier = earlier_run_warning(output); !earlier.empty()) tell(earlier);
   }
-  return "nothing to train: the model is at step " + std::to_string(at.step) + ", epoch " +
-         std::to_string(at.epoch_of_last_step()) + "; raise --max-steps or --max-epochs";
+  if (reached_limits(start, max_steps, max_epochs)) {
+    // The files stay as they are.
+    tell("nothing to train: the model is at step " + std::to_string(start.step) + ", epoch " +
+         std::to_string(start.epoch_of_last_step()) + "; raise --max-steps or --max-epochs");
+    nothing_left_ = true;
+    return;
+  }
+  interrupted_ = stop_asked(false);
+}
+
+bool TrainingRun::stop_asked(bool already_stopping) {
+  if (already_stopping || !stop_requested_ || !stop_requested_()) return false;
+  interrupted_ = true;
+  return true;
+}
+
+void TrainingRun::finish(const TrainingCursor& at, int64_t validated_step,
+                         const std::function<void()>& validate,
+                         const std::function<void()>& save_state) {
+  // A stop asked for on the run's last step changes nothing: it ends as any run does.
+  if (interrupted_ && reached_limits(at, max_steps_, max_epochs_)) interrupted_ = false;
+  if (nothing_left_ || validated_step == at.step) return;
+  if (!interrupted_) {
+    validate();
+  } else if (at.step > first_step_) {
+    save_state();
+  }
 }
 
 void check_loss_is_finite(double loss, int64_t step, const std::string& remedies,

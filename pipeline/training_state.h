@@ -4,6 +4,7 @@
 // (step, epoch, data cursor, ...).
 
 #include <cstdint>
+#include <functional>
 #include <map>
 #include <nlohmann/json.hpp>
 #include <string>
@@ -42,9 +43,36 @@ struct TrainingCursor {
     return batch_in_epoch > 0 || epoch == 0 ? epoch + 1 : epoch;
   }
 };
-// A resumed run that already reached --max-steps or --max-epochs has nothing left to do: the
-// message that says so, or "" when there is training left.
-std::string nothing_left_to_train(const TrainingCursor& at, int64_t max_steps, int64_t max_epochs);
+// How every trainer's run begins and ends around its loop of steps, and whether a stop was asked
+// for (Ctrl-C): so that all of them warn, stop and save alike.
+class TrainingRun {
+ public:
+  // Before the first step, with the cursor where the run begins: a fresh run warns of an earlier
+  // run's files under `output`; a resumed run that already reached --max-steps or --max-epochs
+  // says it has nothing left to do; a stop asked for during set-up is taken.
+  TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs, bool resume,
+              const std::string& output, std::function<bool()> stop_requested,
+              const std::function<void(const std::string&)>& say);
+
+  // No step to take: nothing left, or a stop already asked for.
+  bool done_before_starting() const { return nothing_left_ || interrupted_; }
+  // After a step, unless a limit already stopped the run: whether to stop here on request.
+  bool stop_asked(bool already_stopping);
+
+  // After the loop, with the cursor where it ended and the step last validated. A run stopped on
+  // request calls `save_state` only (if it took a step), unless it had reached its limits anyway;
+  // any other run calls `validate` (which saves) for the step it ended on, unless done already.
+  void finish(const TrainingCursor& at, int64_t validated_step,
+              const std::function<void()>& validate, const std::function<void()>& save_state);
+  // Whether the run stopped on request before its limits (known after finish()).
+  bool interrupted() const { return interrupted_; }
+
+ private:
+  int64_t max_steps_, max_epochs_, first_step_;
+  std::function<bool()> stop_requested_;
+  bool nothing_left_ = false;
+  bool interrupted_ = false;
+};
 
 // A training loss that is not finite means the run diverged, and every step after would only
 // spread NaN through the weights: std::runtime_error saying so at `step`, with `remedies` (the
