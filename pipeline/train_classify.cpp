@@ -103,6 +103,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     tokens[i] = document_tokens(config, document_of(*train, i));
   }
   const auto shape = [&](int32_t r) { return shapes[static_cast<size_t>(r)]; };
+  // What cuts an epoch into batches: a resume with other values cuts the current epoch anew.
+  const nlohmann::json batching = {{"batch_tokens", o.batch_tokens}, {"seed", o.seed}};
   const auto epoch_batches = [&](int64_t epoch) {
     return cost_sorted_batches(rows, shape, o.batch_tokens, std::numeric_limits<int64_t>::max(),
                                4096, nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
@@ -151,7 +153,9 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
         {"lowercase",
          dataset.attributes.count("lowercase") && dataset.attributes.at("lowercase") == "1"},
         {"threshold", decision_threshold},
-        {"data", o.data}}.dump();
+        {"data", o.data},
+        {"batching",
+         batching}}.dump();
     file.tokenizers["src"] = dataset.src_tokenizer;
     file.tables["labels"] = dataset.label_names;
     add_training_state(
@@ -209,7 +213,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
-  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, o.stop_requested, say);
+  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, batching, o.stop_requested,
+                  say);
   if (run.done_before_starting()) stop = true;
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {

@@ -177,11 +177,13 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     config.users = static_cast<int64_t>(train->src.size());
     model_json = to_json(config);
   }
-  const nlohmann::json file_config = {{"task", "recommend"},
-                                      {"arch", o.arch},
-                                      {"loss", o.arch == "acf" ? "bpr" : o.loss},
-                                      {"model", model_json},
-                                      {"data", o.data}};
+  const nlohmann::json file_config = {
+      {"task", "recommend"},
+      {"arch", o.arch},
+      {"loss", o.arch == "acf" ? "bpr" : o.loss},
+      {"model", model_json},
+      {"data", o.data},
+      {"batching", {{"batch_size", o.batch_size}, {"seed", o.seed}}}};
   const std::unique_ptr<nn::Recommender> model_owner =
       make_recommender(file_config, o.seed, item_features);
   nn::Recommender& model = *model_owner;
@@ -268,7 +270,8 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
-  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, o.stop_requested, say);
+  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
+                  o.stop_requested, say);
   if (run.done_before_starting()) stop = true;
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {

@@ -174,7 +174,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       {"arch", o.arch},
       {"model", model_json},
       {"data", o.data},
-      {"special_ids", {{"pad", 0}, {"unk", 1}, {"bos", kBos}, {"eos", kEos}}}};
+      {"special_ids", {{"pad", 0}, {"unk", 1}, {"bos", kBos}, {"eos", kEos}}},
+      {"batching",
+       {{"batch_tokens", o.batch_tokens}, {"max_length", o.max_length}, {"seed", o.seed}}}};
 
   const std::unique_ptr<nn::Seq2Seq> model_owner =
       make_translation_model(file_config, nn::Random(o.seed));
@@ -300,7 +302,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         " has no valid split: nothing is validated, the last model is kept as the best and "
         "--patience has no effect");
   }
-  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, o.stop_requested, say);
+  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
+                  o.stop_requested, say);
   if (run.done_before_starting()) stop = true;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,

@@ -1,5 +1,6 @@
 #include "pipeline/training_state.h"
 
+#include <algorithm>
 #include <bit>
 #include <cmath>
 #include <filesystem>
@@ -90,6 +91,28 @@ std::map<std::string, int64_t> resume_training_state(const std::string& path, nn
 
 namespace {
 
+// "--batch-tokens 2000 (was 600)" for each batching setting that differs from the one stored in
+// the model file at `path`; "" when none does, or the file stored none (older files).
+std::string batching_change(const std::string& path, const nlohmann::json& batching) {
+  nlohmann::json stored;
+  try {
+    stored = nlohmann::json::parse(read_model_header(path).config_json)
+                 .value("batching", nlohmann::json());
+  } catch (const std::exception&) {
+    return "";  // resume_training_state reports an unreadable file
+  }
+  std::string changed;
+  if (!stored.is_object()) return changed;
+  for (const auto& [key, now] : batching.items()) {
+    if (!stored.contains(key) || stored[key] == now) continue;
+    std::string option = "--" + key;
+    std::replace(option.begin(), option.end(), '_', '-');
+    changed += (changed.empty() ? "" : ", ") + option + " " + now.dump() + " (was " +
+               stored[key].dump() + ")";
+  }
+  return changed;
+}
+
 bool reached_limits(const TrainingCursor& at, int64_t max_steps, int64_t max_epochs) {
   return (max_steps > 0 && at.step >= max_steps) || (max_epochs > 0 && at.epoch >= max_epochs);
 }
@@ -97,7 +120,7 @@ bool reached_limits(const TrainingCursor& at, int64_t max_steps, int64_t max_epo
 }  // namespace
 
 TrainingRun::TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs,
-                         bool resume, const std::string& output,
+                         bool resume, const std::string& output, const nlohmann::json& batching,
                          std::function<bool()> stop_requested,
                          const std::function<void(const std::string&)>& say)
     : max_steps_(max_steps),
@@ -116,6 +139,14 @@ TrainingRun::TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t
          std::to_string(start.epoch_of_last_step()) + "; raise --max-steps or --max-epochs");
     nothing_left_ = true;
     return;
+  }
+  if (resume && start.batch_in_epoch > 0) {
+    const std::string changed = batching_change(last_model_path(output), batching);
+    if (!changed.empty()) {
+      tell("warning: resuming within epoch " + std::to_string(start.epoch + 1) + " with " +
+           changed + ": the rest of the epoch is cut into batches anew, so some of its examples " +
+           "may come twice or not at all; later epochs are as usual");
+    }
   }
   interrupted_ = stop_asked(false);
 }

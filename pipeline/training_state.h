@@ -49,9 +49,12 @@ class TrainingRun {
  public:
   // Before the first step, with the cursor where the run begins: a fresh run warns of an earlier
   // run's files under `output`; a resumed run that already reached --max-steps or --max-epochs
-  // says it has nothing left to do; a stop asked for during set-up is taken.
+  // says it has nothing left to do, and one resumed within an epoch with other `batching` (the
+  // settings that cut epochs into batches, as stored under "batching" in the model's config)
+  // warns that the rest of the epoch is cut anew; a stop asked for during set-up is taken.
   TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs, bool resume,
-              const std::string& output, std::function<bool()> stop_requested,
+              const std::string& output, const nlohmann::json& batching,
+              std::function<bool()> stop_requested,
               const std::function<void(const std::string&)>& say);
 
   // No step to take: nothing left, or a stop already asked for.

@@ -4,6 +4,7 @@
 
 #include <bit>
 #include <string>
+#include <vector>
 
 #include "io/error.h"
 #include "tests/temp_dir.h"
@@ -88,6 +89,59 @@ TEST(TrainingState, ResumeRefusesAnotherModelButNotAnotherDropout) {
             std::string::npos);
   // No file: resume_training_state names it.
   EXPECT_EQ(resume_refusal(dir / "none.h5", saved, {}), "");
+}
+
+// Resuming within an epoch with other batching cuts the rest of the epoch anew: a warning naming
+// the option. At an epoch's start, or with the same settings, nothing is said.
+TEST(TrainingRun, WarnsOfOtherBatchingWithinAnEpoch) {
+  testing::TempDir dir;
+  const std::string output = dir / "m.h5";
+  ModelFile file;
+  file.config_json = R"({"model": {}, "batching": {"batch_tokens": 600, "seed": 1}})";
+  save_model(last_model_path(output), file);
+  std::vector<std::string> said;
+  const auto say = [&](const std::string& line) { said.push_back(line); };
+  const TrainingCursor within{40, 2, 7, 1.0, 0};
+  const nlohmann::json other = {{"batch_tokens", 2000}, {"seed", 1}};
+  TrainingRun(within, 100, 0, true, output, other, nullptr, say);
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_NE(said[0].find("within epoch 3 with --batch-tokens 2000 (was 600)"), std::string::npos)
+      << said[0];
+  said.clear();
+  TrainingRun(TrainingCursor{40, 3, 0, 1.0, 0}, 100, 0, true, output, other, nullptr, say);
+  TrainingRun(within, 100, 0, true, output, {{"batch_tokens", 600}, {"seed", 1}}, nullptr, say);
+  EXPECT_TRUE(said.empty());
+}
+
+// A stop asked for ends the run with its state saved, not validated; on the run's last step it
+// ends as any run: validated.
+TEST(TrainingRun, AStopOnRequestSavesUnlessTheRunWasAtItsEnd) {
+  testing::TempDir dir;
+  bool asked = false;
+  TrainingRun run(
+      TrainingCursor{}, 10, 0, false, dir / "m.h5", {}, [&] { return asked; }, nullptr);
+  EXPECT_FALSE(run.done_before_starting());
+  EXPECT_FALSE(run.stop_asked(false));
+  asked = true;
+  EXPECT_FALSE(run.stop_asked(true));  // a limit stopped it already
+  EXPECT_TRUE(run.stop_asked(false));
+  std::string done;
+  run.finish(
+      TrainingCursor{4, 0, 4, -1, 0}, 2, [&] { done = "validated"; }, [&] { done = "saved"; });
+  EXPECT_EQ(done, "saved");
+  EXPECT_TRUE(run.interrupted());
+  run.finish(
+      TrainingCursor{10, 0, 10, -1, 0}, 2, [&] { done = "validated"; }, [&] { done = "saved"; });
+  EXPECT_EQ(done, "validated");
+  EXPECT_FALSE(run.interrupted());
+  // Asked before the first step: nothing to do, nothing saved.
+  TrainingRun at_once(
+      TrainingCursor{}, 10, 0, false, dir / "m.h5", {}, [] { return true; }, nullptr);
+  EXPECT_TRUE(at_once.done_before_starting());
+  done.clear();
+  at_once.finish(
+      TrainingCursor{}, -1, [&] { done = "validated"; }, [&] { done = "saved"; });
+  EXPECT_EQ(done, "");
 }
 
 }  // namespace
