@@ -69,8 +69,10 @@ int run_translate(const std::vector<std::string>& args) {
       "read up to N batches of lines ahead and sort them by length together (1: each batch "
       "alone); a pipe that pauses gets its lines back at once")(
       "attention-out", po::value(&attention_out)->value_name("FILE"),
-      "also write each sentence's pieces and attention matrix (HDF5; JSON lines with --json)")(
-      "json", po::bool_switch(&json), "--attention-out as JSON lines");
+      "also write each sentence's pieces and attention matrix (HDF5; JSON lines with --json); "
+      "for a --hard-attention model, the distribution each step's source position was picked "
+      "from (the decoder attended to its argmax alone)")("json", po::bool_switch(&json),
+                                                         "--attention-out as JSON lines");
   options.add(common_options(common, true));
   po::variables_map values;
   if (!parse_options(args, "huiyan translate -m MODEL.h5 [options] < source > translation",

@@ -391,7 +391,15 @@ std::string PreprocessSummary::to_text() const {
 
 PreprocessSummary preprocess(const PreprocessOptions& options) {
   validate(options);
-  return Preprocessor(options).run();
+  std::error_code error;
+  const bool had_out_dir = std::filesystem::exists(options.out_dir, error);
+  try {
+    return Preprocessor(options).run();
+  } catch (...) {
+    // A failed run leaves no empty directory of its own behind (one with files in it stays).
+    if (!had_out_dir) std::filesystem::remove(options.out_dir, error);
+    throw;
+  }
 }
 
 }  // namespace huiyan::pipeline

@@ -24,6 +24,9 @@ std::string one_line(std::string text) {
 
 SubwordModel SubwordModel::load(const std::string& path) {
   std::error_code error;
+  if (!std::filesystem::exists(path, error)) {
+    throw io::DataError(path + ": cannot open SentencePiece model (no such file)");
+  }
   if (!std::filesystem::is_regular_file(path, error)) {
     throw io::DataError(path + ": cannot open SentencePiece model (not a regular file)");
   }

@@ -68,10 +68,12 @@ TEST(Preprocess, InvalidUtf8StopsWithFileAndLine) {
   EXPECT_FALSE(std::filesystem::exists(dir / "out/train.src"));
 }
 
+// The error leaves no empty --out-dir behind.
 TEST(Preprocess, MisalignedParallelFilesAreAnError) {
   TempDir dir;
   auto o = parallel(dir, "a\nb\nc\n", "a\nb\n");
   EXPECT_THROW(preprocess(o), io::DataError);
+  EXPECT_FALSE(std::filesystem::exists(o.out_dir));
 }
 
 TEST(Preprocess, LabeledTsvPicksColumnsAndStripsLineBreakTags) {
