@@ -135,6 +135,14 @@ int run_preprocess(const std::vector<std::string>& args) {
     return 0;
   }
   o.format = parse_format(format);
+  if (!o.split.empty()) {
+    for (const char* name : {"valid-size", "test-size"}) {
+      if (!values[name].defaulted()) {
+        throw UsageError(std::string("--") + name + " splits the input at random; --split " +
+                         o.split + " writes all of it as one split: give one or the other");
+      }
+    }
+  }
   o.normalize.strip_line_break_tags = !keep_br_tags;
   o.progress = !common.quiet;
   o.max_length = max_length.value;
