@@ -2,6 +2,7 @@
 // train_recommend.cpp, --task classify to train_classify.cpp, --task embeddings to
 // train_embeddings.cpp.
 
+#include <algorithm>
 #include <filesystem>
 #include <iostream>
 
@@ -65,7 +66,8 @@ int run_train(const std::vector<std::string>& args) {
       "NAME.last.h5")(
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
-      "stops training after its current step; a second one quits at once)");
+      "stops training after its current step; a second one quits at once); without model "
+      "options the model is the one in that file");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&arch)->value_name("ARCH")->default_value("transformer"),
                       "transformer, or rnn (bidirectional RNN encoder, RNN decoder with "
@@ -171,10 +173,13 @@ int run_train(const std::vector<std::string>& args) {
   if (o.patience < 0) throw UsageError("--patience must be >= 0 (0: never stop early)");
   if (!(o.clip_norm >= 0)) throw UsageError("--clip-norm must be >= 0 (0: off)");
   if (!(o.max_minutes >= 0)) throw UsageError("--max-time must be >= 0 (0: no limit)");
+  const auto given = [&](const char* name) {
+    return values.count(name) && !values[name].defaulted();
+  };
   // An option of the other architecture is a mistake (a forgotten --arch rnn, say), not a no-op.
   const auto refuse = [&](std::initializer_list<const char*> names, const std::string& owner) {
     for (const char* name : names) {
-      if (values.count(name) && !values[name].defaulted()) {
+      if (given(name)) {
         throw UsageError(std::string("--") + name + " is for --arch " + owner +
                          "; this is --arch " + arch);
       }
@@ -200,9 +205,6 @@ int run_train(const std::vector<std::string>& args) {
     r.local = scope == "local";
     if (r.local && r.attention == nn::RnnAttention::bahdanau)
       throw UsageError("--attention-scope local is Luong's: give --attention luong-*");
-    const auto given = [&](const char* name) {
-      return values.count(name) && !values[name].defaulted();
-    };
     if (!r.local && given("window")) {
       throw UsageError("--window is for --attention-scope local (global attention has no window)");
     }
@@ -238,6 +240,16 @@ int run_train(const std::vector<std::string>& args) {
   o.model.pre_norm = pre_norm;
   o.model.learned_positions = learned_positions;
   o.model.tie_output = !untied;
+  // A resume given no model options goes on with the model it saved, as it was built.
+  const bool model_given = std::ranges::any_of(
+      std::initializer_list<const char*>{
+          "arch", "preset", "dim", "heads", "layers", "encoder-layers", "decoder-layers", "ff-dim",
+          "pre-norm", "learned-positions", "untied-output", "attention", "attention-scope",
+          "window", "no-input-feeding", "hard-attention", "cell", "embed-dim", "hidden"},
+      given);
+  if (o.resume && !model_given) {
+    pipeline::take_model_from_last(o, given("dropout") || given("attention-dropout"));
+  }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.max_length = static_cast<int64_t>(max_length.value);
   o.warmup = static_cast<int64_t>(warmup.value);

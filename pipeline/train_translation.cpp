@@ -141,6 +141,32 @@ RunCheckpoints latest_run_checkpoints(const std::string& output) {
   return found;
 }
 
+void take_model_from_last(TranslationTrainOptions& o, bool keep_dropouts) {
+  const std::string path = last_model_path(o.output);
+  if (!std::filesystem::exists(path)) return;
+  try {
+    const auto stored = nlohmann::json::parse(read_model_header(path).config_json);
+    const std::string arch = stored.at("arch");
+    if (arch == "transformer") {
+      nn::TransformerConfig c = transformer_config_from(stored.at("model"));
+      if (keep_dropouts) {
+        c.dropout = o.model.dropout;
+        c.attention_dropout = o.model.attention_dropout;
+      }
+      o.model = c;
+    } else if (arch == "rnn") {
+      nn::RnnSeq2SeqConfig c = rnn_config_from(stored.at("model"));
+      if (keep_dropouts) c.dropout = o.model.dropout;
+      o.rnn = c;
+    } else {
+      throw io::DataError(path + ": not a translation model (arch '" + arch + "')");
+    }
+    o.arch = arch;
+  } catch (const nlohmann::json::exception& e) {
+    throw io::DataError(path + ": unreadable model config: " + e.what());
+  }
+}
+
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
     throw std::invalid_argument("give --max-steps, --max-epochs or --max-time");

@@ -61,12 +61,17 @@ struct TranslationTrainSummary {
 
 TranslationTrainSummary train_translation(const TranslationTrainOptions& options);
 
+// For --resume given no model options: the architecture and sizes NAME.last.h5 was trained with
+// go into `o` (its dropouts too, unless `keep_dropouts`), so a resume needs no repetition of
+// them. Without that file nothing changes (the resume then says there is nothing to resume from).
+void take_model_from_last(TranslationTrainOptions& o, bool keep_dropouts);
+
 // <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5, and those that exist, oldest step first.
 std::string checkpoint_path(const std::string& output, int64_t step);
 std::vector<std::string> checkpoint_paths(const std::string& output);
 // The checkpoints (oldest step first) of the run that last saved <stem>.last.h5, or without one,
-// of the run that wrote the newest checkpoint file; and how many others lie beside them (other runs under the same
-// -o, or unreadable files).
+// of the run that wrote the newest checkpoint file; and how many others lie beside them (other runs
+// under the same -o, or unreadable files).
 struct RunCheckpoints {
   std::vector<std::string> paths;
   size_t others = 0;

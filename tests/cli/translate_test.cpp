@@ -344,6 +344,21 @@ TEST_F(TranslateCli, ResumeRefusesAnotherModel) {
   EXPECT_EQ(dropout.exit_code, 0) << dropout.err;
 }
 
+// Given no model options, a resume goes on with the model the file holds, Transformer or RNN.
+TEST_F(TranslateCli, ResumeTakesTheModelFromItsFile) {
+  TempDir scratch;
+  for (const char* name : {"model", "rnn"}) {
+    std::filesystem::copy_file(*dir_ / (std::string(name) + ".last.h5"),
+                               scratch / (std::string(name) + ".last.h5"));
+    const Outcome resumed =
+        run_huiyan("train --task translate --data " + (*dir_ / "data.h5") + " -o " +
+                   (scratch / (std::string(name) + ".h5")) +
+                   " --batch-tokens 600 --max-steps 45 --valid-every 20 --no-valid-bleu --resume");
+    EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
+    EXPECT_NE(resumed.err.find("trained 45 steps"), std::string::npos) << resumed.err;
+  }
+}
+
 // Ctrl-C during training stops it after the step it is taking, saves the run and ends the process
 // by SIGINT (so a script stops too); --resume goes on from the step it stopped at.
 TEST_F(TranslateCli, CtrlCSavesTheRunForResume) {
