@@ -56,8 +56,8 @@ int run_tokenize_train(const std::vector<std::string>& args) {
   o.max_sentences = max_sentences.value;
   o.max_sentence_bytes = max_sentence_bytes.value;
   o.seed = seed.value;
-  if (o.max_sentence_bytes < 1 || o.max_sentence_bytes > (1u << 30)) {
-    throw UsageError("--max-sentence-bytes must be between 1 and 2^30");
+  if (o.max_sentence_bytes < 10 || o.max_sentence_bytes > (1u << 30)) {
+    throw UsageError("--max-sentence-bytes must be between 10 and 2^30 (SentencePiece's limits)");
   }
   if (!common.quiet) o.log = [](const std::string& message) { std::cerr << message << "\n"; };
   const auto summary = pipeline::train_subword_model(o);

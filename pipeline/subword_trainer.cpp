@@ -3,7 +3,9 @@
 #include <sentencepiece_processor.h>
 #include <sentencepiece_trainer.h>
 
+#include <algorithm>
 #include <chrono>
+#include <regex>
 #include <sstream>
 #include <stdexcept>
 #include <unordered_map>
@@ -58,6 +60,24 @@ class Reservoir {
   size_t seen_ = 0;
   std::vector<std::string> items_;
 };
+
+// SentencePiece's message without the source file, line and check it failed in front of it,
+// and with its options spelled as huiyan's (--character_coverage is --character-coverage here).
+std::string readable(std::string message) {
+  static const std::regex check(R"(^.*\.cc\(\d+\) \[.*\] (.+)$)");
+  std::smatch found;
+  if (std::regex_match(message, found, check)) message = found[1];
+  static const std::regex option("--([a-z]+(_[a-z]+)+)");
+  std::string out;
+  auto from = message.cbegin();
+  for (std::sregex_iterator it(message.begin(), message.end(), option), end; it != end; ++it) {
+    std::string name = (*it)[1];
+    std::replace(name.begin(), name.end(), '_', '-');
+    out.append(from, (*it)[0].first).append("--" + name);
+    from = (*it)[0].second;
+  }
+  return out.append(from, message.cend());
+}
 
 std::string vocab_path_for(const std::string& model_path) {
   const std::string suffix = ".model";
@@ -145,7 +165,7 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
   const auto status = sentencepiece::SentencePieceTrainer::Train(args, &iterator, &serialized);
   if (!status.ok()) {
     throw io::DataError("SentencePiece training on " + o.inputs.front() +
-                        " failed: " + status.ToString());
+                        " failed: " + readable(status.message()));
   }
 
   const SubwordModel model = SubwordModel::from_bytes(serialized, o.output);

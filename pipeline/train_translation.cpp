@@ -331,6 +331,18 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
                   o.stop_requested, say);
   if (run.done_before_starting()) stop = true;
+  if (!stop) {
+    size_t within = 0;
+    for (const auto& batch : token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,
+                                           o.seed + static_cast<uint64_t>(epoch))) {
+      within += batch.size();
+    }
+    if (within < train->src.size() && within > 0) {
+      say(std::to_string(train->src.size() - within) + " of " + std::to_string(train->src.size()) +
+          " training pairs have more than --max-length " + std::to_string(o.max_length) +
+          " tokens on a side: they are left out");
+    }
+  }
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {
     const auto batches = token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,
                                        o.seed + static_cast<uint64_t>(epoch));

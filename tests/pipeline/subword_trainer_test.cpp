@@ -113,8 +113,23 @@ TEST(SubwordTrainer, BadInputAndOptionsAreReported) {
 
   o = options(dir, "unigram");
   o.vocab_size = 100000;  // more pieces than the sample can give
-  EXPECT_THROW(train_subword_model(o), io::DataError);
+  try {
+    train_subword_model(o);
+    FAIL() << "no error";
+  } catch (const io::DataError& e) {
+    // SentencePiece's own words, without the source line and check they came with.
+    EXPECT_NE(std::string(e.what()).find("failed: Vocabulary size too high (100000)"),
+              std::string::npos)
+        << e.what();
+  }
   EXPECT_FALSE(std::filesystem::exists(o.output));
+
+  // The output may not be a file it reads.
+  o = options(dir, "unigram");
+  o.inputs = {dir.write("corpus.vocab", "a line\n")};
+  o.output = dir / "corpus.model";  // its listing would be corpus.vocab
+  EXPECT_THROW(train_subword_model(o), std::invalid_argument);
+  EXPECT_EQ(io::read_lines(dir / "corpus.vocab").size(), 1u);
 }
 
 TEST(SubwordModel, RejectsBytesThatAreNotAModel) {
