@@ -323,6 +323,13 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     }
   };
 
+  // Without a valid split every validation "improves": resuming a validated run so would replace
+  // its best model with whatever comes last.
+  if (valid == nullptr && o.resume && std::isfinite(best_valid) && best_valid > 0) {
+    throw io::DataError(o.data + " has no valid split, but " + last_path +
+                        " was validated (best valid loss " + fixed(best_valid, 4) +
+                        "): resume with the dataset it was trained on");
+  }
   if (valid == nullptr) {
     say("warning: " + o.data +
         " has no valid split: nothing is validated, the last model is kept as the best and "

@@ -6,6 +6,7 @@
 #include <cstring>
 
 #include "io/dataset.h"
+#include "io/error.h"
 #include "io/line_reader.h"
 #include "pipeline/bleu.h"
 #include "pipeline/dataset_builder.h"
@@ -253,6 +254,37 @@ TEST(TrainTranslation, CheckpointsBelongToTheirRun) {
   EXPECT_EQ(after.paths, (std::vector<std::string>{checkpoint_path(dir / "model.h5", 6),
                                                    checkpoint_path(dir / "model.h5", 8)}));
   EXPECT_EQ(after.others, 0u);
+}
+
+// A validated run resumed on a dataset without a valid split would take whatever comes last as its
+// best model: refused, and the best model stays.
+TEST(TrainTranslation, AValidatedRunDoesNotResumeWithoutAValidSplit) {
+  TempDir dir;
+  auto o = tiny(sample_dataset(dir), dir / "model.h5");
+  o.max_steps = 4;
+  o.valid_every = 2;
+  o.valid_bleu = false;
+  train_translation(o);
+  std::filesystem::create_directories(dir / "train_only");
+  std::filesystem::copy_file(dir / "data/train.src", dir / "train_only/train.src");
+  std::filesystem::copy_file(dir / "data/train.tgt", dir / "train_only/train.tgt");
+  DatasetBuildOptions build;
+  build.task = "translate";
+  build.data_dir = dir / "train_only";
+  build.model = dir / "joint.model";
+  build.output = dir / "train_only.h5";
+  build_dataset(build);
+  const auto best = std::filesystem::last_write_time(dir / "model.h5");
+  o.data = build.output;
+  o.resume = true;
+  o.max_steps = 8;
+  try {
+    train_translation(o);
+    FAIL() << "no error";
+  } catch (const io::DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("has no valid split, but"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(std::filesystem::last_write_time(dir / "model.h5"), best);
 }
 
 // A diverging run stops at the first loss that is not finite, saying so, rather than training
