@@ -3,8 +3,10 @@
 #include <omp.h>
 
 #include <charconv>
+#include <filesystem>
 #include <iostream>
 
+#include "io/atomic_file.h"
 #include "nn/engine.h"
 
 namespace huiyan::cli {
@@ -96,6 +98,14 @@ po::options_description common_options(CommonOptions& common, bool runs_networks
         "AVX512-BF16, results differ in the last digits");
   }
   return options;
+}
+
+void check_model_output(const std::string& output, const std::vector<std::string>& inputs) {
+  if (std::filesystem::is_directory(output)) {
+    throw UsageError("-o " + output + " is a directory; give a model file name");
+  }
+  io::check_output_is_not_an_input(output, inputs);
+  static_cast<void>(io::AtomicFile(output).seekable_temp_path());
 }
 
 void apply(const CommonOptions& common) {

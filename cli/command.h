@@ -45,6 +45,10 @@ struct Command {
 
 const std::vector<Command>& commands();
 
+// A trainer's -o can hold an HDF5 model file and is none of its `inputs` (the dataset, say): found
+// before training, not at the first save after --valid-every steps (or after overwriting them).
+void check_model_output(const std::string& output, const std::vector<std::string>& inputs);
+
 // Parses `args` into `values`. Prints `usage`, `description` and the options to stdout and returns
 // false when --help is given. Throws po::error for bad options (exit code 2).
 bool parse_options(const std::vector<std::string>& args, const std::string& usage,

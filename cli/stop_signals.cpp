@@ -121,7 +121,7 @@ void StopSignals::watch() {
       first = std::chrono::steady_clock::now();
       write_all(STDERR_FILENO, "\nhuiyan " + command_ + ": " + signal_name(number) +
                                    ": stopping after this step and saving for --resume; "
-                                   "again to quit at once\n");
+                                   "again, a second from now, to quit at once\n");
       continue;
     }
     if (std::chrono::steady_clock::now() - first < std::chrono::seconds(1)) continue;

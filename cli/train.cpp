@@ -14,20 +14,6 @@
 
 namespace huiyan::cli {
 
-namespace {
-
-// The model file can be written, and is not the dataset: found before training, not at the first
-// save after --valid-every steps (or after overwriting the data).
-void check_model_output(const std::string& output, const std::string& data) {
-  if (std::filesystem::is_directory(output)) {
-    throw UsageError("-o " + output + " is a directory; give a model file name");
-  }
-  io::check_output_is_not_an_input(output, {data});
-  static_cast<void>(io::AtomicFile(output).seekable_temp_path());
-}
-
-}  // namespace
-
 int run_train(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--task=recommend" ||
@@ -248,7 +234,12 @@ int run_train(const std::vector<std::string>& args) {
           "window", "no-input-feeding", "hard-attention", "cell", "embed-dim", "hidden"},
       given);
   if (o.resume && !model_given) {
-    pipeline::take_model_from_last(o, given("dropout") || given("attention-dropout"));
+    pipeline::take_model_from_last(o, given("dropout"), given("attention-dropout"));
+    if (o.arch == "rnn" && given("attention-dropout")) {
+      throw UsageError(
+          "--attention-dropout is for --arch transformer; the model resumed is an "
+          "RNN");
+    }
   }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.max_length = static_cast<int64_t>(max_length.value);
@@ -260,7 +251,7 @@ int run_train(const std::vector<std::string>& args) {
   o.valid_bleu = !no_valid_bleu;
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
-  check_model_output(o.output, o.data);
+  check_model_output(o.output, {o.data});
   StopSignals signals("train");  // before training starts any thread
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_translation(o);

@@ -134,6 +134,9 @@ int run_train_classify(const std::vector<std::string>& args) {
   o.seed = seed.value;
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  check_model_output(o.output, o.init_embeddings.empty()
+                                   ? std::vector<std::string>{o.data}
+                                   : std::vector<std::string>{o.data, o.init_embeddings});
   StopSignals signals("train");  // before training starts any thread
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_classify(o);

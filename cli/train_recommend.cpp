@@ -103,6 +103,7 @@ int run_train_recommend(const std::vector<std::string>& args) {
   o.seed = seed.value;
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
+  check_model_output(o.output, {o.data});
   StopSignals signals("train");  // before training starts any thread
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_recommend(o);

@@ -208,8 +208,10 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
     }
   }
   if (split_names.empty()) {
+    std::string why;
+    for (const auto& warning : warnings) why += "; " + warning;
     throw io::DataError(o.data_dir + ": no <split>" + files.input +
-                        " files (run huiyan preprocess)");
+                        " files (run huiyan preprocess)" + why);
   }
   std::vector<std::string> inputs = {o.model, o.src_model, o.tgt_model};
   std::erase(inputs, std::string());

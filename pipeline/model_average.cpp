@@ -51,6 +51,10 @@ void average_models(const std::vector<std::string>& inputs, const std::string& o
                           " " + difference->second.dump() + ", not " + difference->first.dump() +
                           "); only checkpoints of one model can be averaged");
     }
+    if (header.tables != first.tables) {
+      throw io::DataError(inputs[i] + ": other labels or items than " + inputs[0] +
+                          "; only checkpoints of one model can be averaged");
+    }
     if (header.tokenizers != first.tokenizers) {
       throw io::DataError(inputs[i] + ": other tokenizers than " + inputs[0] +
                           "; only checkpoints of one model can be averaged");
@@ -80,6 +84,7 @@ void average_models(const std::vector<std::string>& inputs, const std::string& o
   ModelFile file;
   file.config_json = first.config_json;
   file.tokenizers = first.tokenizers;
+  file.tables = first.tables;  // a classifier's labels, a recommender's items
   file.params = std::move(mean);
   save_model(output, file);
 }

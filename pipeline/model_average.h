@@ -8,8 +8,8 @@
 
 namespace huiyan::pipeline {
 
-// Writes to `output` a model file with the first input's config and tokenizers and the mean of
-// every input's /params (no training state). The inputs must share config and parameter shapes:
+// Writes to `output` a model file with the first input's config, tokenizers and tables and the mean
+// of every input's /params (no training state). The inputs must share config and parameter shapes:
 // otherwise io::DataError naming the file that differs.
 void average_models(const std::vector<std::string>& inputs, const std::string& output);
 

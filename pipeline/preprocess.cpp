@@ -323,12 +323,14 @@ class Preprocessor {
       const std::filesystem::path file =
           std::filesystem::path(o_.out_dir) / output_names(o_.format, names[s]).front();
       if (!std::filesystem::is_regular_file(file)) continue;
-      const std::vector<std::string> lines = io::read_lines(file.string());
-      const std::unordered_set<std::string> earlier(lines.begin(), lines.end());
-      size_t shared = 0;
+      std::unordered_set<std::string_view> train;
       for (size_t i = 0; i < kept_.size(); ++i) {
-        shared += assignment[i] == Split::train && earlier.contains(kept_[i].first) ? 1 : 0;
+        if (assignment[i] == Split::train) train.insert(kept_[i].first);
       }
+      const std::vector<std::string> lines = io::read_lines(file.string());
+      const auto shared = static_cast<size_t>(
+          std::count_if(lines.begin(), lines.end(),
+                        [&](const std::string& line) { return train.contains(line); }));
       if (shared == 0) continue;
       summary_.warnings.push_back(
           file.string() + " (from an earlier run, kept) shares " + std::to_string(shared) +
@@ -391,13 +393,27 @@ std::string PreprocessSummary::to_text() const {
 
 PreprocessSummary preprocess(const PreprocessOptions& options) {
   validate(options);
+  // The outermost directory this run creates, if any: a failed run removes what it made of the
+  // path, as long as no file came into it.
+  namespace fs = std::filesystem;
   std::error_code error;
-  const bool had_out_dir = std::filesystem::exists(options.out_dir, error);
+  fs::path created;
+  for (fs::path at = fs::absolute(options.out_dir, error); !error && !at.empty();
+       at = at.parent_path()) {
+    std::error_code missing;  // set for a path that is not there: what is looked for
+    if (fs::exists(fs::symlink_status(at, missing))) break;
+    created = at;
+    if (at == at.parent_path()) break;
+  }
   try {
     return Preprocessor(options).run();
   } catch (...) {
-    // A failed run leaves no empty directory of its own behind (one with files in it stays).
-    if (!had_out_dir) std::filesystem::remove(options.out_dir, error);
+    bool only_directories = !created.empty() && fs::is_directory(fs::symlink_status(created));
+    for (fs::recursive_directory_iterator it(created, error), end;
+         only_directories && !error && it != end; it.increment(error)) {
+      only_directories = it->is_directory(error) && !it->is_symlink(error);
+    }
+    if (only_directories && !error) fs::remove_all(created, error);
     throw;
   }
 }

@@ -62,21 +62,26 @@ class Reservoir {
 };
 
 // SentencePiece's message without the source file, line and check it failed in front of it,
-// and with its options spelled as huiyan's (--character_coverage is --character-coverage here).
+// and with the options huiyan passes on named as huiyan names them.
 std::string readable(std::string message) {
-  static const std::regex check(R"(^.*\.cc\(\d+\) \[.*\] (.+)$)");
+  static const std::regex check(R"(^.*\.cc\(\d+\) \[[^\]]*\] (.+)$)");
   std::smatch found;
   if (std::regex_match(message, found, check)) message = found[1];
-  static const std::regex option("--([a-z]+(_[a-z]+)+)");
-  std::string out;
-  auto from = message.cbegin();
-  for (std::sregex_iterator it(message.begin(), message.end(), option), end; it != end; ++it) {
-    std::string name = (*it)[1];
-    std::replace(name.begin(), name.end(), '_', '-');
-    out.append(from, (*it)[0].first).append("--" + name);
-    from = (*it)[0].second;
+  static const std::pair<const char*, const char*> kOptions[] = {
+      {"vocab_size", "vocab-size"},
+      {"model_type", "model-type"},
+      {"character_coverage", "character-coverage"},
+      {"input_sentence_size", "max-sentences"},
+      {"max_sentence_length", "max-sentence-bytes"},
+      {"byte_fallback", "byte-fallback"}};
+  for (const auto& [theirs, ours] : kOptions) {
+    const std::string from = std::string("--") + theirs, to = std::string("--") + ours;
+    for (size_t at = message.find(from); at != std::string::npos; at = message.find(from, at)) {
+      message.replace(at, from.size(), to);
+      at += to.size();
+    }
   }
-  return out.append(from, message.cend());
+  return message;
 }
 
 std::string vocab_path_for(const std::string& model_path) {

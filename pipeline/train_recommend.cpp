@@ -292,7 +292,8 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       }
       graph.backward(loss);
       const double value = loss.item();
-      check_loss_is_finite(value, step + 1, "lower --lr", last_path);
+      check_loss_is_finite(value, step + 1, "lower --lr", o.resume || validated_step >= 0,
+                           last_path);
       loss_sum += value;
       ++loss_count;
       graph.reset();

@@ -141,7 +141,8 @@ RunCheckpoints latest_run_checkpoints(const std::string& output) {
   return found;
 }
 
-void take_model_from_last(TranslationTrainOptions& o, bool keep_dropouts) {
+void take_model_from_last(TranslationTrainOptions& o, bool keep_dropout,
+                          bool keep_attention_dropout) {
   const std::string path = last_model_path(o.output);
   if (!std::filesystem::exists(path)) return;
   try {
@@ -149,21 +150,23 @@ void take_model_from_last(TranslationTrainOptions& o, bool keep_dropouts) {
     const std::string arch = stored.at("arch");
     if (arch == "transformer") {
       nn::TransformerConfig c = transformer_config_from(stored.at("model"));
-      if (keep_dropouts) {
-        c.dropout = o.model.dropout;
-        c.attention_dropout = o.model.attention_dropout;
-      }
+      if (keep_dropout) c.dropout = o.model.dropout;
+      if (keep_attention_dropout) c.attention_dropout = o.model.attention_dropout;
       o.model = c;
     } else if (arch == "rnn") {
       nn::RnnSeq2SeqConfig c = rnn_config_from(stored.at("model"));
-      if (keep_dropouts) c.dropout = o.model.dropout;
+      if (keep_dropout) c.dropout = o.model.dropout;
       o.rnn = c;
     } else {
       throw io::DataError(path + ": not a translation model (arch '" + arch + "')");
     }
     o.arch = arch;
-  } catch (const nlohmann::json::exception& e) {
-    throw io::DataError(path + ": unreadable model config: " + e.what());
+  } catch (const io::DataError&) {
+    throw;
+  } catch (const std::exception& e) {
+    // An older file's config without a setting this version reads, say.
+    throw io::DataError(path + ": cannot take the model from its config (" + e.what() +
+                        "); give the model options it was trained with");
   }
 }
 
@@ -289,7 +292,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     if (with_bleu) summary.last_valid_bleu = valid_bleu();
     const bool better = valid == nullptr || loss < best_valid;
     if (better) {
-      best_valid = loss;
+      if (valid) best_valid = loss;  // without a valid split the best stays unmeasured
       stale = 0;
       save(o.output, false);
     } else {
@@ -325,7 +328,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
 
   // Without a valid split every validation "improves": resuming a validated run so would replace
   // its best model with whatever comes last.
-  if (valid == nullptr && o.resume && std::isfinite(best_valid) && best_valid > 0) {
+  // Runs without a valid split saved a best of 0 before 2026-12-02: unmeasured, as now.
+  if (best_valid <= 0) best_valid = INFINITY;
+  if (valid == nullptr && o.resume && std::isfinite(best_valid)) {
     throw io::DataError(o.data + " has no valid split, but " + last_path +
                         " was validated (best valid loss " + fixed(best_valid, 4) +
                         "): resume with the dataset it was trained on");
@@ -339,13 +344,16 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                   o.stop_requested, say);
   if (run.done_before_starting()) stop = true;
   if (!stop) {
-    size_t within = 0;
-    for (const auto& batch : token_batches(train->src, *train->tgt, o.batch_tokens, o.max_length,
-                                           o.seed + static_cast<uint64_t>(epoch))) {
-      within += batch.size();
+    // As token_batches leaves them out.
+    size_t over = 0;
+    for (size_t i = 0; i < train->src.size(); ++i) {
+      over += static_cast<int64_t>(train->src[i].size()) > o.max_length ||
+                      static_cast<int64_t>((*train->tgt)[i].size()) > o.max_length
+                  ? 1
+                  : 0;
     }
-    if (within < train->src.size() && within > 0) {
-      say(std::to_string(train->src.size() - within) + " of " + std::to_string(train->src.size()) +
+    if (over > 0 && over < train->src.size()) {
+      say(std::to_string(over) + " of " + std::to_string(train->src.size()) +
           " training pairs have more than --max-length " + std::to_string(o.max_length) +
           " tokens on a side: they are left out");
     }
@@ -382,8 +390,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       adam.step(lr);
       adam.zero_grad();
       step_loss /= parts;
-      check_loss_is_finite(step_loss, step + 1, "lower --lr, raise --warmup or set --clip-norm",
-                           last_path);
+      check_loss_is_finite(step_loss, step, "lower --lr, raise --warmup or set --clip-norm",
+                           o.resume || validated_step >= 0, last_path);
       loss_sum += step_loss;
       ++loss_count;
       progress.step_taken(cursor, static_cast<int64_t>(batches.size()),

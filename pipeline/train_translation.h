@@ -62,9 +62,11 @@ struct TranslationTrainSummary {
 TranslationTrainSummary train_translation(const TranslationTrainOptions& options);
 
 // For --resume given no model options: the architecture and sizes NAME.last.h5 was trained with
-// go into `o` (its dropouts too, unless `keep_dropouts`), so a resume needs no repetition of
-// them. Without that file nothing changes (the resume then says there is nothing to resume from).
-void take_model_from_last(TranslationTrainOptions& o, bool keep_dropouts);
+// go into `o`, and its dropouts but those given (`keep_dropout`, `keep_attention_dropout`), so a
+// resume needs no repetition of them. Without that file nothing changes (the resume then says
+// there is nothing to resume from).
+void take_model_from_last(TranslationTrainOptions& o, bool keep_dropout,
+                          bool keep_attention_dropout);
 
 // <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5, and those that exist, oldest step first.
 std::string checkpoint_path(const std::string& output, int64_t step);

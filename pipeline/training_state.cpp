@@ -170,15 +170,14 @@ void TrainingRun::finish(const TrainingCursor& at, int64_t validated_step,
   }
 }
 
-void check_loss_is_finite(double loss, int64_t step, const std::string& remedies,
+void check_loss_is_finite(double loss, int64_t step, const std::string& remedies, bool resumable,
                           const std::string& last_path) {
   if (std::isfinite(loss)) return;
-  throw std::runtime_error("step " + std::to_string(step) + ": the training loss is " +
-                           (std::isnan(loss) ? "NaN" : "infinite") + ": training diverged; " +
-                           remedies +
-                           (std::filesystem::exists(last_path)
-                                ? ", then --resume from the last validation (" + last_path + ")"
-                                : ", then start again"));
+  throw std::runtime_error(
+      "step " + std::to_string(step) + ": the training loss is " +
+      (std::isnan(loss) ? "NaN" : "infinite") + ": training diverged; " + remedies +
+      (resumable ? ", then --resume from the last validation (" + last_path + ")"
+                 : ", then start again"));
 }
 
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,

@@ -79,8 +79,9 @@ class TrainingRun {
 
 // A training loss that is not finite means the run diverged, and every step after would only
 // spread NaN through the weights: std::runtime_error saying so at `step`, with `remedies` (the
-// trainer's options that calm it) and `last_path` (the last validated state) to --resume from.
-void check_loss_is_finite(double loss, int64_t step, const std::string& remedies,
+// trainer's options that calm it) and, when `resumable` (this run's state is in `last_path`:
+// it was resumed or has validated), the file to --resume from.
+void check_loss_is_finite(double loss, int64_t step, const std::string& remedies, bool resumable,
                           const std::string& last_path);
 
 // The cursor as counters for add_training_state, with a trainer's own `extra` ones; and back.

@@ -15,6 +15,7 @@ ModelFile model_with(const std::vector<float>& a, const std::vector<float>& b) {
   ModelFile file;
   file.config_json = R"({"task": "translate", "arch": "transformer"})";
   file.tokenizers = {{"src", "spm bytes"}};
+  file.tables = {{"labels", {"neg", "pos"}}};
   nn::Tensor x = nn::Tensor::persistent({2, 2}, false);
   nn::Tensor y = nn::Tensor::persistent({2}, false);
   std::copy(a.begin(), a.end(), x.data());
@@ -36,6 +37,7 @@ TEST(AverageModels, TheMeanOfEveryParameter) {
   EXPECT_EQ(params[1].tensor.values(), (std::vector<float>{2, 3, 2, 2}));
   const ModelHeader header = read_model_header(dir / "avg.h5");
   EXPECT_EQ(header.tokenizers.at("src"), "spm bytes");
+  EXPECT_EQ(header.tables.at("labels"), (std::vector<std::string>{"neg", "pos"}));
   EXPECT_FALSE(header.has_train_state);
 }
 
@@ -54,6 +56,10 @@ TEST(AverageModels, RefusesDifferentModels) {
   retokenized.tokenizers = {{"src", "other spm bytes"}};
   save_model(dir / "d.h5", retokenized);
   EXPECT_THROW(average_models({dir / "a.h5", dir / "d.h5"}, dir / "avg.h5"), io::DataError);
+  ModelFile relabelled = model_with({1, 2, 3, 4}, {0, 1});
+  relabelled.tables = {{"labels", {"pos", "neg"}}};
+  save_model(dir / "e.h5", relabelled);
+  EXPECT_THROW(average_models({dir / "a.h5", dir / "e.h5"}, dir / "avg.h5"), io::DataError);
   EXPECT_FALSE(std::filesystem::exists(dir / "avg.h5"));
   // The same file twice would weigh it double; the output over an input would destroy it.
   EXPECT_THROW(average_models({dir / "a.h5", dir / "a.h5"}, dir / "avg.h5"), std::invalid_argument);

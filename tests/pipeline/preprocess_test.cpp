@@ -74,6 +74,9 @@ TEST(Preprocess, MisalignedParallelFilesAreAnError) {
   auto o = parallel(dir, "a\nb\nc\n", "a\nb\n");
   EXPECT_THROW(preprocess(o), io::DataError);
   EXPECT_FALSE(std::filesystem::exists(o.out_dir));
+  o.out_dir = dir / "a/b/c";
+  EXPECT_THROW(preprocess(o), io::DataError);
+  EXPECT_FALSE(std::filesystem::exists(dir / "a"));
 }
 
 TEST(Preprocess, LabeledTsvPicksColumnsAndStripsLineBreakTags) {
