@@ -4,8 +4,10 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "io/atomic_file.h"
 #include "pipeline/model_average.h"
 #include "pipeline/train_translation.h"
+#include "pipeline/training_state.h"
 
 namespace huiyan::cli {
 
@@ -62,6 +64,10 @@ int run_average(const std::vector<std::string>& args) {
     inputs.assign(found.paths.end() - static_cast<std::ptrdiff_t>(take), found.paths.end());
   }
   if (inputs.empty()) throw UsageError("no model files to average");
+  if (!last_of.empty()) {
+    // The run's model and its training state are read or kept, not replaced by the average.
+    io::check_output_is_not_an_input(output, {last_of, pipeline::last_model_path(last_of)});
+  }
   pipeline::average_models(inputs, output);
   if (!common.quiet)
     std::cerr << "averaged " << inputs.size()

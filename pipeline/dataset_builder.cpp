@@ -219,6 +219,9 @@ DatasetBuildSummary build_dataset(const DatasetBuildOptions& o) {
     inputs.push_back(fs::path(o.data_dir) / (name + files.input));
     if (!files.second.empty()) inputs.push_back(fs::path(o.data_dir) / (name + files.second));
   }
+  for (const char* summary : {"summary.json", "summary.train.json"}) {
+    inputs.push_back(fs::path(o.data_dir) / summary);  // preprocess's, read for its settings
+  }
   io::check_output_is_not_an_input(o.output, inputs);
 
   std::vector<RawSplit> raw;

@@ -228,14 +228,12 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       graph.reset();
       for (const int32_t r : batch) tokens_read += tokens[static_cast<size_t>(r)];
       ++step;
-      if (std::isfinite(value)) {
-        if (o.clip_norm > 0) nn::clip_grad_norm(adam.params(), o.clip_norm);
-        adam.step(schedule->lr(step));
-        loss_sum += value;
-        ++loss_count;
-      } else {
-        say("step " + std::to_string(step) + ": the loss is not finite; step skipped");
-      }
+      check_loss_is_finite(value, step, "lower --lr, raise --warmup or set --clip-norm",
+                           o.resume || validated_step >= 0, last_path);
+      if (o.clip_norm > 0) nn::clip_grad_norm(adam.params(), o.clip_norm);
+      adam.step(schedule->lr(step));
+      loss_sum += value;
+      ++loss_count;
       adam.zero_grad();
       progress.step_taken(cursor, static_cast<int64_t>(batches.size()),
                           static_cast<double>(tokens_read), value, schedule->lr(step));

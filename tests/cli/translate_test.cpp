@@ -285,6 +285,14 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
        "is also an input"},
       {"train --task translate" + data + " --max-steps 5 -o " + scratch.path().string(),
        "is a directory"},
+      {"train --task translate --data " + (scratch / "m.last.h5") + " --max-steps 5 -o " +
+           (scratch / "m.h5"),
+       "saves its state to"},
+      {"train --task translate --data " + (scratch / "m.step20.h5") + " --max-steps 5 -o " +
+           (scratch / "m.h5"),
+       "is named as a checkpoint of -o"},
+      {"average -o " + (*dir_ / "rnn.last.h5") + " --last 2 --checkpoints-of " + (*dir_ / "rnn.h5"),
+       "is also an input"},
   };
   for (const auto& [args, message] : cases) {
     const Outcome r = run_huiyan(args, "Ein Hund.\n");

@@ -71,6 +71,23 @@ TEST_P(EveryArch, LearnsWhichWordsCarryTheSentiment) {
 INSTANTIATE_TEST_SUITE_P(TrainClassify, EveryArch,
                          ::testing::Values("han", "selfattn", "transformer"));
 
+// A diverging run stops with an error, as every trainer does (it used to skip the step and keep a
+// NaN model as its best).
+TEST(TrainClassify, DivergenceStopsTraining) {
+  TempDir dir;
+  ClassifyTrainOptions o = tiny_training(sentiment_dataset(dir), dir / "m.h5", "selfattn");
+  o.lr = 1e30f;
+  o.warmup = 1;
+  o.max_steps = 20;
+  o.valid_every = 5;
+  try {
+    train_classify(o);
+    FAIL() << "no error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
+  }
+}
+
 TEST(TrainClassify, ResumeContinuesExactly) {
   TempDir dir;
   const std::string data = sentiment_dataset(dir);
