@@ -8,6 +8,7 @@
 
 #include "io/atomic_file.h"
 #include "nn/engine.h"
+#include "pipeline/train_translation.h"
 #include "pipeline/training_state.h"
 
 namespace huiyan::cli {
@@ -109,21 +110,8 @@ void check_model_output(const std::string& output, const std::vector<std::string
   // The files training writes beside -o, too: NAME.last.h5 and NAME.step<N>.h5.
   io::check_output_is_not_an_input(pipeline::last_model_path(output), inputs,
                                    "-o " + output + " saves its state to");
-  const std::filesystem::path model(output);
-  const std::string step_prefix = model.stem().string() + ".step";
-  for (const auto& input : inputs) {
-    const std::filesystem::path path(input);
-    const std::string name = path.filename().string(), digits = path.stem().string();
-    std::error_code error;
-    if (name.starts_with(step_prefix) && path.extension() == model.extension() &&
-        digits.size() > step_prefix.size() &&
-        digits.find_first_not_of("0123456789", step_prefix.size()) == std::string::npos &&
-        std::filesystem::equivalent(path.parent_path().empty() ? "." : path.parent_path(),
-                                    model.parent_path().empty() ? "." : model.parent_path(),
-                                    error)) {
-      throw UsageError(input + " is named as a checkpoint of -o " + output +
-                       " (--keep-checkpoints writes NAME.step<N>.h5); give the model another name");
-    }
+  for (const auto& checkpoint : pipeline::checkpoint_paths(output)) {
+    io::check_output_is_not_an_input(checkpoint, inputs, "-o " + output + " keeps checkpoints as");
   }
   static_cast<void>(io::AtomicFile(output).seekable_temp_path());
 }

@@ -3,12 +3,10 @@
 // train_embeddings.cpp.
 
 #include <algorithm>
-#include <filesystem>
 #include <iostream>
 
 #include "cli/command.h"
 #include "cli/stop_signals.h"
-#include "io/atomic_file.h"
 #include "pipeline/train_translation.h"
 #include "pipeline/training_state.h"
 

@@ -251,6 +251,8 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
   const std::string model = " -m " + (*dir_ / "model.h5");
   const std::string data = " --data " + (*dir_ / "data.h5");
   TempDir scratch;
+  // A dataset under a name that training with -o m.h5 would give a checkpoint.
+  std::filesystem::copy_file(*dir_ / "data.h5", scratch / "m.step20.h5");
   const std::string out = " -o " + (scratch / "m.h5") + " --max-steps 5";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"translate" + model + " input.de", "unexpected argument 'input.de'"},
@@ -290,7 +292,7 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
        "saves its state to"},
       {"train --task translate --data " + (scratch / "m.step20.h5") + " --max-steps 5 -o " +
            (scratch / "m.h5"),
-       "is named as a checkpoint of -o"},
+       "keeps checkpoints as"},
       {"average -o " + (*dir_ / "rnn.last.h5") + " --last 2 --checkpoints-of " + (*dir_ / "rnn.h5"),
        "is also an input"},
   };
