@@ -110,8 +110,11 @@ int run_train_recommend(const std::vector<std::string>& args) {
   signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
     std::cerr << "trained " << summary.steps << " steps (" << summary.epochs << " epochs) in "
-              << summary.seconds << " s; best valid NDCG@10 (sampled) " << summary.best_valid_ndcg
-              << " -> " << o.output << "\n";
+              << summary.seconds << " s";
+    if (summary.best_valid_ndcg >= 0) {
+      std::cerr << "; best valid NDCG@" << o.valid.k << " (sampled) " << summary.best_valid_ndcg;
+    }
+    std::cerr << " -> " << o.output << "\n";
   }
   return 0;
 }

@@ -134,7 +134,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     check_resumes_same_model(last_path, {{"model", to_json(config)}},
-                             {{"src", dataset.src_tokenizer}});
+                             {{"src", dataset.src_tokenizer}}, {{"labels", dataset.label_names}});
     const auto counters = resume_training_state(last_path, model, adam);
     cursor = cursor_from(counters, last_path);
     threshold = std::bit_cast<float>(static_cast<int32_t>(counters.at("threshold_bits")));
@@ -196,7 +196,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     // Without a valid split the newest model is the one to keep.
     const bool better = !valid || score > best;
     if (better) {
-      best = score;
+      if (valid) best = score;  // without a valid split the best stays unmeasured
       stale = 0;
       threshold = tuned;
       save(o.output, false, threshold);
@@ -213,6 +213,10 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
+  // Runs without a valid split saved a best of 0 before 2026-12-02: unmeasured, as now.
+  if (best <= 0) best = -1;
+  check_valid_split(valid != nullptr, o.resume, best >= 0 ? "best valid F1 " + fixed(best, 4) : "",
+                    o.data, last_path, say);
   TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, batching, o.stop_requested,
                   say);
   if (run.done_before_starting()) stop = true;

@@ -151,6 +151,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   const io::DatasetSplit* train = dataset.split("train");
   if (train == nullptr) throw io::DataError(o.data + ": /train: not found");
   const io::DatasetSplit* valid = dataset.split("valid");
+  if (valid != nullptr && valid->src.size() == 0) valid = nullptr;
   const auto items = static_cast<int64_t>(dataset.items->size());
 
   nlohmann::json model_json;
@@ -207,7 +208,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   auto& [step, epoch, batch_in_epoch, best, stale] = cursor;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
-    check_resumes_same_model(last_path, file_config, {});
+    check_resumes_same_model(last_path, file_config, {}, {{"item_names", dataset.items->names}});
     const auto counters = resume_training_state(last_path, model, adam);
     cursor = cursor_from(counters, last_path);
     sampler.set_state(static_cast<uint64_t>(counters.at("sampler")));
@@ -245,16 +246,17 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     std::string line = "step " + std::to_string(step) + " epoch " +
                        std::to_string(cursor.epoch_of_last_step()) + " loss " +
                        fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
-    if (valid != nullptr && valid->src.size() > 0) {
+    if (valid != nullptr) {
       const RankingMetrics m = evaluate_ranking(*valid, items, model_scorer(model), o.valid);
       model.train(true);
       ndcg = m.ndcg_sampled;
       line += " valid ndcg@" + std::to_string(o.valid.k) + " " + fixed(m.ndcg_sampled, 4) + " hr@" +
               std::to_string(o.valid.k) + " " + fixed(m.hr_sampled, 4) + " (sampled)";
     }
-    const bool better = ndcg > best;
+    // Without a valid split the newest model is the one to keep.
+    const bool better = valid == nullptr || ndcg > best;
     if (better) {
-      best = ndcg;
+      if (valid) best = ndcg;  // without a valid split the best stays unmeasured
       stale = 0;
       save(o.output, false);
     } else {
@@ -270,6 +272,12 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
+  // Runs without a valid split saved a best of 0 before 2026-12-02: unmeasured, as now.
+  if (best <= 0) best = -1;
+  check_valid_split(
+      valid != nullptr, o.resume,
+      best >= 0 ? "best valid NDCG@" + std::to_string(o.valid.k) + " " + fixed(best, 4) : "",
+      o.data, last_path, say);
   TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
                   o.stop_requested, say);
   if (run.done_before_starting()) stop = true;

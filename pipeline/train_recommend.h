@@ -48,8 +48,8 @@ struct RecommendTrainSummary {
   int64_t steps = 0;
   bool interrupted = false;  // by stop_requested: the last state is saved, not validated
   int64_t epochs = 0;
-  double last_train_loss = 0;  // the mean over the steps between the last two validations
-  double best_valid_ndcg = 0;  // sampled NDCG@10 on valid
+  double last_train_loss = 0;   // the mean over the steps between the last two validations
+  double best_valid_ndcg = -1;  // sampled NDCG@k on valid; -1 without a valid split
   double seconds = 0;
 };
 

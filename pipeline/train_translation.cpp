@@ -326,20 +326,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     }
   };
 
-  // Without a valid split every validation "improves": resuming a validated run so would replace
-  // its best model with whatever comes last.
   // Runs without a valid split saved a best of 0 before 2026-12-02: unmeasured, as now.
   if (best_valid <= 0) best_valid = INFINITY;
-  if (valid == nullptr && o.resume && std::isfinite(best_valid)) {
-    throw io::DataError(o.data + " has no valid split, but " + last_path +
-                        " was validated (best valid loss " + fixed(best_valid, 4) +
-                        "): resume with the dataset it was trained on");
-  }
-  if (valid == nullptr) {
-    say("warning: " + o.data +
-        " has no valid split: nothing is validated, the last model is kept as the best and "
-        "--patience has no effect");
-  }
+  check_valid_split(valid != nullptr, o.resume,
+                    std::isfinite(best_valid) ? "best valid loss " + fixed(best_valid, 4) : "",
+                    o.data, last_path, say);
   TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
                   o.stop_requested, say);
   if (run.done_before_starting()) stop = true;

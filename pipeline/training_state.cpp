@@ -46,7 +46,8 @@ void add_training_state(ModelFile& file, const nn::Module& model, const nn::Opti
 }
 
 void check_resumes_same_model(const std::string& path, const nlohmann::json& config,
-                              const std::map<std::string, std::string>& tokenizers) {
+                              const std::map<std::string, std::string>& tokenizers,
+                              const std::map<std::string, std::vector<std::string>>& tables) {
   if (!std::filesystem::exists(path)) return;
   const ModelHeader header = read_model_header(path);
   const auto stored = nlohmann::json::parse(header.config_json, nullptr, false);
@@ -63,6 +64,15 @@ void check_resumes_same_model(const std::string& path, const nlohmann::json& con
     if (found == header.tokenizers.end() || found->second != bytes) {
       throw io::DataError(path + ": trained with another " + side +
                           " tokenizer than the one in the --data file");
+    }
+  }
+  for (const auto& [name, rows] : tables) {
+    const auto found = header.tables.find(name);
+    if (found == header.tables.end() || found->second != rows) {
+      throw io::DataError(path + ": trained with other " + name + " than the --data file's (" +
+                          std::to_string(found == header.tables.end() ? 0 : found->second.size()) +
+                          " stored, " + std::to_string(rows.size()) +
+                          " in the data); resume with the dataset it was trained on");
     }
   }
 }
@@ -178,6 +188,21 @@ void check_loss_is_finite(double loss, int64_t step, const std::string& remedies
       (std::isnan(loss) ? "NaN" : "infinite") + ": training diverged; " + remedies +
       (resumable ? ", then --resume from the last validation (" + last_path + ")"
                  : ", then start again"));
+}
+
+void check_valid_split(bool has_valid, bool resume, const std::string& measured_best,
+                       const std::string& data, const std::string& last_path,
+                       const std::function<void(const std::string&)>& say) {
+  if (has_valid) return;
+  if (resume && !measured_best.empty()) {
+    throw io::DataError(data + " has no valid split, but " + last_path + " was validated (" +
+                        measured_best + "): resume with the dataset it was trained on");
+  }
+  if (say) {
+    say("warning: " + data +
+        " has no valid split: nothing is validated, the last model is kept as the best and "
+        "--patience has no effect");
+  }
 }
 
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,

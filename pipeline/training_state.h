@@ -84,6 +84,15 @@ class TrainingRun {
 void check_loss_is_finite(double loss, int64_t step, const std::string& remedies, bool resumable,
                           const std::string& last_path);
 
+// Said before a run's first step, for a dataset `data` without a valid split (`has_valid` false):
+// nothing is validated, so every validation keeps the newest model as the best (a warning). A
+// resumed run whose state holds a measured best (`measured_best`, e.g. "best valid loss 3.1204";
+// "" when unmeasured) would so replace that best with whatever comes last: io::DataError naming
+// `last_path` instead.
+void check_valid_split(bool has_valid, bool resume, const std::string& measured_best,
+                       const std::string& data, const std::string& last_path,
+                       const std::function<void(const std::string&)>& say);
+
 // The cursor as counters for add_training_state, with a trainer's own `extra` ones; and back.
 std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,
                                                std::map<std::string, int64_t> extra = {});
@@ -93,9 +102,12 @@ TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters, const
 // A run resumes the model it saved, on the tokens it was trained on: options may change how it
 // trains (dropout, learning rate, batches) but not what it is. io::DataError naming `path` and
 // the first difference (model_config_difference) between the stored config and `config`, or
-// between a stored tokenizer and `tokenizers`. A missing file is left to resume_training_state.
+// between a stored tokenizer and `tokenizers`, or a stored table (a classifier's labels, a
+// recommender's items: what its outputs mean) and `tables`. A missing file is left to
+// resume_training_state.
 void check_resumes_same_model(const std::string& path, const nlohmann::json& config,
-                              const std::map<std::string, std::string>& tokenizers);
+                              const std::map<std::string, std::string>& tokenizers,
+                              const std::map<std::string, std::vector<std::string>>& tables = {});
 
 // Restores what add_training_state saved at `path` into `model` and `optimizer` and returns the
 // counters; io::DataError naming the file when there is nothing to resume from.

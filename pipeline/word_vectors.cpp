@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <atomic>
 #include <chrono>
 #include <cmath>
@@ -125,6 +126,14 @@ std::vector<float> train_word_vectors(const std::vector<const io::Ragged*>& corp
       }
     }
     progress.finish();
+    // A rate too high for the data grows vectors past float's range, and NaN follows: a file of
+    // them would only poison the classifier started from it.
+    const auto not_finite = [](float x) { return !std::isfinite(x); };
+    if (std::any_of(input.begin(), input.end(), not_finite) ||
+        std::any_of(output.begin(), output.end(), not_finite)) {
+      throw std::runtime_error("word vectors: epoch " + std::to_string(epoch + 1) +
+                               ": the vectors are no longer finite: training diverged; lower --lr");
+    }
     if (o.log) {
       const double seconds =
           std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <cstring>
+#include <filesystem>
 #include <fstream>
 
 #include "io/dataset.h"
@@ -86,6 +87,37 @@ TEST(TrainClassify, DivergenceStopsTraining) {
   } catch (const std::runtime_error& e) {
     EXPECT_NE(std::string(e.what()).find("training diverged"), std::string::npos) << e.what();
   }
+}
+
+// A validated run resumed on a dataset without a valid split would take whatever comes last as its
+// best model: refused, as translation refuses it, and the best model stays.
+TEST(TrainClassify, AValidatedRunDoesNotResumeWithoutAValidSplit) {
+  TempDir dir;
+  ClassifyTrainOptions o = tiny_training(sentiment_dataset(dir), dir / "m.h5", "selfattn");
+  o.max_steps = 4;
+  o.valid_every = 2;
+  train_classify(o);
+  std::filesystem::create_directories(dir / "train_only");
+  for (const char* name : {"train.txt", "train.label"})
+    std::filesystem::copy_file(dir.path() / "data" / name, dir.path() / "train_only" / name);
+  DatasetBuildOptions build;
+  build.task = "classify";
+  build.data_dir = dir / "train_only";
+  build.model = dir / "sp.model";
+  build.sentences = true;
+  build.output = dir / "train_only.h5";
+  build_dataset(build);
+  const auto best = std::filesystem::last_write_time(dir / "m.h5");
+  o.data = build.output;
+  o.resume = true;
+  o.max_steps = 8;
+  try {
+    train_classify(o);
+    FAIL() << "no error";
+  } catch (const io::DataError& e) {
+    EXPECT_NE(std::string(e.what()).find("has no valid split, but"), std::string::npos) << e.what();
+  }
+  EXPECT_EQ(std::filesystem::last_write_time(dir / "m.h5"), best);
 }
 
 TEST(TrainClassify, ResumeContinuesExactly) {

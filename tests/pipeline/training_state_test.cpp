@@ -91,6 +91,44 @@ TEST(TrainingState, ResumeRefusesAnotherModelButNotAnotherDropout) {
   EXPECT_EQ(resume_refusal(dir / "none.h5", saved, {}), "");
 }
 
+// A classifier's labels give its outputs their meaning: another table (other names, or the same
+// in another order) is another model.
+TEST(TrainingState, ResumeRefusesOtherLabels) {
+  testing::TempDir dir;
+  const std::string path = dir / "m.last.h5";
+  ModelFile file;
+  file.config_json = R"({"model": {}})";
+  file.tables["labels"] = {"neg", "pos"};
+  save_model(path, file);
+  const nlohmann::json config = {{"model", nlohmann::json::object()}};
+  EXPECT_NO_THROW(check_resumes_same_model(path, config, {}, {{"labels", {"neg", "pos"}}}));
+  for (const std::vector<std::string>& other :
+       {std::vector<std::string>{"pos", "neg"}, std::vector<std::string>{"neg", "pos", "mixed"}}) {
+    try {
+      check_resumes_same_model(path, config, {}, {{"labels", other}});
+      FAIL() << "no error";
+    } catch (const io::DataError& e) {
+      EXPECT_NE(std::string(e.what()).find(path + ": trained with other labels than the --data"),
+                std::string::npos)
+          << e.what();
+    }
+  }
+}
+
+// Without a valid split a run is told that nothing is validated; a validated run may not go on so.
+TEST(TrainingState, AValidatedRunNeedsAValidSplit) {
+  std::vector<std::string> said;
+  const auto say = [&](const std::string& line) { said.push_back(line); };
+  check_valid_split(true, true, "best valid loss 2.0000", "d.h5", "m.last.h5", say);
+  EXPECT_TRUE(said.empty());
+  check_valid_split(false, true, "", "d.h5", "m.last.h5", say);
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_NE(said[0].find("d.h5 has no valid split: nothing is validated"), std::string::npos);
+  EXPECT_THROW(check_valid_split(false, true, "best valid loss 2.0000", "d.h5", "m.last.h5", say),
+               io::DataError);
+  EXPECT_NO_THROW(check_valid_split(false, false, "", "d.h5", "m.last.h5", say));
+}
+
 // Resuming within an epoch with other batching cuts the rest of the epoch anew: a warning naming
 // the option. At an epoch's start, or with the same settings, nothing is said.
 TEST(TrainingRun, WarnsOfOtherBatchingWithinAnEpoch) {

@@ -83,6 +83,19 @@ TEST(WordVectors, RejectsIdsOutsideTheVocabulary) {
   EXPECT_THROW(train_word_vectors({&r}, 24, 4, small()), std::invalid_argument);
 }
 
+TEST(WordVectors, ADivergingRateIsAnErrorNotAFileOfNaN) {
+  OneThread one;
+  const io::Ragged corpus = two_topics();
+  WordVectorOptions o = small();
+  o.lr = 1e30f;
+  try {
+    train_word_vectors({&corpus}, 24, 4, o);
+    FAIL() << "expected an error";
+  } catch (const std::runtime_error& e) {
+    EXPECT_NE(std::string(e.what()).find("diverged; lower --lr"), std::string::npos) << e.what();
+  }
+}
+
 TEST(WordVectors, FileRoundTripAndTokenizerCheck) {
   TempDir dir;
   const std::string data = testing::sentiment_dataset(dir);
