@@ -2,6 +2,7 @@
 
 #include <omp.h>
 
+#include <algorithm>
 #include <charconv>
 #include <filesystem>
 #include <iostream>
@@ -100,6 +101,21 @@ po::options_description common_options(CommonOptions& common, bool runs_networks
         "AVX512-BF16, results differ in the last digits");
   }
   return options;
+}
+
+void keep_stored_batching(const std::string& output, const po::variables_map& values,
+                          std::initializer_list<std::pair<const char*, Count*>> options) {
+  const nlohmann::json stored = pipeline::stored_batching(pipeline::last_model_path(output));
+  if (!stored.is_object()) return;
+  for (const auto& [option, count] : options) {
+    if (values.count(option) && !values[option].defaulted()) continue;
+    std::string key = option;
+    std::replace(key.begin(), key.end(), '-', '_');
+    if (stored.contains(key) && stored[key].is_number_integer() &&
+        stored[key].get<int64_t>() >= 0) {
+      count->value = stored[key].get<uint64_t>();
+    }
+  }
 }
 
 void check_model_output(const std::string& output, const std::vector<std::string>& inputs) {

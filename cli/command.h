@@ -4,9 +4,11 @@
 
 #include <boost/program_options.hpp>
 #include <cstdint>
+#include <initializer_list>
 #include <ostream>
 #include <stdexcept>
 #include <string>
+#include <utility>
 #include <vector>
 
 namespace huiyan::cli {
@@ -48,6 +50,12 @@ const std::vector<Command>& commands();
 // A trainer's -o can hold an HDF5 model file and is none of its `inputs` (the dataset, say): found
 // before training, not at the first save after --valid-every steps (or after overwriting them).
 void check_model_output(const std::string& output, const std::vector<std::string>& inputs);
+
+// For --resume: each batching option (`options`, by name) not given on the command line takes the
+// value the run stored in NAME.last.h5 (under "batching", as "batch_tokens" for --batch-tokens),
+// so that a resume goes on cutting batches as the run did.
+void keep_stored_batching(const std::string& output, const po::variables_map& values,
+                          std::initializer_list<std::pair<const char*, Count*>> options);
 
 // Parses `args` into `values`. Prints `usage`, `description` and the options to stdout and returns
 // false when --help is given. Throws po::error for bad options (exit code 2).

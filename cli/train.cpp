@@ -51,7 +51,9 @@ int run_train(const std::vector<std::string>& args) {
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
       "stops training after its current step; a second one quits at once); without model "
-      "options the model is the one in that file");
+      "options the model is the one in that file, and --batch-tokens, --max-length and --seed not "
+      "given keep the "
+      "run's");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&arch)->value_name("ARCH")->default_value("transformer"),
                       "transformer, or rnn (bidirectional RNN encoder, RNN decoder with "
@@ -165,7 +167,10 @@ int run_train(const std::vector<std::string>& args) {
     for (const char* name : names) {
       if (given(name)) {
         throw UsageError(std::string("--") + name + " is for --arch " + owner +
-                         "; this is --arch " + arch);
+                         "; this is --arch " + arch +
+                         (given("arch") ? ""
+                                        : " (the default; give --arch " + owner +
+                                              ", or to --resume no model options at all)"));
       }
     }
   };
@@ -238,6 +243,11 @@ int run_train(const std::vector<std::string>& args) {
           "--attention-dropout is for --arch transformer; the model resumed is an "
           "RNN");
     }
+  }
+  if (o.resume) {
+    keep_stored_batching(
+        o.output, values,
+        {{"batch-tokens", &batch_tokens}, {"max-length", &max_length}, {"seed", &seed}});
   }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.max_length = static_cast<int64_t>(max_length.value);

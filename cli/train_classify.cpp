@@ -28,7 +28,9 @@ int run_train_classify(const std::vector<std::string>& args) {
       "NAME.last.h5")(
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
-      "stops training after its current step; a second one quits at once)")(
+      "stops training after its current step; a second one quits at once); --batch-tokens and "
+      "--seed "
+      "not given keep the run's")(
       "init-embeddings", po::value(&o.init_embeddings)->value_name("FILE"),
       "start the token embedding from vectors of huiyan train --task embeddings (same "
       "tokenizer, --dim equal to --embed-dim)");
@@ -126,6 +128,9 @@ int run_train_classify(const std::vector<std::string>& args) {
   m.ff_dim = static_cast<int64_t>(ff_dim.value);
   m.max_tokens = static_cast<int64_t>(max_tokens.value);
   m.max_sentences = static_cast<int64_t>(max_sentences.value);
+  if (o.resume) {
+    keep_stored_batching(o.output, values, {{"batch-tokens", &batch_tokens}, {"seed", &seed}});
+  }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.warmup = static_cast<int64_t>(warmup.value);
   o.max_epochs = static_cast<int64_t>(max_epochs.value);

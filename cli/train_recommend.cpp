@@ -26,7 +26,8 @@ int run_train_recommend(const std::vector<std::string>& args) {
       "NAME.last.h5")(
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
-      "stops training after its current step; a second one quits at once)");
+      "stops training after its current step; a second one quits at once); --batch-size and --seed "
+      "not given keep the run's");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&o.arch)->value_name("ARCH")->default_value("sasrec"),
                       "sasrec (self-attentive sequential, Kang & McAuley 2018) or acf "
@@ -94,6 +95,9 @@ int run_train_recommend(const std::vector<std::string>& args) {
     throw UsageError("--blocks, --heads, --max-len and --attention-dim must be > 0");
   if (!(o.sasrec.dropout >= 0 && o.sasrec.dropout < 1))
     throw UsageError("--dropout must be in [0, 1)");
+  if (o.resume) {
+    keep_stored_batching(o.output, values, {{"batch-size", &batch_size}, {"seed", &seed}});
+  }
   o.batch_size = static_cast<int64_t>(batch_size.value);
   o.max_epochs = static_cast<int64_t>(max_epochs.value);
   o.max_steps = static_cast<int64_t>(max_steps.value);

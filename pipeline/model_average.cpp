@@ -47,8 +47,9 @@ void average_models(const std::vector<std::string>& inputs, const std::string& o
     const ModelHeader header = read_model_header(inputs[i]);
     if (const auto difference =
             model_config_difference(config, parsed_config(inputs[i], header.config_json))) {
-      throw io::DataError(inputs[i] + ": another model than " + inputs[0] + " (" + difference->key +
-                          " " + difference->second.dump() + ", not " + difference->first.dump() +
+      throw io::DataError(inputs[i] + ": another model than " + inputs[0] + " (" +
+                          difference->setting(difference->second) + ", not " +
+                          difference->setting(difference->first) +
                           "); only checkpoints of one model can be averaged");
     }
     if (header.tables != first.tables) {

@@ -1,6 +1,7 @@
 #include "pipeline/model_file.h"
 
 #include <algorithm>
+#include <map>
 
 #include "io/atomic_file.h"
 #include "io/error.h"
@@ -141,6 +142,80 @@ std::vector<nn::NamedTensor> read_params(const std::string& path) {
     tensors.push_back({name, std::move(tensor)});
   }
   return tensors;
+}
+
+namespace {
+
+// A config entry as users meet it: a value around which `before` and `after` go ("--heads 4",
+// "2 labels"), or a yes/no whose text is `before` when true and `after` when false.
+struct SettingName {
+  bool from_data;  // the dataset decides it, not an option
+  bool yes_no;
+  const char* before;
+  const char* after;
+};
+
+const std::map<std::string, SettingName>& setting_names() {
+  const auto option = [](const char* name) { return SettingName{false, false, name, ""}; };
+  const auto data = [](const char* before, const char* after) {
+    return SettingName{true, false, before, after};
+  };
+  static const std::map<std::string, SettingName> names = {
+      {"task", option("--task ")},
+      {"arch", option("--arch ")},
+      {"dim", option("--dim ")},
+      {"heads", option("--heads ")},
+      {"layers", option("--layers ")},
+      {"encoder_layers", option("--encoder-layers ")},
+      {"decoder_layers", option("--decoder-layers ")},
+      {"ff_dim", option("--ff-dim ")},
+      {"cell", option("--cell ")},
+      {"embed_dim", option("--embed-dim ")},
+      {"embedding_dim", option("--embed-dim ")},
+      {"hidden", option("--hidden ")},
+      {"attention", option("--attention ")},
+      {"attention_scope", option("--attention-scope ")},
+      {"window", option("--window ")},
+      {"attention_dim", option("--attention-dim ")},
+      {"hops", option("--hops ")},
+      {"mlp", option("--mlp ")},
+      {"pooling", option("--pooling ")},
+      {"max_tokens", option("--max-tokens ")},
+      {"max_sentences", option("--max-sentences ")},
+      {"blocks", option("--blocks ")},
+      {"max_length", option("--max-len ")},
+      {"pre_norm", {false, true, "--pre-norm", "no --pre-norm"}},
+      {"learned_positions", {false, true, "--learned-positions", "no --learned-positions"}},
+      {"hard_attention", {false, true, "--hard-attention", "no --hard-attention"}},
+      {"tie_output", {false, true, "no --untied-output", "--untied-output"}},
+      {"input_feeding", {false, true, "no --no-input-feeding", "--no-input-feeding"}},
+      {"src_vocab", data("a source vocabulary of ", "")},
+      {"tgt_vocab", data("a target vocabulary of ", "")},
+      {"vocab", data("a vocabulary of ", "")},
+      {"labels", data("", " labels")},
+      {"items", data("", " items")},
+      {"users", data("", " users")},
+      {"features", data("", " item features (--side-info)")},
+      {"multi_label", {true, true, "multi-label data", "single-label data"}},
+      {"share_embeddings", {true, true, "a joint vocabulary", "separate vocabularies"}},
+      {"pad_id", data("padding id ", "")}};
+  return names;
+}
+
+}  // namespace
+
+bool ConfigDifference::from_data() const {
+  const auto found = setting_names().find(key);
+  return found != setting_names().end() && found->second.from_data;
+}
+
+std::string ConfigDifference::setting(const nlohmann::json& value) const {
+  const auto found = setting_names().find(key);
+  const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+  if (found == setting_names().end()) return key + " " + shown;
+  const SettingName& n = found->second;
+  if (n.yes_no) return value.is_boolean() && value.get<bool>() ? n.before : n.after;
+  return n.before + shown + n.after;
 }
 
 std::optional<ConfigDifference> model_config_difference(const nlohmann::json& first,

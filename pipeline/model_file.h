@@ -55,6 +55,13 @@ void load_tensors(const std::string& path, std::vector<nn::NamedTensor>& tensors
 struct ConfigDifference {
   std::string key;
   nlohmann::json first, second;
+
+  // Whether the dataset, not a training option, decides the setting (vocabulary sizes, labels,
+  // items, users).
+  bool from_data() const;
+  // The setting at `value` as a user knows it: the option that gives it ("--heads 4",
+  // "--pre-norm", "no --untied-output") or what the data made it ("a target vocabulary of 8000").
+  std::string setting(const nlohmann::json& value) const;
 };
 std::optional<ConfigDifference> model_config_difference(const nlohmann::json& first,
                                                         const nlohmann::json& second);

@@ -147,6 +147,12 @@ void take_model_from_last(TranslationTrainOptions& o, bool keep_dropout,
   if (!std::filesystem::exists(path)) return;
   try {
     const auto stored = nlohmann::json::parse(read_model_header(path).config_json);
+    if (const std::string task = stored.value("task", ""); task != "translate") {
+      throw io::DataError(path + ": not a translation model" +
+                          (task.empty() ? std::string()
+                                        : " but a '" + task + "' one (resume it with huiyan " +
+                                              "train --task " + task + ")"));
+    }
     const std::string arch = stored.at("arch");
     if (arch == "transformer") {
       nn::TransformerConfig c = transformer_config_from(stored.at("model"));

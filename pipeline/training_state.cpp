@@ -31,6 +31,19 @@ std::string earlier_run_warning(const std::string& output) {
          output + " as it saves; --resume would go on with it instead";
 }
 
+nlohmann::json stored_batching(const std::string& path) {
+  try {
+    if (!std::filesystem::exists(path)) return nullptr;
+    const auto stored = nlohmann::json::parse(read_model_header(path).config_json);
+    if (stored.is_object() && stored.contains("batching") && stored["batching"].is_object()) {
+      return stored["batching"];
+    }
+  } catch (const std::exception&) {
+    // The resume itself reports an unreadable file.
+  }
+  return nullptr;
+}
+
 void add_training_state(ModelFile& file, const nn::Module& model, const nn::Optimizer* optimizer,
                         std::map<std::string, int64_t> counters) {
   file.params = model.parameters();
@@ -55,9 +68,11 @@ void check_resumes_same_model(const std::string& path, const nlohmann::json& con
     throw io::DataError(path + ": its config is not one a trainer wrote; nothing to resume from");
   }
   if (const auto difference = model_config_difference(stored, config)) {
-    throw io::DataError(path + ": trained with " + difference->key + " " +
-                        difference->first.dump() + ", not " + difference->second.dump() +
-                        "; resume with the options it was trained with");
+    const auto& d = *difference;
+    throw io::DataError(path + ": trained with " + d.setting(d.first) + ", but this run has " +
+                        d.setting(d.second) +
+                        (d.from_data() ? "; resume with the dataset it was trained on"
+                                       : "; resume with the options it was trained with"));
   }
   for (const auto& [side, bytes] : tokenizers) {
     const auto found = header.tokenizers.find(side);
@@ -104,13 +119,7 @@ namespace {
 // "--batch-tokens 2000 (was 600)" for each batching setting that differs from the one stored in
 // the model file at `path`; "" when none does, or the file stored none (older files).
 std::string batching_change(const std::string& path, const nlohmann::json& batching) {
-  nlohmann::json stored;
-  try {
-    stored = nlohmann::json::parse(read_model_header(path).config_json)
-                 .value("batching", nlohmann::json());
-  } catch (const std::exception&) {
-    return "";  // resume_training_state reports an unreadable file
-  }
+  const nlohmann::json stored = stored_batching(path);
   std::string changed;
   if (!stored.is_object()) return changed;
   for (const auto& [key, now] : batching.items()) {

@@ -22,6 +22,11 @@ std::string last_model_path(const std::string& output);
 // the warning that says so, or "" when there is no earlier run.
 std::string earlier_run_warning(const std::string& output);
 
+// What cut the epochs of the run that saved the model file at `path` into batches: its config's
+// "batching" object ({"batch_tokens": 600, "seed": 1}, say), or null when the file is missing,
+// unreadable or older than that entry.
+nlohmann::json stored_batching(const std::string& path);
+
 // Sets file.params from `model` and, with an optimizer, the train state: its tensors, `counters`
 // and the model's random states (as counters "rng.<i>").
 void add_training_state(ModelFile& file, const nn::Module& model, const nn::Optimizer* optimizer,

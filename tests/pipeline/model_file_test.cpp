@@ -141,5 +141,28 @@ TEST(ModelFile, KilledWhileSavingNeverLeavesAHalfWrittenFile) {
   EXPECT_GT(checked, 0) << "no save completed before a kill: the test checked nothing";
 }
 
+// Differences are told as users set them: the option (a switch by its presence, an inverted one
+// by its absence), or what the dataset made.
+TEST(ModelFile, ConfigDifferencesAreNamedAsUsersSetThem) {
+  const auto difference = [](const nlohmann::json& a, const nlohmann::json& b) {
+    const auto d = model_config_difference({{"model", a}}, {{"model", b}});
+    EXPECT_TRUE(d.has_value());
+    return d ? d->setting(d->first) + " / " + d->setting(d->second) +
+                   (d->from_data() ? " (data)" : "")
+             : "";
+  };
+  EXPECT_EQ(difference({{"decoder_layers", 3}}, {{"decoder_layers", 2}}),
+            "--decoder-layers 3 / --decoder-layers 2");
+  EXPECT_EQ(difference({{"cell", "gru"}}, {{"cell", "lstm"}}), "--cell gru / --cell lstm");
+  EXPECT_EQ(difference({{"pre_norm", false}}, {{"pre_norm", true}}), "no --pre-norm / --pre-norm");
+  EXPECT_EQ(difference({{"tie_output", true}}, {{"tie_output", false}}),
+            "no --untied-output / --untied-output");
+  EXPECT_EQ(difference({{"tgt_vocab", 8000}}, {{"tgt_vocab", 6000}}),
+            "a target vocabulary of 8000 / a target vocabulary of 6000 (data)");
+  EXPECT_EQ(difference({{"labels", 2}}, {{"labels", 3}}), "2 labels / 3 labels (data)");
+  EXPECT_EQ(difference({{"something_new", 1}}, {{"something_new", 2}}),
+            "something_new 1 / something_new 2");
+}
+
 }  // namespace
 }  // namespace huiyan::pipeline

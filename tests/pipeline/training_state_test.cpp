@@ -75,10 +75,13 @@ TEST(TrainingState, ResumeRefusesAnotherModelButNotAnotherDropout) {
   EXPECT_EQ(resume_refusal(path, other, {{"src", "model bytes"}}), "");
   other["model"]["heads"] = 4;
   EXPECT_EQ(resume_refusal(path, other, {{"src", "model bytes"}}),
-            path + ": trained with heads 2, not 4; resume with the options it was trained with");
+            path +
+                ": trained with --heads 2, but this run has --heads 4; resume with the options it "
+                "was trained with");
   other = saved;
   other["arch"] = "rnn";
-  EXPECT_NE(resume_refusal(path, other, {}).find("trained with arch \"transformer\", not \"rnn\""),
+  EXPECT_NE(resume_refusal(path, other, {})
+                .find("trained with --arch transformer, but this run has --arch rnn"),
             std::string::npos);
   other = saved;
   other["model"]["layers"] = 3;  // a setting older files did not store: not compared
