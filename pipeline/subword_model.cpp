@@ -14,10 +14,32 @@ namespace huiyan::pipeline {
 
 namespace {
 
-std::string one_line(std::string text) {
-  std::replace_if(
-      text.begin(), text.end(), [](char c) { return c == '\n' || c == '\r'; }, ' ');
-  return text;
+// Byte pieces can spell any line break: each becomes a space, so that one line in gives one line
+// out for every reader, whether it splits at LF and CR only (Unix tools) or also at VT, FF, the
+// file/group/record separators, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR (Python's
+// splitlines, editors).
+std::string one_line(const std::string& text) {
+  std::string out;
+  out.reserve(text.size());
+  for (size_t i = 0; i < text.size(); ++i) {
+    const auto c = static_cast<unsigned char>(text[i]);
+    if (c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c >= 0x1C && c <= 0x1E)) {
+      out += ' ';
+    } else if (c == 0xC2 && i + 1 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) == 0x85) {
+      out += ' ';
+      i += 1;
+    } else if (c == 0xE2 && i + 2 < text.size() &&
+               static_cast<unsigned char>(text[i + 1]) == 0x80 &&
+               (static_cast<unsigned char>(text[i + 2]) == 0xA8 ||
+                static_cast<unsigned char>(text[i + 2]) == 0xA9)) {
+      out += ' ';
+      i += 2;
+    } else {
+      out += text[i];
+    }
+  }
+  return out;
 }
 
 }  // namespace
@@ -79,14 +101,14 @@ std::string SubwordModel::decode_ids(std::span<const int> ids) const {
   std::string text;
   const auto status = processor_->Decode(std::vector<int>(ids.begin(), ids.end()), &text);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
-  return one_line(std::move(text));
+  return one_line(text);
 }
 
 std::string SubwordModel::decode_pieces(const std::vector<std::string>& pieces) const {
   std::string text;
   const auto status = processor_->Decode(pieces, &text);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
-  return one_line(std::move(text));
+  return one_line(text);
 }
 
 int SubwordModel::vocab_size() const {

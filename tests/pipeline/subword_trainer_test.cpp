@@ -84,6 +84,14 @@ TEST(SubwordModel, DecodingNeverBreaksTheLine) {
   EXPECT_TRUE(text.ends_with("runs")) << text;
   std::vector<std::string> pieces = {model.piece(newline), "▁x"};
   EXPECT_EQ(model.decode_pieces(pieces).find('\n'), std::string::npos);
+  // Breaks other readers split at (Python's splitlines: VT, FF, NEL, U+2028, U+2029) go too; other
+  // characters spelt in bytes stay (an em dash).
+  pieces = model.encode_pieces("a");
+  for (const char* byte : {"<0x0B>", "<0x0C>", "<0xC2>", "<0x85>", "<0xE2>", "<0x80>", "<0xA8>",
+                           "<0xE2>", "<0x80>", "<0xA9>", "<0xE2>", "<0x80>", "<0x94>"})
+    pieces.emplace_back(byte);
+  for (const std::string& piece : model.encode_pieces("b")) pieces.push_back(piece);
+  EXPECT_EQ(model.decode_pieces(pieces), "a     — b");
 }
 
 TEST(SubwordTrainer, SameSeedSameModel) {
