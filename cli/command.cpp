@@ -123,11 +123,18 @@ void check_model_output(const std::string& output, const std::vector<std::string
     throw UsageError("-o " + output + " is a directory; give a model file name");
   }
   io::check_output_is_not_an_input(output, inputs);
-  // The files training writes beside -o, too: NAME.last.h5 and NAME.step<N>.h5.
-  io::check_output_is_not_an_input(pipeline::last_model_path(output), inputs,
-                                   "-o " + output + " saves its state to");
+  // The files training writes beside -o, too: NAME.last.h5 and NAME.step<N>.h5; found now, not at
+  // the first save.
+  const auto check_beside = [&](const std::string& path, const std::string& role) {
+    if (std::filesystem::is_directory(path)) {
+      throw UsageError("-o " + output + " " + role + " " + path +
+                       ", which is a directory; move it or give another -o");
+    }
+    io::check_output_is_not_an_input(path, inputs, "-o " + output + " " + role);
+  };
+  check_beside(pipeline::last_model_path(output), "saves its state to");
   for (const auto& checkpoint : pipeline::checkpoint_paths(output)) {
-    io::check_output_is_not_an_input(checkpoint, inputs, "-o " + output + " keeps checkpoints as");
+    check_beside(checkpoint, "keeps checkpoints as");
   }
   static_cast<void>(io::AtomicFile(output).seekable_temp_path());
 }

@@ -5,6 +5,7 @@
 
 #include <algorithm>
 #include <chrono>
+#include <fstream>
 #include <regex>
 #include <sstream>
 #include <stdexcept>
@@ -108,18 +109,21 @@ void validate(const SubwordTrainOptions& o) {
   if (o.max_sentences == 0) throw std::invalid_argument("--max-sentences must be positive");
 }
 
-void write_vocab_listing(const std::string& path, const SubwordModel& model) {
+std::string vocab_listing(const SubwordModel& model) {
   std::ostringstream listing;
   for (int id = 0; id < model.vocab_size(); ++id) {
     listing << model.piece(id) << '\t' << model.score(id) << '\n';
   }
-  io::write_file_atomically(path, listing.str());
+  return listing.str();
 }
 
 }  // namespace
 
 SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
   validate(o);
+  // Both outputs are claimed before the work and replaced together after it: an unwritable one
+  // fails first, and never leaves the other behind.
+  io::AtomicFile model_file(o.output), vocab_file(vocab_path_for(o.output));
   const auto start = std::chrono::steady_clock::now();
   SubwordTrainSummary summary;
 
@@ -174,8 +178,13 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
   }
 
   const SubwordModel model = SubwordModel::from_bytes(serialized, o.output);
-  io::write_file_atomically(o.output, serialized);
-  write_vocab_listing(vocab_path_for(o.output), model);
+  std::ofstream model_stream = model_file.open_stream(), vocab_stream = vocab_file.open_stream();
+  model_stream << serialized;
+  vocab_stream << vocab_listing(model);
+  model_file.finish(model_stream);
+  vocab_file.finish(vocab_stream);
+  model_file.commit();
+  vocab_file.commit();
 
   summary.vocab_size = model.vocab_size();
   summary.seconds = std::chrono::duration<double>(std::chrono::steady_clock::now() - start).count();

@@ -44,8 +44,8 @@ TEST(Cli, HelpListsBuiltCommandsAndVersion) {
   EXPECT_EQ(version.out.rfind("huiyan ", 0), 0u);
   for (const char* command :
        {"preprocess", "tokenize", "tokenize train", "tokenize encode", "tokenize decode",
-        "tokenize build", "tokenize sentences", "recommend", "train --task recommend",
-        "classify", "train --task classify"}) {
+        "tokenize build", "tokenize sentences", "recommend", "train --task recommend", "classify",
+        "train --task classify"}) {
     const auto result = huiyan(std::string(command) + " --help");
     EXPECT_EQ(result.exit_code, 0) << command;
     EXPECT_NE(result.out.find("Usage: huiyan " + std::string(command)), std::string::npos)
@@ -158,6 +158,19 @@ TEST(Cli, SentencesSplitDocuments) {
   EXPECT_EQ(result.out, "One.\nTwo!\n\n\nThree?\n\n");
   const auto joined = huiyan("tokenize sentences --tab", "One. Two!\n\nThree?\n");
   EXPECT_EQ(joined.out, "One.\tTwo!\n\nThree?\n");
+}
+
+// The model and its .vocab listing are written together: one that cannot be written fails before
+// training and leaves neither behind.
+TEST(Cli, TokenizeTrainWritesBothFilesOrNeither) {
+  TempDir dir;
+  std::filesystem::create_directory(dir / "m.vocab");
+  const auto r = huiyan("tokenize train -q -i " + kData +
+                        "/multi30k/train.en --vocab-size 300 -o " + (dir / "m.model"));
+  EXPECT_EQ(r.exit_code, 1) << r.err;
+  EXPECT_NE(r.err.find("m.vocab: is a directory"), std::string::npos) << r.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "m.model"));
+  EXPECT_EQ(r.err.find("training a"), std::string::npos) << "trained first: " << r.err;
 }
 
 // A pipe that delivers one line gets its line back before the input ends.

@@ -295,7 +295,13 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
        "keeps checkpoints as"},
       {"average -o " + (*dir_ / "rnn.last.h5") + " --last 2 --checkpoints-of " + (*dir_ / "rnn.h5"),
        "is also an input"},
+      {"train --task translate" + data + " --max-steps 5 -o " + (scratch / "d.h5"),
+       "saves its state to " + (scratch / "d.last.h5") + ", which is a directory"},
+      {"train --task translate" + data + " --max-steps 5 -o " + (scratch / "c.h5"),
+       "keeps checkpoints as " + (scratch / "c.step20.h5") + ", which is a directory"},
   };
+  std::filesystem::create_directory(scratch / "d.last.h5");
+  std::filesystem::create_directory(scratch / "c.step20.h5");
   for (const auto& [args, message] : cases) {
     const Outcome r = run_huiyan(args, "Ein Hund.\n");
     EXPECT_EQ(r.exit_code, 2) << args << ": " << r.err;
