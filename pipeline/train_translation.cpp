@@ -81,38 +81,6 @@ std::optional<std::string> run_of(const std::string& path) {
 
 }  // namespace
 
-std::string checkpoint_path(const std::string& output, int64_t step) {
-  std::filesystem::path path(output);
-  return (path.parent_path() /
-          (path.stem().string() + ".step" + std::to_string(step) + path.extension().string()))
-      .string();
-}
-
-std::vector<std::string> checkpoint_paths(const std::string& output) {
-  const std::filesystem::path path(output);
-  const std::filesystem::path dir =
-      path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
-  const std::string prefix = path.stem().string() + ".step";
-  const std::string suffix = path.extension().string();
-  std::vector<std::pair<int64_t, std::string>> found;
-  if (!std::filesystem::is_directory(dir)) return {};
-  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
-    const std::string name = entry.path().filename().string();
-    if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) ||
-        !name.ends_with(suffix)) {
-      continue;
-    }
-    const std::string digits =
-        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
-    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) continue;
-    found.emplace_back(std::stoll(digits), checkpoint_path(output, std::stoll(digits)));
-  }
-  std::sort(found.begin(), found.end());
-  std::vector<std::string> paths;
-  for (auto& [step, file] : found) paths.push_back(std::move(file));
-  return paths;
-}
-
 RunCheckpoints latest_run_checkpoints(const std::string& output) {
   const std::vector<std::string> all = checkpoint_paths(output);
   const std::string last = last_model_path(output);

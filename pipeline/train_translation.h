@@ -68,9 +68,6 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& options
 void take_model_from_last(TranslationTrainOptions& o, bool keep_dropout,
                           bool keep_attention_dropout);
 
-// <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5, and those that exist, oldest step first.
-std::string checkpoint_path(const std::string& output, int64_t step);
-std::vector<std::string> checkpoint_paths(const std::string& output);
 // The checkpoints (oldest step first) of the run that last saved <stem>.last.h5, or without one,
 // of the run that wrote the newest checkpoint file; and how many others lie beside them (other runs
 // under the same -o, or unreadable files).

@@ -16,19 +16,67 @@ std::string last_model_path(const std::string& output) {
       .string();
 }
 
+std::string checkpoint_path(const std::string& output, int64_t step) {
+  std::filesystem::path path(output);
+  return (path.parent_path() /
+          (path.stem().string() + ".step" + std::to_string(step) + path.extension().string()))
+      .string();
+}
+
+std::vector<std::string> checkpoint_paths(const std::string& output) {
+  const std::filesystem::path path(output);
+  const std::filesystem::path dir =
+      path.parent_path().empty() ? std::filesystem::path(".") : path.parent_path();
+  const std::string prefix = path.stem().string() + ".step";
+  const std::string suffix = path.extension().string();
+  std::vector<std::pair<int64_t, std::string>> found;
+  if (!std::filesystem::is_directory(dir)) return {};
+  for (const auto& entry : std::filesystem::directory_iterator(dir)) {
+    const std::string name = entry.path().filename().string();
+    if (name.size() <= prefix.size() + suffix.size() || !name.starts_with(prefix) ||
+        !name.ends_with(suffix)) {
+      continue;
+    }
+    const std::string digits =
+        name.substr(prefix.size(), name.size() - prefix.size() - suffix.size());
+    if (digits.find_first_not_of("0123456789") != std::string::npos || digits.size() > 18) continue;
+    found.emplace_back(std::stoll(digits), checkpoint_path(output, std::stoll(digits)));
+  }
+  std::sort(found.begin(), found.end());
+  std::vector<std::string> paths;
+  for (auto& [step, file] : found) paths.push_back(std::move(file));
+  return paths;
+}
+
 std::string earlier_run_warning(const std::string& output) {
   const std::string last = last_model_path(output);
-  if (!std::filesystem::exists(last)) return "";
-  std::string step;
-  try {
-    const auto counters = read_model_header(last).counters;
-    if (const auto found = counters.find("step"); found != counters.end()) {
-      step = " (step " + std::to_string(found->second) + ")";
+  const size_t checkpoints = checkpoint_paths(output).size();
+  // Pruning leaves other runs' checkpoints alone, but one of a step this run reaches is replaced.
+  const std::filesystem::path path(output);
+  const std::string checkpoint_text =
+      std::to_string(checkpoints) + " earlier checkpoint" + (checkpoints == 1 ? "" : "s") + " " +
+      (path.parent_path() / (path.stem().string() + ".step<N>" + path.extension().string()))
+          .string() +
+      " at the steps it reaches";
+  const std::string and_checkpoints = checkpoints == 0 ? "" : " and the " + checkpoint_text;
+  if (std::filesystem::exists(last)) {
+    std::string step;
+    try {
+      const auto counters = read_model_header(last).counters;
+      if (const auto found = counters.find("step"); found != counters.end()) {
+        step = " (step " + std::to_string(found->second) + ")";
+      }
+    } catch (const std::exception&) {
     }
-  } catch (const std::exception&) {
+    return "warning: " + last + " holds an earlier run" + step + ": this one replaces it, " +
+           output + and_checkpoints + " as it saves; --resume would go on with it instead";
   }
-  return "warning: " + last + " holds an earlier run" + step + ": this one replaces it and " +
-         output + " as it saves; --resume would go on with it instead";
+  if (std::filesystem::exists(output)) {
+    return "warning: " + output + " exists: this run replaces it" + and_checkpoints +
+           " as it saves";
+  }
+  if (checkpoints > 0) return "warning: this run replaces the " + checkpoint_text + " as it saves";
+  return "";
 }
 
 nlohmann::json stored_batching(const std::string& path) {

@@ -18,8 +18,14 @@ namespace huiyan::pipeline {
 // <dir>/<stem>.last.h5 for <dir>/<stem>.h5: where a trainer keeps its state for --resume.
 std::string last_model_path(const std::string& output);
 
-// A fresh run (not --resume) whose -o names an earlier run's files replaces them as it saves:
-// the warning that says so, or "" when there is no earlier run.
+// <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5 (a checkpoint kept for averaging), and those that
+// exist, oldest step first.
+std::string checkpoint_path(const std::string& output, int64_t step);
+std::vector<std::string> checkpoint_paths(const std::string& output);
+
+// A fresh run (not --resume) whose -o names an earlier run's files replaces them as it saves (the
+// model, NAME.last.h5, checkpoints of the steps it reaches): the warning that says so, or "" when
+// there are none.
 std::string earlier_run_warning(const std::string& output);
 
 // What cut the epochs of the run that saved the model file at `path` into batches: its config's

@@ -132,6 +132,37 @@ TEST(TrainingState, AValidatedRunNeedsAValidSplit) {
   EXPECT_NO_THROW(check_valid_split(false, false, "", "d.h5", "m.last.h5", say));
 }
 
+// A fresh run is told which files of an earlier one under its -o it will replace: the model (even
+// without NAME.last.h5), the state and the checkpoints of the steps it reaches.
+TEST(TrainingState, AFreshRunIsWarnedOfWhatItReplaces) {
+  testing::TempDir dir;
+  const std::string output = dir / "m.h5";
+  EXPECT_EQ(earlier_run_warning(output), "");
+  ModelFile file;
+  file.config_json = R"({"model": {}})";
+  save_model(checkpoint_path(output, 20), file);
+  EXPECT_EQ(earlier_run_warning(output), "warning: this run replaces the 1 earlier checkpoint " +
+                                             (dir / "m.step<N>.h5") +
+                                             " at the steps it reaches as it saves");
+  save_model(output, file);
+  EXPECT_EQ(earlier_run_warning(output), "warning: " + output +
+                                             " exists: this run replaces it and the 1 earlier "
+                                             "checkpoint " +
+                                             (dir / "m.step<N>.h5") +
+                                             " at the steps it reaches as it saves");
+  file.has_train_state = true;
+  file.counters = {{"step", 40}};
+  save_model(last_model_path(output), file);
+  save_model(checkpoint_path(output, 40), file);
+  const std::string warning = earlier_run_warning(output);
+  EXPECT_NE(warning.find(last_model_path(output) +
+                         " holds an earlier run (step 40): this one "
+                         "replaces it, " +
+                         output + " and the 2 earlier checkpoints"),
+            std::string::npos)
+      << warning;
+}
+
 // Resuming within an epoch with other batching cuts the rest of the epoch anew: a warning naming
 // the option. At an epoch's start, or with the same settings, nothing is said.
 TEST(TrainingRun, WarnsOfOtherBatchingWithinAnEpoch) {
