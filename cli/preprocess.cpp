@@ -127,6 +127,24 @@ int run_preprocess(const std::vector<std::string>& args) {
     return 0;
   }
   apply(common);
+  // An option the format does not read is a mistake (expecting a split the leave-one-out split
+  // does not make, say), not a no-op.
+  const auto refuse = [&](std::initializer_list<const char*> names, const std::string& why) {
+    for (const char* name : names) {
+      if (values.count(name) && !values[name].defaulted()) {
+        throw UsageError(std::string("--") + name + " " + why);
+      }
+    }
+  };
+  if (format == "interactions") {
+    refuse({"src", "tgt", "src-column", "tgt-column", "label-column", "text-column", "skip-invalid",
+            "lowercase", "keep-br-tags", "keep-empty", "max-length", "max-length-ratio", "dedup",
+            "split", "valid-size", "test-size", "seed"},
+           "is not for --format interactions (each user's last item is test and the one before "
+           "it valid)");
+  } else {
+    refuse({"items", "min-rating", "min-feature-count"}, "is for --format interactions");
+  }
   if (format == "interactions") {
     interactions.input_path = o.input_path;
     interactions.out_dir = o.out_dir;

@@ -7,6 +7,7 @@
 #include <memory>
 #include <sstream>
 #include <stdexcept>
+#include <unordered_map>
 #include <unordered_set>
 
 #include "io/atomic_file.h"
@@ -45,6 +46,28 @@ std::vector<std::string> output_names(CorpusFormat format, const std::string& sp
       return {split + ".txt"};
   }
   return {};
+}
+
+// How many lines of the smaller of two files also occur in the other, by a 64-bit hash of each
+// line of the smaller only: a train split of millions of lines is streamed, not held.
+size_t shared_lines(const std::string& a, const std::string& b) {
+  std::error_code error;
+  const bool a_smaller =
+      std::filesystem::file_size(a, error) <= std::filesystem::file_size(b, error);
+  const std::string& smaller = a_smaller ? a : b;
+  const std::string& larger = a_smaller ? b : a;
+  std::unordered_map<size_t, size_t> occurrences;  // hash -> lines of the smaller with it
+  std::string line;
+  for (io::LineReader reader(smaller); reader.next(line);)
+    ++occurrences[std::hash<std::string>{}(line)];
+  size_t shared = 0;
+  for (io::LineReader reader(larger); reader.next(line) && !occurrences.empty();) {
+    const auto found = occurrences.find(std::hash<std::string>{}(line));
+    if (found == occurrences.end()) continue;
+    shared += found->second;
+    occurrences.erase(found);
+  }
+  return shared;
 }
 
 size_t count_words(const std::string& normalized) {
@@ -281,6 +304,13 @@ class Preprocessor {
       summary_.split_sizes[o_.split] = streaming_->count();
       streaming_->finish();
       streaming_->commit(summary_.outputs);
+      // Held-out text from the same corpus as train would leak into training.
+      if (o_.split == "train") {
+        for (const char* held_out : {"valid", "test"})
+          warn_of_shared_lines("train", held_out, false);
+      } else if (o_.split == "valid" || o_.split == "test") {
+        warn_of_shared_lines(o_.split, "train", false);
+      }
       return;
     }
     const size_t total = kept_.size();
@@ -297,7 +327,6 @@ class Preprocessor {
         writers[s] = std::make_unique<SplitWriter>(o_.out_dir, output_names(o_.format, names[s]));
       }
     }
-    warn_of_earlier_splits(assignment, names, wanted);
     for (size_t i = 0; i < total; ++i) {
       writers[static_cast<size_t>(assignment[i])]->write(kept_[i]);
     }
@@ -311,32 +340,28 @@ class Preprocessor {
       summary_.split_sizes[names[s]] = writers[s]->count();
       writers[s]->commit(summary_.outputs);
     }
+    // A held-out split this run does not write stays as an earlier run left it; when it came from
+    // this same corpus (split with other sizes or another seed), its lines are now in train.
+    for (size_t s = 1; s < 3; ++s) {
+      if (!wanted[s]) warn_of_shared_lines("train", names[s], true);
+    }
   }
 
-  // A split this run does not write stays as an earlier run left it. When it came from this
-  // same corpus (split with other sizes or another seed), its lines are now in train: a test set
-  // that leaks into training. Say so.
-  void warn_of_earlier_splits(const std::vector<Split>& assignment, const char* const names[],
-                              const bool wanted[]) {
-    for (size_t s = 1; s < 3; ++s) {
-      if (wanted[s]) continue;
-      const std::filesystem::path file =
-          std::filesystem::path(o_.out_dir) / output_names(o_.format, names[s]).front();
-      if (!std::filesystem::is_regular_file(file)) continue;
-      std::unordered_set<std::string_view> train;
-      for (size_t i = 0; i < kept_.size(); ++i) {
-        if (assignment[i] == Split::train) train.insert(kept_[i].first);
-      }
-      const std::vector<std::string> lines = io::read_lines(file.string());
-      const auto shared = static_cast<size_t>(
-          std::count_if(lines.begin(), lines.end(),
-                        [&](const std::string& line) { return train.contains(line); }));
-      if (shared == 0) continue;
-      summary_.warnings.push_back(
-          file.string() + " (from an earlier run, kept) shares " + std::to_string(shared) +
-          " of its " + std::to_string(lines.size()) + " lines with this run's train " +
-          "split: remove it, or give --" + names[s] + "-size to split anew");
-    }
+  // A warning when the split `written` now and the `earlier` one in the output directory share
+  // lines (first side): held-out text in training. `kept` says the earlier one is a split this
+  // run could have made anew.
+  void warn_of_shared_lines(const std::string& written, const std::string& earlier, bool kept) {
+    const auto path = [&](const std::string& split) {
+      return (std::filesystem::path(o_.out_dir) / output_names(o_.format, split).front()).string();
+    };
+    if (!std::filesystem::is_regular_file(path(earlier))) return;
+    const size_t shared = shared_lines(path(written), path(earlier));
+    if (shared == 0) return;
+    summary_.warnings.push_back(
+        path(written) + " shares " + std::to_string(shared) + " lines with " + path(earlier) +
+        " (from an earlier run" + (kept ? ", kept" : "") + "): held-out text in training; " +
+        (kept ? "remove it, or give --" + earlier + "-size to split anew"
+              : std::string("check that the two come from different data")));
   }
 
   void write_summary() {

@@ -60,7 +60,11 @@ TEST(Cli, UsageErrorsExitWithTwoAndOneLine) {
                            "preprocess --format text -i a --out-dir b --threads -3",
                            "preprocess --format text -i a --out-dir b --max-length -1",
                            "tokenize train -i a -o b --max-sentences -5",
-                           "preprocess --format parallel --src - --tgt - --out-dir b"}) {
+                           "preprocess --format parallel --src - --tgt - --out-dir b",
+                           // Options of another format are mistakes, not no-ops.
+                           "preprocess --format interactions -i a --out-dir b --valid-size 0.1",
+                           "preprocess --format interactions -i a --out-dir b --split train",
+                           "preprocess --format text -i a --out-dir b --items c"}) {
     const auto result = huiyan(args);
     EXPECT_EQ(result.exit_code, 2) << args << ": " << result.err;
     if (std::string(args).empty()) continue;  // bare `huiyan` prints the help

@@ -155,9 +155,23 @@ TEST(Preprocess, ASplitOfSizeZeroLeavesAnEarlierSplitAlone) {
   o.input_path = dir.write("train.txt", "a\nb\nc\nd\nheld out\n");
   const auto leaking = preprocess(o);
   ASSERT_EQ(leaking.warnings.size(), 1u);
-  EXPECT_NE(leaking.warnings[0].find("shares 1 of its 1 lines with this run's train split"),
+  EXPECT_NE(leaking.warnings[0].find("train.txt shares 1 lines with " + (dir / "out/test.txt") +
+                                     " (from an earlier run, kept)"),
             std::string::npos)
       << leaking.warnings[0];
+  // Either order: a test split written by itself beside a train split that holds its lines.
+  o.out_dir = dir / "separate";
+  o.valid_size = 0;
+  o.split = "train";
+  EXPECT_TRUE(preprocess(o).warnings.empty());
+  o.input_path = dir.write("test2.txt", "held out\nnew\n");
+  o.split = "test";
+  const auto separate = preprocess(o);
+  ASSERT_EQ(separate.warnings.size(), 1u);
+  EXPECT_NE(separate.warnings[0].find((dir / "separate/test.txt") + " shares 1 lines with " +
+                                      (dir / "separate/train.txt") + " (from an earlier run)"),
+            std::string::npos)
+      << separate.warnings[0];
 }
 
 TEST(Preprocess, ReadsGzipAndParallelTsv) {
