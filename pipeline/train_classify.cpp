@@ -129,7 +129,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
 
   ClassifyTrainSummary summary;
   TrainingCursor cursor;
-  auto& [step, epoch, batch_in_epoch, best, stale] = cursor;
+  auto& [step, epoch, batch_in_epoch, best, stale, loss_sum, loss_count] = cursor;
   float threshold = 0.5f;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
@@ -171,13 +171,16 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
 
   TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "tok",
                             o.progress, o.log);
-  double loss_sum = 0;
-  int64_t loss_count = 0, tokens_read = 0, validated_step = -1;
+  int64_t tokens_read = 0, validated_step = -1;
   bool stop = false;
   const auto validate = [&] {
+    // Reset before the state is saved: a resume starts a new sum.
+    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
+    loss_sum = 0;
+    loss_count = 0;
     std::string line = "step " + std::to_string(step) + " epoch " +
                        std::to_string(cursor.epoch_of_last_step()) + " loss " +
-                       fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
+                       fixed(summary.last_train_loss, 4);
     double score = 0;
     float tuned = threshold;
     if (valid) {
@@ -207,9 +210,6 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     validated_step = step;
     progress.finish();
     say(line + " " + fixed(progress.seconds(), 0) + " s" + (better ? " (best, saved)" : ""));
-    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
-    loss_sum = 0;
-    loss_count = 0;
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 

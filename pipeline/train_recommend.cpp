@@ -205,7 +205,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   };
 
   TrainingCursor cursor;
-  auto& [step, epoch, batch_in_epoch, best, stale] = cursor;
+  auto& [step, epoch, batch_in_epoch, best, stale, loss_sum, loss_count] = cursor;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     check_resumes_same_model(last_path, file_config, {}, {{"item_names", dataset.items->names}});
@@ -236,16 +236,18 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   RecommendTrainSummary summary;
   TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "seq",
                             o.progress, o.log);
-  double loss_sum = 0;
-  int64_t loss_count = 0;
   int64_t sequences_read = 0;
   int64_t validated_step = -1;
   bool stop = false;
   const auto validate = [&] {
+    // Reset before the state is saved: a resume starts a new sum.
+    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
+    loss_sum = 0;
+    loss_count = 0;
     double ndcg = 0;
     std::string line = "step " + std::to_string(step) + " epoch " +
                        std::to_string(cursor.epoch_of_last_step()) + " loss " +
-                       fixed(loss_sum / std::max<int64_t>(1, loss_count), 4);
+                       fixed(summary.last_train_loss, 4);
     if (valid != nullptr) {
       const RankingMetrics m = evaluate_ranking(*valid, items, model_scorer(model), o.valid);
       model.train(true);
@@ -266,9 +268,6 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     validated_step = step;
     progress.finish();
     say(line + (better ? " (best, saved)" : ""));
-    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
-    loss_sum = 0;
-    loss_count = 0;
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 

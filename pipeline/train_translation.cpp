@@ -203,7 +203,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
 
   TrainingCursor cursor;
   cursor.best = INFINITY;  // the best validation loss so far
-  auto& [step, epoch, batch_in_epoch, best_valid, stale] = cursor;
+  auto& [step, epoch, batch_in_epoch, best_valid, stale, loss_sum, loss_count] = cursor;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     check_resumes_same_model(last_path, file_config,
@@ -229,8 +229,6 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
 
   TranslationTrainSummary summary;
   int64_t tokens_seen = 0;
-  double loss_sum = 0;
-  int64_t loss_count = 0;
   TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, o.accumulate}, "tok",
                             o.progress, o.log);
   nn::Graph graph;
@@ -260,6 +258,10 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     return corpus_bleu(outputs, {references}).score;
   };
   const auto validate = [&] {
+    // Reset before the state is saved: a resume starts a new sum.
+    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
+    loss_sum = 0;
+    loss_count = 0;
     const double loss =
         valid ? validation_loss(model, *valid, o.batch_tokens, longest_pair(o)) : 0.0;
     const bool with_bleu = valid && o.valid_bleu;
@@ -285,9 +287,6 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       for (auto it = kept.begin(); it != keep_from; ++it) std::filesystem::remove(*it);
     }
     validated_step = step;
-    summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
-    loss_sum = 0;
-    loss_count = 0;
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(cursor.epoch_of_last_step()) +
         " loss " + fixed(summary.last_train_loss, 4) +

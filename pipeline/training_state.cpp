@@ -269,6 +269,8 @@ std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,
   extra["batch_in_epoch"] = c.batch_in_epoch;
   extra["best_bits"] = std::bit_cast<int64_t>(c.best);
   extra["stale"] = c.stale;
+  extra["loss_sum_bits"] = std::bit_cast<int64_t>(c.loss_sum);
+  extra["loss_count"] = c.loss_count;
   return extra;
 }
 
@@ -293,6 +295,11 @@ TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters,
   }
   c.best = std::bit_cast<double>(counter("best_bits"));
   c.stale = static_cast<int>(counter("stale"));
+  // Files saved before 2026-12-02 kept no loss: the mean then covers the steps since the resume.
+  if (counters.contains("loss_count")) {
+    c.loss_sum = std::bit_cast<double>(counter("loss_sum_bits"));
+    c.loss_count = counter("loss_count");
+  }
   return c;
 }
 

@@ -39,14 +39,17 @@ void add_training_state(ModelFile& file, const nn::Module& model, const nn::Opti
                         std::map<std::string, int64_t> counters = {});
 
 // Where a trainer stands, kept with the training state for an exact resume: steps taken, the
-// epoch and the next batch in it, the best validation score so far and the validations since it
-// last improved.
+// epoch and the next batch in it, the best validation score so far, the validations since it
+// last improved, and the training loss summed over the steps since the last validation (so that
+// the next validation's mean covers them all, across a stop and --resume).
 struct TrainingCursor {
   int64_t step = 0;
   int64_t epoch = 0;
   int64_t batch_in_epoch = 0;
   double best = -1;
   int stale = 0;
+  double loss_sum = 0;
+  int64_t loss_count = 0;
 
   // The epoch (counted from 1) the last step trained in: once an epoch's last batch is taken the
   // cursor points at the next epoch's first, so messages after it name the epoch just finished.

@@ -13,7 +13,7 @@ namespace huiyan::pipeline {
 namespace {
 
 TEST(TrainingState, CursorRoundTripsThroughCounters) {
-  const TrainingCursor saved{1234, 7, 42, 3.25, 2};
+  const TrainingCursor saved{1234, 7, 42, 3.25, 2, 17.5, 6};
   const auto counters = cursor_counters(saved, {{"sampler", 99}});
   EXPECT_EQ(counters.at("sampler"), 99);
   const TrainingCursor read = cursor_from(counters, "m.last.h5");
@@ -22,6 +22,8 @@ TEST(TrainingState, CursorRoundTripsThroughCounters) {
   EXPECT_EQ(read.batch_in_epoch, 42);
   EXPECT_EQ(read.best, 3.25);
   EXPECT_EQ(read.stale, 2);
+  EXPECT_EQ(read.loss_sum, 17.5);
+  EXPECT_EQ(read.loss_count, 6);
 }
 
 // Translation models saved before the trainer used the cursor named their best validation loss
