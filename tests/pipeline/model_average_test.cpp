@@ -87,7 +87,7 @@ TEST(AverageModels, OnlyWhatMakesTheModelMustMatch) {
     average_models({dir / "a.h5", dir / "c.h5"}, dir / "avg2.h5");
     FAIL() << "no error";
   } catch (const io::DataError& e) {
-    EXPECT_NE(std::string(e.what()).find("(dim 4, not 2)"), std::string::npos) << e.what();
+    EXPECT_NE(std::string(e.what()).find("(--dim 4, not --dim 2)"), std::string::npos) << e.what();
   }
 }
 
