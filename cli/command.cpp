@@ -103,22 +103,27 @@ po::options_description common_options(CommonOptions& common, bool runs_networks
   return options;
 }
 
-void keep_stored_batching(const std::string& output, const po::variables_map& values,
+void keep_stored_batching(const std::string& output, const std::string& task,
+                          const po::variables_map& values,
                           std::initializer_list<std::pair<const char*, Count*>> options) {
-  const nlohmann::json stored = pipeline::stored_batching(pipeline::last_model_path(output));
+  const nlohmann::json stored = pipeline::stored_batching(pipeline::last_model_path(output), task);
   if (!stored.is_object()) return;
   for (const auto& [option, count] : options) {
     if (values.count(option) && !values[option].defaulted()) continue;
     std::string key = option;
     std::replace(key.begin(), key.end(), '-', '_');
-    if (stored.contains(key) && stored[key].is_number_integer() &&
-        stored[key].get<int64_t>() >= 0) {
+    if (!stored.contains(key)) continue;
+    // A seed may be any 64-bit count: stored as unsigned above 2^63.
+    if (stored[key].is_number_unsigned()) {
       count->value = stored[key].get<uint64_t>();
+    } else if (stored[key].is_number_integer() && stored[key].get<int64_t>() >= 0) {
+      count->value = static_cast<uint64_t>(stored[key].get<int64_t>());
     }
   }
 }
 
-void check_model_output(const std::string& output, const std::vector<std::string>& inputs) {
+void check_model_output(const std::string& output, const std::vector<std::string>& inputs,
+                        WrittenBeside beside) {
   if (std::filesystem::is_directory(output)) {
     throw UsageError("-o " + output + " is a directory; give a model file name");
   }
@@ -132,9 +137,13 @@ void check_model_output(const std::string& output, const std::vector<std::string
     }
     io::check_output_is_not_an_input(path, inputs, "-o " + output + " " + role);
   };
-  check_beside(pipeline::last_model_path(output), "saves its state to");
-  for (const auto& checkpoint : pipeline::checkpoint_paths(output)) {
-    check_beside(checkpoint, "keeps checkpoints as");
+  if (beside != WrittenBeside::nothing) {
+    check_beside(pipeline::last_model_path(output), "saves its state to");
+  }
+  if (beside == WrittenBeside::state_and_checkpoints) {
+    for (const auto& checkpoint : pipeline::checkpoint_paths(output)) {
+      check_beside(checkpoint, "keeps checkpoints as");
+    }
   }
   static_cast<void>(io::AtomicFile(output).seekable_temp_path());
 }

@@ -47,14 +47,21 @@ struct Command {
 
 const std::vector<Command>& commands();
 
-// A trainer's -o can hold an HDF5 model file and is none of its `inputs` (the dataset, say): found
-// before training, not at the first save after --valid-every steps (or after overwriting them).
-void check_model_output(const std::string& output, const std::vector<std::string>& inputs);
+// What a trainer writes beside its -o: nothing (embeddings), NAME.last.h5, or that and
+// checkpoints NAME.step<N>.h5 (translation with --keep-checkpoints).
+enum class WrittenBeside { nothing, state, state_and_checkpoints };
+
+// A trainer's -o can hold an HDF5 model file and is none of its `inputs` (the dataset, say), nor
+// are the files it writes `beside` it, which are no directories: found before training, not at the
+// first save after --valid-every steps (or after overwriting them).
+void check_model_output(const std::string& output, const std::vector<std::string>& inputs,
+                        WrittenBeside beside = WrittenBeside::state);
 
 // For --resume: each batching option (`options`, by name) not given on the command line takes the
-// value the run stored in NAME.last.h5 (under "batching", as "batch_tokens" for --batch-tokens),
-// so that a resume goes on cutting batches as the run did.
-void keep_stored_batching(const std::string& output, const po::variables_map& values,
+// value the run stored in NAME.last.h5 (under "batching", as "batch_tokens" for --batch-tokens)
+// when that is a model of `task`, so that a resume goes on cutting batches as the run did.
+void keep_stored_batching(const std::string& output, const std::string& task,
+                          const po::variables_map& values,
                           std::initializer_list<std::pair<const char*, Count*>> options);
 
 // Parses `args` into `values`. Prints `usage`, `description` and the options to stdout and returns

@@ -246,7 +246,7 @@ int run_train(const std::vector<std::string>& args) {
   }
   if (o.resume) {
     keep_stored_batching(
-        o.output, values,
+        o.output, "translate", values,
         {{"batch-tokens", &batch_tokens}, {"max-length", &max_length}, {"seed", &seed}});
   }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
@@ -259,7 +259,9 @@ int run_train(const std::vector<std::string>& args) {
   o.valid_bleu = !no_valid_bleu;
   o.progress = !common.quiet;
   if (!common.quiet) o.log = [](const std::string& line) { std::cerr << line << "\n"; };
-  check_model_output(o.output, {o.data});
+  check_model_output(
+      o.output, {o.data},
+      o.keep_checkpoints > 0 ? WrittenBeside::state_and_checkpoints : WrittenBeside::state);
   StopSignals signals("train");  // before training starts any thread
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_translation(o);

@@ -129,7 +129,8 @@ int run_train_classify(const std::vector<std::string>& args) {
   m.max_tokens = static_cast<int64_t>(max_tokens.value);
   m.max_sentences = static_cast<int64_t>(max_sentences.value);
   if (o.resume) {
-    keep_stored_batching(o.output, values, {{"batch-tokens", &batch_tokens}, {"seed", &seed}});
+    keep_stored_batching(o.output, "classify", values,
+                         {{"batch-tokens", &batch_tokens}, {"seed", &seed}});
   }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.warmup = static_cast<int64_t>(warmup.value);

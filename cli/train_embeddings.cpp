@@ -49,7 +49,7 @@ int run_train_embeddings(const std::vector<std::string>& args) {
   v.seed = seed.value;
   v.progress = !common.quiet;
   if (!common.quiet) v.log = [](const std::string& line) { std::cerr << line << "\n"; };
-  check_model_output(o.output, o.data);
+  check_model_output(o.output, o.data, WrittenBeside::nothing);
   const auto summary = pipeline::train_embeddings(o);
   if (!common.quiet) {
     std::cerr << "token vectors of " << summary.tokens << " tokens x " << v.epochs << " epochs in "

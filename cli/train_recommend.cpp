@@ -96,7 +96,8 @@ int run_train_recommend(const std::vector<std::string>& args) {
   if (!(o.sasrec.dropout >= 0 && o.sasrec.dropout < 1))
     throw UsageError("--dropout must be in [0, 1)");
   if (o.resume) {
-    keep_stored_batching(o.output, values, {{"batch-size", &batch_size}, {"seed", &seed}});
+    keep_stored_batching(o.output, "recommend", values,
+                         {{"batch-size", &batch_size}, {"seed", &seed}});
   }
   o.batch_size = static_cast<int64_t>(batch_size.value);
   o.max_epochs = static_cast<int64_t>(max_epochs.value);

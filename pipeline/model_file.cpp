@@ -195,16 +195,22 @@ const std::map<std::string, SettingName>& setting_names() {
       {"labels", data("", " labels")},
       {"items", data("", " items")},
       {"users", data("", " users")},
-      {"features", data("", " item features (--side-info)")},
+      {"features", data("--side-info with ", " item features")},
       {"multi_label", {true, true, "multi-label data", "single-label data"}},
       {"share_embeddings", {true, true, "a joint vocabulary", "separate vocabularies"}},
       {"pad_id", data("padding id ", "")}};
   return names;
 }
 
+// Item features come with --side-info: with it or without it is the option, how many the data.
+bool without_features(const nlohmann::json& value) {
+  return value.is_number() && value == 0;
+}
+
 }  // namespace
 
 bool ConfigDifference::from_data() const {
+  if (key == "features" && (without_features(first) || without_features(second))) return false;
   const auto found = setting_names().find(key);
   return found != setting_names().end() && found->second.from_data;
 }
@@ -212,6 +218,7 @@ bool ConfigDifference::from_data() const {
 std::string ConfigDifference::setting(const nlohmann::json& value) const {
   const auto found = setting_names().find(key);
   const std::string shown = value.is_string() ? value.get<std::string>() : value.dump();
+  if (key == "features" && without_features(value)) return "no --side-info";
   if (found == setting_names().end()) return key + " " + shown;
   const SettingName& n = found->second;
   if (n.yes_no) return value.is_boolean() && value.get<bool>() ? n.before : n.after;

@@ -48,26 +48,43 @@ std::vector<std::string> output_names(CorpusFormat format, const std::string& sp
   return {};
 }
 
-// How many lines of the smaller of two files also occur in the other, by a 64-bit hash of each
-// line of the smaller only: a train split of millions of lines is streamed, not held.
-size_t shared_lines(const std::string& a, const std::string& b) {
-  std::error_code error;
-  const bool a_smaller =
-      std::filesystem::file_size(a, error) <= std::filesystem::file_size(b, error);
-  const std::string& smaller = a_smaller ? a : b;
-  const std::string& larger = a_smaller ? b : a;
-  std::unordered_map<size_t, size_t> occurrences;  // hash -> lines of the smaller with it
-  std::string line;
-  for (io::LineReader reader(smaller); reader.next(line);)
-    ++occurrences[std::hash<std::string>{}(line)];
+// Of the non-empty lines of a held-out split, how many there are and how many also occur in
+// train. A 64-bit hash per line of the smaller file only: a train split of millions of lines is
+// streamed, not held.
+struct HeldOutOverlap {
   size_t shared = 0;
-  for (io::LineReader reader(larger); reader.next(line) && !occurrences.empty();) {
-    const auto found = occurrences.find(std::hash<std::string>{}(line));
-    if (found == occurrences.end()) continue;
-    shared += found->second;
-    occurrences.erase(found);
+  size_t lines = 0;
+};
+HeldOutOverlap held_out_overlap(const std::string& held_out, const std::string& train) {
+  HeldOutOverlap overlap;
+  const auto hash = [](const std::string& text) { return std::hash<std::string>{}(text); };
+  std::error_code error;
+  std::string line;
+  if (std::filesystem::file_size(held_out, error) <= std::filesystem::file_size(train, error)) {
+    std::unordered_map<size_t, size_t> held;  // hash -> held-out lines with it
+    for (io::LineReader reader(held_out); reader.next(line);) {
+      if (line.empty()) continue;
+      ++held[hash(line)];
+      ++overlap.lines;
+    }
+    for (io::LineReader reader(train); !held.empty() && reader.next(line);) {
+      const auto found = held.find(hash(line));
+      if (found == held.end() || line.empty()) continue;
+      overlap.shared += found->second;
+      held.erase(found);
+    }
+  } else {
+    std::unordered_set<size_t> in_train;
+    for (io::LineReader reader(train); reader.next(line);) {
+      if (!line.empty()) in_train.insert(hash(line));
+    }
+    for (io::LineReader reader(held_out); reader.next(line);) {
+      if (line.empty()) continue;
+      ++overlap.lines;
+      overlap.shared += in_train.contains(hash(line)) ? 1 : 0;
+    }
   }
-  return shared;
+  return overlap;
 }
 
 size_t count_words(const std::string& normalized) {
@@ -306,10 +323,9 @@ class Preprocessor {
       streaming_->commit(summary_.outputs);
       // Held-out text from the same corpus as train would leak into training.
       if (o_.split == "train") {
-        for (const char* held_out : {"valid", "test"})
-          warn_of_shared_lines("train", held_out, false);
+        for (const char* held_out : {"valid", "test"}) warn_of_overlap(held_out, true, false);
       } else if (o_.split == "valid" || o_.split == "test") {
-        warn_of_shared_lines(o_.split, "train", false);
+        warn_of_overlap(o_.split, false, false);
       }
       return;
     }
@@ -321,6 +337,7 @@ class Preprocessor {
     // that an earlier `--split test` run put in the same directory.
     const char* names[] = {"train", "valid", "test"};
     const bool wanted[] = {true, o_.valid_size != 0, o_.test_size != 0};
+    warn_of_replaced_given_splits(wanted, names);
     std::vector<std::unique_ptr<SplitWriter>> writers(3);
     for (size_t s = 0; s < 3; ++s) {
       if (wanted[s]) {
@@ -343,25 +360,49 @@ class Preprocessor {
     // A held-out split this run does not write stays as an earlier run left it; when it came from
     // this same corpus (split with other sizes or another seed), its lines are now in train.
     for (size_t s = 1; s < 3; ++s) {
-      if (!wanted[s]) warn_of_shared_lines("train", names[s], true);
+      if (!wanted[s]) warn_of_overlap(names[s], true, true);
     }
   }
 
-  // A warning when the split `written` now and the `earlier` one in the output directory share
-  // lines (first side): held-out text in training. `kept` says the earlier one is a split this
-  // run could have made anew.
-  void warn_of_shared_lines(const std::string& written, const std::string& earlier, bool kept) {
+  // A warning when 1% or more of the lines of a `held_out` split are also in train, one of them
+  // from an earlier run (the held-out one when `held_out_is_earlier`; `kept`: a split this run
+  // could have made anew): held-out text in training. A few common lines ("Thank you .") in two
+  // separate corpora say nothing. The outputs are written by now: a file that cannot be read
+  // only goes unchecked.
+  void warn_of_overlap(const std::string& held_out, bool held_out_is_earlier, bool kept) {
     const auto path = [&](const std::string& split) {
       return (std::filesystem::path(o_.out_dir) / output_names(o_.format, split).front()).string();
     };
-    if (!std::filesystem::is_regular_file(path(earlier))) return;
-    const size_t shared = shared_lines(path(written), path(earlier));
-    if (shared == 0) return;
-    summary_.warnings.push_back(
-        path(written) + " shares " + std::to_string(shared) + " lines with " + path(earlier) +
-        " (from an earlier run" + (kept ? ", kept" : "") + "): held-out text in training; " +
-        (kept ? "remove it, or give --" + earlier + "-size to split anew"
-              : std::string("check that the two come from different data")));
+    const std::string held = path(held_out), train = path("train");
+    if (!std::filesystem::is_regular_file(held) || !std::filesystem::is_regular_file(train)) return;
+    HeldOutOverlap overlap;
+    try {
+      overlap = held_out_overlap(held, train);
+    } catch (const std::exception&) {
+      return;
+    }
+    if (overlap.shared == 0 || overlap.shared * 100 < overlap.lines) return;
+    summary_.warnings.push_back(held + " has " + std::to_string(overlap.shared) + " of its " +
+                                std::to_string(overlap.lines) + " lines in " + train + " (" +
+                                (held_out_is_earlier ? held : train) + " from an earlier run" +
+                                (kept ? ", kept" : "") + "): held-out text in training; " +
+                                (kept
+                                     ? "remove it, or give --" + held_out + "-size to split anew"
+                                     : std::string("check that the two come from different data")));
+  }
+
+  // A split drawn at random over one an earlier --split run wrote (a test set given as such) is
+  // a test set replaced: said, with how to keep it.
+  void warn_of_replaced_given_splits(const bool wanted[], const char* const names[]) {
+    for (size_t s = 1; s < 3; ++s) {
+      const std::filesystem::path summary =
+          std::filesystem::path(o_.out_dir) / ("summary." + std::string(names[s]) + ".json");
+      if (!wanted[s] || !std::filesystem::exists(summary)) continue;
+      summary_.warnings.push_back("this run's random " + std::string(names[s]) +
+                                  " split replaces the one an earlier " + "--split " + names[s] +
+                                  " run wrote (" + summary.string() + " describes that one); " +
+                                  "give --" + names[s] + "-size 0 to keep such a split");
+    }
   }
 
   void write_summary() {

@@ -129,14 +129,17 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
 
   ClassifyTrainSummary summary;
   TrainingCursor cursor;
-  auto& [step, epoch, batch_in_epoch, best, stale, loss_sum, loss_count] = cursor;
+  auto& [step, epoch, batch_in_epoch, best, stale, loss_sum, loss_count, validated_step] = cursor;
   float threshold = 0.5f;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
-    check_resumes_same_model(last_path, {{"model", to_json(config)}},
+    check_resumes_same_model(last_path, {{"task", "classify"}, {"model", to_json(config)}},
                              {{"src", dataset.src_tokenizer}}, {{"labels", dataset.label_names}});
     const auto counters = resume_training_state(last_path, model, adam);
     cursor = cursor_from(counters, last_path);
+    // Runs without a valid split saved a best of 0 before 2026-12-02 (files without the
+    // "loss_count" counter): unmeasured, as now.
+    if (!counters.contains("loss_count") && best <= 0) best = -1;
     threshold = std::bit_cast<float>(static_cast<int32_t>(counters.at("threshold_bits")));
     summary.best_valid_accuracy = std::bit_cast<double>(counters.at("best_accuracy_bits"));
   }
@@ -171,13 +174,14 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
 
   TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "tok",
                             o.progress, o.log);
-  int64_t tokens_read = 0, validated_step = -1;
+  int64_t tokens_read = 0;
   bool stop = false;
   const auto validate = [&] {
-    // Reset before the state is saved: a resume starts a new sum.
+    // Before the state is saved: a resume starts a new sum, and does not validate this step again.
     summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
     loss_sum = 0;
     loss_count = 0;
+    validated_step = step;
     std::string line = "step " + std::to_string(step) + " epoch " +
                        std::to_string(cursor.epoch_of_last_step()) + " loss " +
                        fixed(summary.last_train_loss, 4);
@@ -207,14 +211,11 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
       ++stale;
     }
     save(last_path, true, threshold);
-    validated_step = step;
     progress.finish();
     say(line + " " + fixed(progress.seconds(), 0) + " s" + (better ? " (best, saved)" : ""));
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
-  // Runs without a valid split saved a best of 0 before 2026-12-02: unmeasured, as now.
-  if (best <= 0) best = -1;
   check_valid_split(valid != nullptr, o.resume, best >= 0 ? "best valid F1 " + fixed(best, 4) : "",
                     o.data, last_path, say);
   TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, batching, o.stop_requested,
@@ -249,10 +250,10 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
       batch_in_epoch = 0;
-      if (o.valid_every == 0) validate();
+      if (o.valid_every == 0 && validated_step != step) validate();
     }
   }
-  run.finish(cursor, validated_step, validate, [&] { save(last_path, true, threshold); });
+  run.finish(cursor, validate, [&] { save(last_path, true, threshold); });
   summary.interrupted = run.interrupted();
   progress.finish();
   summary.steps = step;

@@ -205,12 +205,15 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   };
 
   TrainingCursor cursor;
-  auto& [step, epoch, batch_in_epoch, best, stale, loss_sum, loss_count] = cursor;
+  auto& [step, epoch, batch_in_epoch, best, stale, loss_sum, loss_count, validated_step] = cursor;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     check_resumes_same_model(last_path, file_config, {}, {{"item_names", dataset.items->names}});
     const auto counters = resume_training_state(last_path, model, adam);
     cursor = cursor_from(counters, last_path);
+    // Runs without a valid split saved a best of 0 before 2026-12-02 (files without the
+    // "loss_count" counter): unmeasured, as now.
+    if (!counters.contains("loss_count") && best <= 0) best = -1;
     sampler.set_state(static_cast<uint64_t>(counters.at("sampler")));
   }
 
@@ -237,13 +240,13 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   TrainingProgress progress(cursor, {o.max_steps, o.max_epochs, o.max_minutes, 1}, "seq",
                             o.progress, o.log);
   int64_t sequences_read = 0;
-  int64_t validated_step = -1;
   bool stop = false;
   const auto validate = [&] {
-    // Reset before the state is saved: a resume starts a new sum.
+    // Before the state is saved: a resume starts a new sum, and does not validate this step again.
     summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
     loss_sum = 0;
     loss_count = 0;
+    validated_step = step;
     double ndcg = 0;
     std::string line = "step " + std::to_string(step) + " epoch " +
                        std::to_string(cursor.epoch_of_last_step()) + " loss " +
@@ -265,14 +268,11 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       ++stale;
     }
     save(last_path, true);
-    validated_step = step;
     progress.finish();
     say(line + (better ? " (best, saved)" : ""));
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
-  // Runs without a valid split saved a best of 0 before 2026-12-02: unmeasured, as now.
-  if (best <= 0) best = -1;
   check_valid_split(
       valid != nullptr, o.resume,
       best >= 0 ? "best valid NDCG@" + std::to_string(o.valid.k) + " " + fixed(best, 4) : "",
@@ -316,10 +316,10 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
       batch_in_epoch = 0;
-      if (o.valid_every > 0 && epoch % o.valid_every == 0) validate();
+      if (o.valid_every > 0 && epoch % o.valid_every == 0 && validated_step != step) validate();
     }
   }
-  run.finish(cursor, validated_step, validate, [&] { save(last_path, true); });
+  run.finish(cursor, validate, [&] { save(last_path, true); });
   summary.interrupted = run.interrupted();
   progress.finish();
   summary.steps = step;

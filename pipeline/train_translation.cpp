@@ -117,9 +117,8 @@ void take_model_from_last(TranslationTrainOptions& o, bool keep_dropout,
     const auto stored = nlohmann::json::parse(read_model_header(path).config_json);
     if (const std::string task = stored.value("task", ""); task != "translate") {
       throw io::DataError(path + ": not a translation model" +
-                          (task.empty() ? std::string()
-                                        : " but a '" + task + "' one (resume it with huiyan " +
-                                              "train --task " + task + ")"));
+                          (task.empty() ? std::string() : " but one of --task " + task) +
+                          "; -o names another run's files");
     }
     const std::string arch = stored.at("arch");
     if (arch == "transformer") {
@@ -156,6 +155,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   const io::DatasetSplit* train = dataset.split("train");
   if (train == nullptr || !train->tgt) throw io::DataError(o.data + ": /train: not found");
   const io::DatasetSplit* valid = dataset.split("valid");
+  // An empty valid split (a small corpus split by fraction) measures nothing: none at all.
+  if (valid != nullptr && valid->src.size() == 0) valid = nullptr;
   const SubwordModel src_tokenizer =
       SubwordModel::from_bytes(dataset.src_tokenizer, o.data + ": /tokenizer/src");
   const SubwordModel tgt_tokenizer =
@@ -203,7 +204,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
 
   TrainingCursor cursor;
   cursor.best = INFINITY;  // the best validation loss so far
-  auto& [step, epoch, batch_in_epoch, best_valid, stale, loss_sum, loss_count] = cursor;
+  auto& [step, epoch, batch_in_epoch, best_valid, stale, loss_sum, loss_count, validated_step] =
+      cursor;
   const std::string last_path = last_model_path(o.output);
   if (o.resume) {
     check_resumes_same_model(last_path, file_config,
@@ -233,7 +235,6 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                             o.progress, o.log);
   nn::Graph graph;
   bool stop = false;
-  int64_t validated_step = -1;
   const auto valid_bleu = [&]() -> double {
     std::vector<std::vector<int32_t>> sources(valid->src.size());
     std::vector<std::string> references(valid->src.size());
@@ -258,10 +259,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     return corpus_bleu(outputs, {references}).score;
   };
   const auto validate = [&] {
-    // Reset before the state is saved: a resume starts a new sum.
+    // Before the state is saved: a resume starts a new sum, and does not validate this step again.
     summary.last_train_loss = loss_sum / std::max<int64_t>(1, loss_count);
     loss_sum = 0;
     loss_count = 0;
+    validated_step = step;
     const double loss =
         valid ? validation_loss(model, *valid, o.batch_tokens, longest_pair(o)) : 0.0;
     const bool with_bleu = valid && o.valid_bleu;
@@ -286,7 +288,6 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
           newest - std::min<std::ptrdiff_t>(o.keep_checkpoints - 1, newest - kept.begin());
       for (auto it = kept.begin(); it != keep_from; ++it) std::filesystem::remove(*it);
     }
-    validated_step = step;
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(cursor.epoch_of_last_step()) +
         " loss " + fixed(summary.last_train_loss, 4) +
@@ -305,7 +306,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                     std::isfinite(best_valid) ? "best valid loss " + fixed(best_valid, 4) : "",
                     o.data, last_path, say);
   TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
-                  o.stop_requested, say);
+                  o.stop_requested, say, o.keep_checkpoints > 0);
   if (run.done_before_starting()) stop = true;
   if (!stop) {
     // As token_batches leaves them out.
@@ -368,12 +369,12 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     if (batch_in_epoch >= static_cast<int64_t>(batches.size())) {
       ++epoch;
       batch_in_epoch = 0;
-      if (o.valid_every == 0) validate();
+      if (o.valid_every == 0 && validated_step != step) validate();
     }
   }
   // Whatever stopped training, the model as it ended is validated and saved; when asked to stop
   // at once, only saved.
-  run.finish(cursor, validated_step, validate, [&] { save(last_path, true); });
+  run.finish(cursor, validate, [&] { save(last_path, true); });
   summary.interrupted = run.interrupted();
   progress.finish();
 

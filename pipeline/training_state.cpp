@@ -48,17 +48,17 @@ std::vector<std::string> checkpoint_paths(const std::string& output) {
   return paths;
 }
 
-std::string earlier_run_warning(const std::string& output) {
+std::string earlier_run_warning(const std::string& output, bool keeps_checkpoints) {
   const std::string last = last_model_path(output);
-  const size_t checkpoints = checkpoint_paths(output).size();
+  const size_t checkpoints = keeps_checkpoints ? checkpoint_paths(output).size() : 0;
   // Pruning leaves other runs' checkpoints alone, but one of a step this run reaches is replaced.
   const std::filesystem::path path(output);
   const std::string checkpoint_text =
       std::to_string(checkpoints) + " earlier checkpoint" + (checkpoints == 1 ? "" : "s") + " " +
       (path.parent_path() / (path.stem().string() + ".step<N>" + path.extension().string()))
           .string() +
-      " at the steps it reaches";
-  const std::string and_checkpoints = checkpoints == 0 ? "" : " and the " + checkpoint_text;
+      " of steps it reaches";
+  const std::string and_checkpoints = checkpoints == 0 ? "" : " and any of the " + checkpoint_text;
   if (std::filesystem::exists(last)) {
     std::string step;
     try {
@@ -75,14 +75,17 @@ std::string earlier_run_warning(const std::string& output) {
     return "warning: " + output + " exists: this run replaces it" + and_checkpoints +
            " as it saves";
   }
-  if (checkpoints > 0) return "warning: this run replaces the " + checkpoint_text + " as it saves";
+  if (checkpoints > 0) {
+    return "warning: this run replaces any of the " + checkpoint_text + " as it saves";
+  }
   return "";
 }
 
-nlohmann::json stored_batching(const std::string& path) {
+nlohmann::json stored_batching(const std::string& path, const std::string& task) {
   try {
     if (!std::filesystem::exists(path)) return nullptr;
     const auto stored = nlohmann::json::parse(read_model_header(path).config_json);
+    if (!task.empty() && stored.value("task", "") != task) return nullptr;
     if (stored.is_object() && stored.contains("batching") && stored["batching"].is_object()) {
       return stored["batching"];
     }
@@ -117,6 +120,10 @@ void check_resumes_same_model(const std::string& path, const nlohmann::json& con
   }
   if (const auto difference = model_config_difference(stored, config)) {
     const auto& d = *difference;
+    if (d.key == "task") {
+      throw io::DataError(path + ": a model of " + d.setting(d.first) + ", not of " +
+                          d.setting(d.second) + "; -o names another run's files");
+    }
     throw io::DataError(path + ": trained with " + d.setting(d.first) + ", but this run has " +
                         d.setting(d.second) +
                         (d.from_data() ? "; resume with the dataset it was trained on"
@@ -132,7 +139,8 @@ void check_resumes_same_model(const std::string& path, const nlohmann::json& con
   for (const auto& [name, rows] : tables) {
     const auto found = header.tables.find(name);
     if (found == header.tables.end() || found->second != rows) {
-      throw io::DataError(path + ": trained with other " + name + " than the --data file's (" +
+      const std::string what = name == "item_names" ? "items" : name;
+      throw io::DataError(path + ": trained with other " + what + " than the --data file's (" +
                           std::to_string(found == header.tables.end() ? 0 : found->second.size()) +
                           " stored, " + std::to_string(rows.size()) +
                           " in the data); resume with the dataset it was trained on");
@@ -189,7 +197,7 @@ bool reached_limits(const TrainingCursor& at, int64_t max_steps, int64_t max_epo
 TrainingRun::TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs,
                          bool resume, const std::string& output, const nlohmann::json& batching,
                          std::function<bool()> stop_requested,
-                         const std::function<void(const std::string&)>& say)
+                         const std::function<void(const std::string&)>& say, bool keeps_checkpoints)
     : max_steps_(max_steps),
       max_epochs_(max_epochs),
       first_step_(start.step),
@@ -198,7 +206,8 @@ TrainingRun::TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t
     if (say) say(line);
   };
   if (!resume) {
-    if (const std::string earlier = earlier_run_warning(output); !earlier.empty()) tell(earlier);
+    const std::string earlier = earlier_run_warning(output, keeps_checkpoints);
+    if (!earlier.empty()) tell(earlier);
   }
   if (reached_limits(start, max_steps, max_epochs)) {
     // The files stay as they are.
@@ -224,12 +233,11 @@ bool TrainingRun::stop_asked(bool already_stopping) {
   return true;
 }
 
-void TrainingRun::finish(const TrainingCursor& at, int64_t validated_step,
-                         const std::function<void()>& validate,
+void TrainingRun::finish(const TrainingCursor& at, const std::function<void()>& validate,
                          const std::function<void()>& save_state) {
   // A stop asked for on the run's last step changes nothing: it ends as any run does.
   if (interrupted_ && reached_limits(at, max_steps_, max_epochs_)) interrupted_ = false;
-  if (nothing_left_ || validated_step == at.step) return;
+  if (nothing_left_ || at.validated_step == at.step) return;
   if (!interrupted_) {
     validate();
   } else if (at.step > first_step_) {
@@ -271,6 +279,7 @@ std::map<std::string, int64_t> cursor_counters(const TrainingCursor& c,
   extra["stale"] = c.stale;
   extra["loss_sum_bits"] = std::bit_cast<int64_t>(c.loss_sum);
   extra["loss_count"] = c.loss_count;
+  extra["validated_step"] = c.validated_step;
   return extra;
 }
 
@@ -300,6 +309,9 @@ TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters,
     c.loss_sum = std::bit_cast<double>(counter("loss_sum_bits"));
     c.loss_count = counter("loss_count");
   }
+  // Older files were saved at validations (or, rarely, by Ctrl-C, whose step then goes
+  // unvalidated).
+  c.validated_step = counters.contains("validated_step") ? counter("validated_step") : c.step;
   return c;
 }
 

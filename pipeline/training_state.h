@@ -24,14 +24,14 @@ std::string checkpoint_path(const std::string& output, int64_t step);
 std::vector<std::string> checkpoint_paths(const std::string& output);
 
 // A fresh run (not --resume) whose -o names an earlier run's files replaces them as it saves (the
-// model, NAME.last.h5, checkpoints of the steps it reaches): the warning that says so, or "" when
-// there are none.
-std::string earlier_run_warning(const std::string& output);
+// model, NAME.last.h5, and when it `keeps_checkpoints`, checkpoints of steps it reaches): the
+// warning that says so, or "" when there are none.
+std::string earlier_run_warning(const std::string& output, bool keeps_checkpoints);
 
 // What cut the epochs of the run that saved the model file at `path` into batches: its config's
 // "batching" object ({"batch_tokens": 600, "seed": 1}, say), or null when the file is missing,
-// unreadable or older than that entry.
-nlohmann::json stored_batching(const std::string& path);
+// unreadable, older than that entry, or (given a `task`) a model of another task.
+nlohmann::json stored_batching(const std::string& path, const std::string& task = "");
 
 // Sets file.params from `model` and, with an optimizer, the train state: its tensors, `counters`
 // and the model's random states (as counters "rng.<i>").
@@ -40,8 +40,9 @@ void add_training_state(ModelFile& file, const nn::Module& model, const nn::Opti
 
 // Where a trainer stands, kept with the training state for an exact resume: steps taken, the
 // epoch and the next batch in it, the best validation score so far, the validations since it
-// last improved, and the training loss summed over the steps since the last validation (so that
-// the next validation's mean covers them all, across a stop and --resume).
+// last improved, the training loss summed over the steps since the last validation (so that
+// the next validation's mean covers them all, across a stop and --resume), and the step last
+// validated (so that a resume does not validate it again).
 struct TrainingCursor {
   int64_t step = 0;
   int64_t epoch = 0;
@@ -50,6 +51,7 @@ struct TrainingCursor {
   int stale = 0;
   double loss_sum = 0;
   int64_t loss_count = 0;
+  int64_t validated_step = -1;  // the step last validated; -1: none yet
 
   // The epoch (counted from 1) the last step trained in: once an epoch's last batch is taken the
   // cursor points at the next epoch's first, so messages after it name the epoch just finished.
@@ -62,25 +64,26 @@ struct TrainingCursor {
 class TrainingRun {
  public:
   // Before the first step, with the cursor where the run begins: a fresh run warns of an earlier
-  // run's files under `output`; a resumed run that already reached --max-steps or --max-epochs
-  // says it has nothing left to do, and one resumed within an epoch with other `batching` (the
-  // settings that cut epochs into batches, as stored under "batching" in the model's config)
-  // warns that the rest of the epoch is cut anew; a stop asked for during set-up is taken.
+  // run's files under `output` (checkpoints too when it `keeps_checkpoints`); a resumed run that
+  // already reached --max-steps or --max-epochs says it has nothing left to do, and one resumed
+  // within an epoch with other `batching` (the settings that cut epochs into batches, as stored
+  // under "batching" in the model's config) warns that the rest of the epoch is cut anew; a stop
+  // asked for during set-up is taken.
   TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs, bool resume,
               const std::string& output, const nlohmann::json& batching,
               std::function<bool()> stop_requested,
-              const std::function<void(const std::string&)>& say);
+              const std::function<void(const std::string&)>& say, bool keeps_checkpoints = false);
 
   // No step to take: nothing left, or a stop already asked for.
   bool done_before_starting() const { return nothing_left_ || interrupted_; }
   // After a step, unless a limit already stopped the run: whether to stop here on request.
   bool stop_asked(bool already_stopping);
 
-  // After the loop, with the cursor where it ended and the step last validated. A run stopped on
-  // request calls `save_state` only (if it took a step), unless it had reached its limits anyway;
-  // any other run calls `validate` (which saves) for the step it ended on, unless done already.
-  void finish(const TrainingCursor& at, int64_t validated_step,
-              const std::function<void()>& validate, const std::function<void()>& save_state);
+  // After the loop, with the cursor where it ended. A run stopped on request calls `save_state`
+  // only (if it took a step), unless it had reached its limits anyway; any other run calls
+  // `validate` (which saves) for the step it ended on, unless that step was validated already.
+  void finish(const TrainingCursor& at, const std::function<void()>& validate,
+              const std::function<void()>& save_state);
   // Whether the run stopped on request before its limits (known after finish()).
   bool interrupted() const { return interrupted_; }
 

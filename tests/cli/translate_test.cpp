@@ -290,14 +290,15 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"train --task translate --data " + (scratch / "m.last.h5") + " --max-steps 5 -o " +
            (scratch / "m.h5"),
        "saves its state to"},
-      {"train --task translate --data " + (scratch / "m.step20.h5") + " --max-steps 5 -o " +
-           (scratch / "m.h5"),
+      {"train --task translate --data " + (scratch / "m.step20.h5") +
+           " --max-steps 5 --keep-checkpoints 1 -o " + (scratch / "m.h5"),
        "keeps checkpoints as"},
       {"average -o " + (*dir_ / "rnn.last.h5") + " --last 2 --checkpoints-of " + (*dir_ / "rnn.h5"),
        "is also an input"},
       {"train --task translate" + data + " --max-steps 5 -o " + (scratch / "d.h5"),
        "saves its state to " + (scratch / "d.last.h5") + ", which is a directory"},
-      {"train --task translate" + data + " --max-steps 5 -o " + (scratch / "c.h5"),
+      {"train --task translate" + data + " --max-steps 5 --keep-checkpoints 2 -o " +
+           (scratch / "c.h5"),
        "keeps checkpoints as " + (scratch / "c.step20.h5") + ", which is a directory"},
   };
   std::filesystem::create_directory(scratch / "d.last.h5");

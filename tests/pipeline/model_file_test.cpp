@@ -160,6 +160,10 @@ TEST(ModelFile, ConfigDifferencesAreNamedAsUsersSetThem) {
   EXPECT_EQ(difference({{"tgt_vocab", 8000}}, {{"tgt_vocab", 6000}}),
             "a target vocabulary of 8000 / a target vocabulary of 6000 (data)");
   EXPECT_EQ(difference({{"labels", 2}}, {{"labels", 3}}), "2 labels / 3 labels (data)");
+  EXPECT_EQ(difference({{"features", 12}}, {{"features", 0}}),
+            "--side-info with 12 item features / no --side-info");
+  EXPECT_EQ(difference({{"features", 12}}, {{"features", 9}}),
+            "--side-info with 12 item features / --side-info with 9 item features (data)");
   EXPECT_EQ(difference({{"something_new", 1}}, {{"something_new", 2}}),
             "something_new 1 / something_new 2");
 }

@@ -155,8 +155,9 @@ TEST(Preprocess, ASplitOfSizeZeroLeavesAnEarlierSplitAlone) {
   o.input_path = dir.write("train.txt", "a\nb\nc\nd\nheld out\n");
   const auto leaking = preprocess(o);
   ASSERT_EQ(leaking.warnings.size(), 1u);
-  EXPECT_NE(leaking.warnings[0].find("train.txt shares 1 lines with " + (dir / "out/test.txt") +
-                                     " (from an earlier run, kept)"),
+  EXPECT_NE(leaking.warnings[0].find((dir / "out/test.txt") + " has 1 of its 1 lines in " +
+                                     (dir / "out/train.txt") + " (" + (dir / "out/test.txt") +
+                                     " from an earlier run, kept)"),
             std::string::npos)
       << leaking.warnings[0];
   // Either order: a test split written by itself beside a train split that holds its lines.
@@ -168,10 +169,22 @@ TEST(Preprocess, ASplitOfSizeZeroLeavesAnEarlierSplitAlone) {
   o.split = "test";
   const auto separate = preprocess(o);
   ASSERT_EQ(separate.warnings.size(), 1u);
-  EXPECT_NE(separate.warnings[0].find((dir / "separate/test.txt") + " shares 1 lines with " +
-                                      (dir / "separate/train.txt") + " (from an earlier run)"),
+  EXPECT_NE(separate.warnings[0].find((dir / "separate/test.txt") + " has 1 of its 2 lines in " +
+                                      (dir / "separate/train.txt") + " (" +
+                                      (dir / "separate/train.txt") + " from an earlier run)"),
             std::string::npos)
       << separate.warnings[0];
+  // A random split over a test set an earlier --split test run wrote replaces it: said.
+  o.input_path = dir.write("all.txt", "a\nb\nc\nd\ne\nf\n");
+  o.split = "";
+  o.valid_size = 1;
+  o.test_size = 1;
+  const auto replacing = preprocess(o);
+  ASSERT_FALSE(replacing.warnings.empty());
+  EXPECT_NE(
+      replacing.warnings[0].find("random test split replaces the one an earlier --split test"),
+      std::string::npos)
+      << replacing.warnings[0];
 }
 
 TEST(Preprocess, ReadsGzipAndParallelTsv) {

@@ -256,6 +256,33 @@ TEST(TrainTranslation, CheckpointsBelongToTheirRun) {
   EXPECT_EQ(after.others, 0u);
 }
 
+// A run validated on its epoch's last step and resumed to validate each epoch does not validate
+// that step again at the epoch's end (which, with --patience 1, would stop it having trained
+// nothing).
+TEST(TrainTranslation, AResumeDoesNotValidateTheSameStepTwice) {
+  TempDir dir;
+  auto o = tiny(sample_dataset(dir), dir / "model.h5");
+  o.valid_bleu = false;
+  o.max_epochs = 1;
+  o.valid_every = 0;
+  const int64_t per_epoch = train_translation(o).steps;
+  o.max_epochs = 0;
+  o.max_steps = per_epoch;
+  o.valid_every = per_epoch;
+  train_translation(o);
+  o.resume = true;
+  o.max_steps = per_epoch + 2;
+  o.valid_every = 0;
+  o.patience = 1;
+  std::vector<std::string> log;
+  o.log = [&](const std::string& line) { log.push_back(line); };
+  const auto resumed = train_translation(o);
+  EXPECT_EQ(resumed.steps, per_epoch + 2);
+  for (const auto& line : log) {
+    EXPECT_FALSE(line.starts_with("step " + std::to_string(per_epoch) + " ")) << line;
+  }
+}
+
 // A validated run resumed on a dataset without a valid split would take whatever comes last as its
 // best model: refused, and the best model stays.
 TEST(TrainTranslation, AValidatedRunDoesNotResumeWithoutAValidSplit) {

@@ -13,7 +13,7 @@ namespace huiyan::pipeline {
 namespace {
 
 TEST(TrainingState, CursorRoundTripsThroughCounters) {
-  const TrainingCursor saved{1234, 7, 42, 3.25, 2, 17.5, 6};
+  const TrainingCursor saved{1234, 7, 42, 3.25, 2, 17.5, 6, 1200};
   const auto counters = cursor_counters(saved, {{"sampler", 99}});
   EXPECT_EQ(counters.at("sampler"), 99);
   const TrainingCursor read = cursor_from(counters, "m.last.h5");
@@ -24,6 +24,7 @@ TEST(TrainingState, CursorRoundTripsThroughCounters) {
   EXPECT_EQ(read.stale, 2);
   EXPECT_EQ(read.loss_sum, 17.5);
   EXPECT_EQ(read.loss_count, 6);
+  EXPECT_EQ(read.validated_step, 1200);
 }
 
 // Translation models saved before the trainer used the cursor named their best validation loss
@@ -135,32 +136,29 @@ TEST(TrainingState, AValidatedRunNeedsAValidSplit) {
 }
 
 // A fresh run is told which files of an earlier one under its -o it will replace: the model (even
-// without NAME.last.h5), the state and the checkpoints of the steps it reaches.
+// without NAME.last.h5), the state and, when it keeps checkpoints, those of steps it reaches.
 TEST(TrainingState, AFreshRunIsWarnedOfWhatItReplaces) {
   testing::TempDir dir;
   const std::string output = dir / "m.h5";
-  EXPECT_EQ(earlier_run_warning(output), "");
+  EXPECT_EQ(earlier_run_warning(output, true), "");
   ModelFile file;
   file.config_json = R"({"model": {}})";
   save_model(checkpoint_path(output, 20), file);
-  EXPECT_EQ(earlier_run_warning(output), "warning: this run replaces the 1 earlier checkpoint " +
-                                             (dir / "m.step<N>.h5") +
-                                             " at the steps it reaches as it saves");
+  EXPECT_EQ(earlier_run_warning(output, false), "");
+  EXPECT_EQ(earlier_run_warning(output, true),
+            "warning: this run replaces any of the 1 earlier checkpoint " + (dir / "m.step<N>.h5") +
+                " of steps it reaches as it saves");
   save_model(output, file);
-  EXPECT_EQ(earlier_run_warning(output), "warning: " + output +
-                                             " exists: this run replaces it and the 1 earlier "
-                                             "checkpoint " +
-                                             (dir / "m.step<N>.h5") +
-                                             " at the steps it reaches as it saves");
+  EXPECT_EQ(earlier_run_warning(output, false),
+            "warning: " + output + " exists: this run replaces it as it saves");
   file.has_train_state = true;
   file.counters = {{"step", 40}};
   save_model(last_model_path(output), file);
   save_model(checkpoint_path(output, 40), file);
-  const std::string warning = earlier_run_warning(output);
+  const std::string warning = earlier_run_warning(output, true);
   EXPECT_NE(warning.find(last_model_path(output) +
-                         " holds an earlier run (step 40): this one "
-                         "replaces it, " +
-                         output + " and the 2 earlier checkpoints"),
+                         " holds an earlier run (step 40): this one replaces it, " + output +
+                         " and any of the 2 earlier checkpoints"),
             std::string::npos)
       << warning;
 }
@@ -201,11 +199,13 @@ TEST(TrainingRun, AStopOnRequestSavesUnlessTheRunWasAtItsEnd) {
   EXPECT_TRUE(run.stop_asked(false));
   std::string done;
   run.finish(
-      TrainingCursor{4, 0, 4, -1, 0}, 2, [&] { done = "validated"; }, [&] { done = "saved"; });
+      TrainingCursor{4, 0, 4, -1, 0, 0, 0, 2}, [&] { done = "validated"; },
+      [&] { done = "saved"; });
   EXPECT_EQ(done, "saved");
   EXPECT_TRUE(run.interrupted());
   run.finish(
-      TrainingCursor{10, 0, 10, -1, 0}, 2, [&] { done = "validated"; }, [&] { done = "saved"; });
+      TrainingCursor{10, 0, 10, -1, 0, 0, 0, 2}, [&] { done = "validated"; },
+      [&] { done = "saved"; });
   EXPECT_EQ(done, "validated");
   EXPECT_FALSE(run.interrupted());
   // Asked before the first step: nothing to do, nothing saved.
@@ -214,7 +214,7 @@ TEST(TrainingRun, AStopOnRequestSavesUnlessTheRunWasAtItsEnd) {
   EXPECT_TRUE(at_once.done_before_starting());
   done.clear();
   at_once.finish(
-      TrainingCursor{}, -1, [&] { done = "validated"; }, [&] { done = "saved"; });
+      TrainingCursor{}, [&] { done = "validated"; }, [&] { done = "saved"; });
   EXPECT_EQ(done, "");
 }
 
