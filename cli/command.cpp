@@ -6,6 +6,8 @@
 #include <charconv>
 #include <filesystem>
 #include <iostream>
+#include <string_view>
+#include <type_traits>
 
 #include "io/atomic_file.h"
 #include "nn/engine.h"
@@ -103,22 +105,52 @@ po::options_description common_options(CommonOptions& common, bool runs_networks
   return options;
 }
 
-void keep_stored_batching(const std::string& output, const std::string& task,
-                          const po::variables_map& values,
-                          std::initializer_list<std::pair<const char*, Count*>> options) {
-  const nlohmann::json stored = pipeline::stored_batching(pipeline::last_model_path(output), task);
+namespace {
+
+// `value` into `target` when its JSON type fits (an older or foreign file may hold anything).
+void assign_stored(const nlohmann::json& value, const StoredOption& option, bool inverted) {
+  std::visit(
+      [&](auto* target) {
+        using T = std::remove_pointer_t<decltype(target)>;
+        if constexpr (std::is_same_v<T, Count>) {
+          // A seed may be any 64-bit count: stored as unsigned above 2^63.
+          if (value.is_number_unsigned()) {
+            target->value = value.get<uint64_t>();
+          } else if (value.is_number_integer() && value.get<int64_t>() >= 0) {
+            target->value = static_cast<uint64_t>(value.get<int64_t>());
+          }
+        } else if constexpr (std::is_same_v<T, bool>) {
+          if (value.is_boolean()) *target = value.get<bool>() != inverted;
+        } else if constexpr (std::is_same_v<T, std::string>) {
+          if (value.is_string()) *target = value.get<std::string>();
+        } else if constexpr (std::is_floating_point_v<T>) {
+          if (value.is_number()) *target = value.get<T>();
+        } else {
+          if (value.is_number_integer()) *target = value.get<T>();
+        }
+      },
+      option.target);
+}
+
+}  // namespace
+
+void keep_stored_options(const std::string& output, const std::string& task,
+                         const po::variables_map& values, const std::vector<StoredOption>& options) {
+  const nlohmann::json stored = pipeline::stored_config(pipeline::last_model_path(output), task);
   if (!stored.is_object()) return;
-  for (const auto& [option, count] : options) {
-    if (values.count(option) && !values[option].defaulted()) continue;
-    std::string key = option;
-    std::replace(key.begin(), key.end(), '-', '_');
-    if (!stored.contains(key)) continue;
-    // A seed may be any 64-bit count: stored as unsigned above 2^63.
-    if (stored[key].is_number_unsigned()) {
-      count->value = stored[key].get<uint64_t>();
-    } else if (stored[key].is_number_integer() && stored[key].get<int64_t>() >= 0) {
-      count->value = static_cast<uint64_t>(stored[key].get<int64_t>());
+  for (const StoredOption& option : options) {
+    if (values.count(option.option) && !values[option.option].defaulted()) continue;
+    std::string_view path = option.stored;
+    const bool inverted = path.starts_with('!');
+    if (inverted) path.remove_prefix(1);
+    const nlohmann::json* at = &stored;
+    while (at != nullptr && !path.empty()) {
+      const size_t dot = path.find('.');
+      const std::string key(path.substr(0, dot));
+      path = dot == std::string_view::npos ? std::string_view() : path.substr(dot + 1);
+      at = at->is_object() && at->contains(key) ? &(*at)[key] : nullptr;
     }
+    if (at != nullptr) assign_stored(*at, option, inverted);
   }
 }
 

@@ -9,6 +9,7 @@
 #include <stdexcept>
 #include <string>
 #include <utility>
+#include <variant>
 #include <vector>
 
 namespace huiyan::cli {
@@ -57,12 +58,21 @@ enum class WrittenBeside { nothing, state, state_and_checkpoints };
 void check_model_output(const std::string& output, const std::vector<std::string>& inputs,
                         WrittenBeside beside = WrittenBeside::state);
 
-// For --resume: each batching option (`options`, by name) not given on the command line takes the
-// value the run stored in NAME.last.h5 (under "batching", as "batch_tokens" for --batch-tokens)
-// when that is a model of `task`, so that a resume goes on cutting batches as the run did.
-void keep_stored_batching(const std::string& output, const std::string& task,
-                          const po::variables_map& values,
-                          std::initializer_list<std::pair<const char*, Count*>> options);
+// An option a resume takes from NAME.last.h5 when the command line does not give it: where the
+// run stored it in its config ("model.heads", "training.lr"; "!model.tie_output" for a switch
+// that turns the entry off) and the variable the option sets.
+struct StoredOption {
+  const char* option;
+  const char* stored;
+  std::variant<Count*, int*, int64_t*, float*, std::string*, bool*> target;
+};
+
+// For --resume: each of `options` not given on the command line takes the value the run stored in
+// NAME.last.h5, when that holds a model of `task`. A resume so goes on as its run was set up,
+// without repeating any option; one given differently changes the run (or, for the model, is
+// refused by the trainer).
+void keep_stored_options(const std::string& output, const std::string& task,
+                         const po::variables_map& values, const std::vector<StoredOption>& options);
 
 // Parses `args` into `values`. Prints `usage`, `description` and the options to stdout and returns
 // false when --help is given. Throws po::error for bad options (exit code 2).

@@ -50,10 +50,9 @@ int run_train(const std::vector<std::string>& args) {
       "NAME.last.h5")(
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
-      "stops training after its current step; a second one quits at once); without model "
-      "options the model is the one in that file, and --batch-tokens, --max-length and --seed not "
-      "given keep the "
-      "run's");
+      "stops training after its current step; a second one quits at once); options not given "
+      "keep the run's values (all but --max-time), so raising --max-steps or --max-epochs is "
+      "enough");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&arch)->value_name("ARCH")->default_value("transformer"),
                       "transformer, or rnn (bidirectional RNN encoder, RNN decoder with "
@@ -142,6 +141,54 @@ int run_train(const std::vector<std::string>& args) {
   if (o.keep_checkpoints < 0) throw UsageError("--keep-checkpoints must be >= 0");
   if (task != "translate")
     throw UsageError("--task: translate, classify, recommend or embeddings, got '" + task + "'");
+  const auto given = [&](const char* name) {
+    return values.count(name) && !values[name].defaulted();
+  };
+  if (o.resume) {
+    std::vector<StoredOption> kept = {
+        {"arch", "arch", &arch},
+        {"batch-tokens", "batching.batch_tokens", &batch_tokens},
+        {"max-length", "batching.max_length", &max_length},
+        {"seed", "batching.seed", &seed},
+        {"accumulate", "training.accumulate", &o.accumulate},
+        {"lr", "training.lr", &o.lr},
+        {"warmup", "training.warmup", &warmup},
+        {"schedule", "training.schedule", &o.schedule},
+        {"label-smoothing", "training.label_smoothing", &o.label_smoothing},
+        {"weight-decay", "training.weight_decay", &o.weight_decay},
+        {"clip-norm", "training.clip_norm", &o.clip_norm},
+        {"max-steps", "training.max_steps", &max_steps},
+        {"max-epochs", "training.max_epochs", &max_epochs},
+        {"valid-every", "training.valid_every", &valid_every},
+        {"patience", "training.patience", &o.patience},
+        {"no-valid-bleu", "!training.valid_bleu", &no_valid_bleu},
+        {"valid-beam", "training.valid_beam", &o.valid_beam},
+        {"keep-checkpoints", "training.keep_checkpoints", &o.keep_checkpoints},
+        {"dropout", "model.dropout", &o.model.dropout},
+        {"attention-dropout", "model.attention_dropout", &o.model.attention_dropout},
+        {"pre-norm", "model.pre_norm", &pre_norm},
+        {"learned-positions", "model.learned_positions", &learned_positions},
+        {"untied-output", "!model.tie_output", &untied},
+        {"attention", "model.attention", &attention},
+        {"attention-scope", "model.attention_scope", &scope},
+        {"window", "model.window", &window},
+        {"no-input-feeding", "!model.input_feeding", &no_input_feeding},
+        {"hard-attention", "model.hard_attention", &hard_attention},
+        {"cell", "model.cell", &cell},
+        {"embed-dim", "model.embed_dim", &embed_dim},
+        {"hidden", "model.hidden", &hidden}};
+    // Sizes a given --preset or --layers sets are not taken over it.
+    if (!given("preset")) {
+      kept.insert(kept.end(), {{"dim", "model.dim", &dim},
+                               {"heads", "model.heads", &heads},
+                               {"ff-dim", "model.ff_dim", &ff_dim}});
+    }
+    if (!given("preset") && !given("layers")) {
+      kept.insert(kept.end(), {{"encoder-layers", "model.encoder_layers", &encoder_layers},
+                               {"decoder-layers", "model.decoder_layers", &decoder_layers}});
+    }
+    keep_stored_options(o.output, "translate", values, kept);
+  }
   if (arch != "transformer" && arch != "rnn")
     throw UsageError("--arch: transformer or rnn, got '" + arch + "'");
   o.arch = arch;
@@ -159,18 +206,13 @@ int run_train(const std::vector<std::string>& args) {
   if (o.patience < 0) throw UsageError("--patience must be >= 0 (0: never stop early)");
   if (!(o.clip_norm >= 0)) throw UsageError("--clip-norm must be >= 0 (0: off)");
   if (!(o.max_minutes >= 0)) throw UsageError("--max-time must be >= 0 (0: no limit)");
-  const auto given = [&](const char* name) {
-    return values.count(name) && !values[name].defaulted();
-  };
   // An option of the other architecture is a mistake (a forgotten --arch rnn, say), not a no-op.
   const auto refuse = [&](std::initializer_list<const char*> names, const std::string& owner) {
     for (const char* name : names) {
       if (given(name)) {
-        throw UsageError(std::string("--") + name + " is for --arch " + owner +
-                         "; this is --arch " + arch +
-                         (given("arch") ? ""
-                                        : " (the default; give --arch " + owner +
-                                              ", or to --resume no model options at all)"));
+        throw UsageError(
+            std::string("--") + name + " is for --arch " + owner + "; this is --arch " + arch +
+            (given("arch") || o.resume ? "" : " (the default; give --arch " + owner + ")"));
       }
     }
   };
@@ -229,26 +271,6 @@ int run_train(const std::vector<std::string>& args) {
   o.model.pre_norm = pre_norm;
   o.model.learned_positions = learned_positions;
   o.model.tie_output = !untied;
-  // A resume given no model options goes on with the model it saved, as it was built.
-  const bool model_given = std::ranges::any_of(
-      std::initializer_list<const char*>{
-          "arch", "preset", "dim", "heads", "layers", "encoder-layers", "decoder-layers", "ff-dim",
-          "pre-norm", "learned-positions", "untied-output", "attention", "attention-scope",
-          "window", "no-input-feeding", "hard-attention", "cell", "embed-dim", "hidden"},
-      given);
-  if (o.resume && !model_given) {
-    pipeline::take_model_from_last(o, given("dropout"), given("attention-dropout"));
-    if (o.arch == "rnn" && given("attention-dropout")) {
-      throw UsageError(
-          "--attention-dropout is for --arch transformer; the model resumed is an "
-          "RNN");
-    }
-  }
-  if (o.resume) {
-    keep_stored_batching(
-        o.output, "translate", values,
-        {{"batch-tokens", &batch_tokens}, {"max-length", &max_length}, {"seed", &seed}});
-  }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.max_length = static_cast<int64_t>(max_length.value);
   o.warmup = static_cast<int64_t>(warmup.value);

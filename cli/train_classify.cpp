@@ -2,6 +2,7 @@
 
 #include "pipeline/train_classify.h"
 
+#include <algorithm>
 #include <iostream>
 
 #include "cli/command.h"
@@ -28,12 +29,11 @@ int run_train_classify(const std::vector<std::string>& args) {
       "NAME.last.h5")(
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
-      "stops training after its current step; a second one quits at once); --batch-tokens and "
-      "--seed "
-      "not given keep the run's")(
-      "init-embeddings", po::value(&o.init_embeddings)->value_name("FILE"),
-      "start the token embedding from vectors of huiyan train --task embeddings (same "
-      "tokenizer, --dim equal to --embed-dim)");
+      "stops training after its current step; a second one quits at once); options not given "
+      "keep the run's values (all but --max-time), so raising --max-steps or --max-epochs is "
+      "enough")("init-embeddings", po::value(&o.init_embeddings)->value_name("FILE"),
+                "start the token embedding from vectors of huiyan train --task embeddings (same "
+                "tokenizer, --dim equal to --embed-dim)");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&m.arch)->value_name("ARCH")->default_value("selfattn"),
                       "han (hierarchical attention network, Yang et al. 2016), selfattn "
@@ -106,12 +106,57 @@ int run_train_classify(const std::vector<std::string>& args) {
   }
   apply(common);
   if (task != "classify") throw UsageError("--task: expected classify, got '" + task + "'");
+  const auto given = [&](const std::string& name) {
+    return values.count(name) && !values[name].defaulted();
+  };
+  if (o.resume) {
+    keep_stored_options(o.output, "classify", values,
+                        {{"arch", "model.arch", &m.arch},
+                         {"embed-dim", "model.embedding_dim", &embed},
+                         {"hidden", "model.hidden", &hidden},
+                         {"cell", "model.cell", &m.cell},
+                         {"attention-dim", "model.attention_dim", &attention_dim},
+                         {"hops", "model.hops", &hops},
+                         {"penalty", "model.penalty", &m.penalty},
+                         {"mlp", "model.mlp", &mlp},
+                         {"layers", "model.layers", &layers},
+                         {"heads", "model.heads", &heads},
+                         {"ff-dim", "model.ff_dim", &ff_dim},
+                         {"pooling", "model.pooling", &m.pooling},
+                         {"dropout", "model.dropout", &m.dropout},
+                         {"max-tokens", "model.max_tokens", &max_tokens},
+                         {"max-sentences", "model.max_sentences", &max_sentences},
+                         {"batch-tokens", "batching.batch_tokens", &batch_tokens},
+                         {"seed", "batching.seed", &seed},
+                         {"lr", "training.lr", &o.lr},
+                         {"schedule", "training.schedule", &o.schedule},
+                         {"warmup", "training.warmup", &warmup},
+                         {"weight-decay", "training.weight_decay", &o.weight_decay},
+                         {"clip-norm", "training.clip_norm", &o.clip_norm},
+                         {"max-epochs", "training.max_epochs", &max_epochs},
+                         {"max-steps", "training.max_steps", &max_steps},
+                         {"valid-every", "training.valid_every", &valid_every},
+                         {"patience", "training.patience", &o.patience}});
+  }
   if (m.arch != "han" && m.arch != "selfattn" && m.arch != "transformer")
     throw UsageError("--arch: han, selfattn or transformer, got '" + m.arch + "'");
   if (m.cell != "gru" && m.cell != "lstm") throw UsageError("--cell: gru or lstm");
   if (m.pooling != "attention" && m.pooling != "cls")
     throw UsageError("--pooling: attention or cls");
   if (!(m.dropout >= 0 && m.dropout < 1)) throw UsageError("--dropout must be in [0, 1)");
+  // An option of another --arch is a mistake (a forgotten --arch, say), not a no-op.
+  const std::vector<std::pair<std::string, std::vector<std::string>>> owners = {
+      {"hidden", {"han", "selfattn"}}, {"cell", {"selfattn"}},      {"hops", {"selfattn"}},
+      {"penalty", {"selfattn"}},       {"mlp", {"selfattn"}},       {"layers", {"transformer"}},
+      {"heads", {"transformer"}},      {"ff-dim", {"transformer"}}, {"pooling", {"transformer"}},
+      {"max-sentences", {"han"}}};
+  for (const auto& [name, archs] : owners) {
+    if (given(name) && std::find(archs.begin(), archs.end(), m.arch) == archs.end()) {
+      throw UsageError("--" + name + " is for --arch " + archs.front() +
+                       (archs.size() > 1 ? " or " + archs.back() : "") + "; this is --arch " +
+                       m.arch);
+    }
+  }
   for (const Count* c : {&embed, &hidden, &attention_dim, &hops, &mlp, &layers, &heads, &ff_dim,
                          &max_tokens, &max_sentences, &batch_tokens}) {
     if (c->value == 0) throw UsageError("model sizes, --max-tokens and --batch-tokens must be > 0");
@@ -128,10 +173,6 @@ int run_train_classify(const std::vector<std::string>& args) {
   m.ff_dim = static_cast<int64_t>(ff_dim.value);
   m.max_tokens = static_cast<int64_t>(max_tokens.value);
   m.max_sentences = static_cast<int64_t>(max_sentences.value);
-  if (o.resume) {
-    keep_stored_batching(o.output, "classify", values,
-                         {{"batch-tokens", &batch_tokens}, {"seed", &seed}});
-  }
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.warmup = static_cast<int64_t>(warmup.value);
   o.max_epochs = static_cast<int64_t>(max_epochs.value);

@@ -26,8 +26,9 @@ int run_train_recommend(const std::vector<std::string>& args) {
       "NAME.last.h5")(
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
-      "stops training after its current step; a second one quits at once); --batch-size and --seed "
-      "not given keep the run's");
+      "stops training after its current step; a second one quits at once); options not given "
+      "keep the run's values (all but --max-time), so raising --max-steps or --max-epochs is "
+      "enough");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&o.arch)->value_name("ARCH")->default_value("sasrec"),
                       "sasrec (self-attentive sequential, Kang & McAuley 2018) or acf "
@@ -81,6 +82,35 @@ int run_train_recommend(const std::vector<std::string>& args) {
   }
   apply(common);
   if (task != "recommend") throw UsageError("--task: expected recommend, got '" + task + "'");
+  const auto given = [&](const std::string& name) {
+    return values.count(name) && !values[name].defaulted();
+  };
+  if (o.resume) {
+    std::vector<StoredOption> kept = {{"arch", "arch", &o.arch},
+                                      {"dim", "model.dim", &dim},
+                                      {"blocks", "model.blocks", &blocks},
+                                      {"heads", "model.heads", &heads},
+                                      {"max-len", "model.max_length", &max_len},
+                                      {"attention-dim", "model.attention_dim", &attention_dim},
+                                      {"dropout", "model.dropout", &o.sasrec.dropout},
+                                      {"side-info", "training.side_info", &o.side_info},
+                                      {"batch-size", "batching.batch_size", &batch_size},
+                                      {"seed", "batching.seed", &seed},
+                                      {"lr", "training.lr", &o.lr},
+                                      {"weight-decay", "training.weight_decay", &o.weight_decay},
+                                      {"max-epochs", "training.max_epochs", &max_epochs},
+                                      {"max-steps", "training.max_steps", &max_steps},
+                                      {"valid-every", "training.valid_every", &valid_every},
+                                      {"patience", "training.patience", &o.patience},
+                                      {"valid-users", "training.valid_users", &valid_users}};
+    // ACF's file says "bpr", which is no --loss.
+    const nlohmann::json stored =
+        pipeline::stored_config(pipeline::last_model_path(o.output), "recommend");
+    if (stored.is_object() && stored.value("arch", "") == "sasrec") {
+      kept.push_back({"loss", "loss", &o.loss});
+    }
+    keep_stored_options(o.output, "recommend", values, kept);
+  }
   if (o.arch != "sasrec" && o.arch != "acf")
     throw UsageError("--arch: sasrec or acf, got '" + o.arch + "'");
   o.sasrec.dim = dim.value ? static_cast<int64_t>(dim.value) : 50;
@@ -95,9 +125,14 @@ int run_train_recommend(const std::vector<std::string>& args) {
     throw UsageError("--blocks, --heads, --max-len and --attention-dim must be > 0");
   if (!(o.sasrec.dropout >= 0 && o.sasrec.dropout < 1))
     throw UsageError("--dropout must be in [0, 1)");
-  if (o.resume) {
-    keep_stored_batching(o.output, "recommend", values,
-                         {{"batch-size", &batch_size}, {"seed", &seed}});
+  // An option of another --arch is a mistake (a forgotten --arch, say), not a no-op.
+  for (const char* name : {"blocks", "heads", "dropout", "side-info", "loss"}) {
+    if (given(name) && o.arch != "sasrec") {
+      throw UsageError(std::string("--") + name + " is for --arch sasrec; this is --arch acf");
+    }
+  }
+  if (given("attention-dim") && o.arch != "acf") {
+    throw UsageError("--attention-dim is for --arch acf; this is --arch sasrec");
   }
   o.batch_size = static_cast<int64_t>(batch_size.value);
   o.max_epochs = static_cast<int64_t>(max_epochs.value);

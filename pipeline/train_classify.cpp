@@ -157,8 +157,19 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
          dataset.attributes.count("lowercase") && dataset.attributes.at("lowercase") == "1"},
         {"threshold", decision_threshold},
         {"data", o.data},
-        {"batching",
-         batching}}.dump();
+        {"batching", batching},
+        // What a resume takes for the options it is not given.
+        {"training",
+         {{"lr", o.lr},
+          {"schedule", o.schedule},
+          {"warmup", o.warmup},
+          {"weight_decay", o.weight_decay},
+          {"clip_norm", o.clip_norm},
+          {"max_epochs", o.max_epochs},
+          {"max_steps", o.max_steps},
+          {"valid_every", o.valid_every},
+          {"patience", o.patience}}}}
+                           .dump();
     file.tokenizers["src"] = dataset.src_tokenizer;
     file.tables["labels"] = dataset.label_names;
     add_training_state(

@@ -184,7 +184,17 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
       {"loss", o.arch == "acf" ? "bpr" : o.loss},
       {"model", model_json},
       {"data", o.data},
-      {"batching", {{"batch_size", o.batch_size}, {"seed", o.seed}}}};
+      {"batching", {{"batch_size", o.batch_size}, {"seed", o.seed}}},
+      // What a resume takes for the options it is not given.
+      {"training",
+       {{"lr", o.lr},
+        {"weight_decay", o.weight_decay},
+        {"max_epochs", o.max_epochs},
+        {"max_steps", o.max_steps},
+        {"valid_every", o.valid_every},
+        {"patience", o.patience},
+        {"valid_users", o.valid.max_users},
+        {"side_info", o.side_info}}}};
   const std::unique_ptr<nn::Recommender> model_owner =
       make_recommender(file_config, o.seed, item_features);
   nn::Recommender& model = *model_owner;

@@ -109,40 +109,6 @@ RunCheckpoints latest_run_checkpoints(const std::string& output) {
   return found;
 }
 
-void take_model_from_last(TranslationTrainOptions& o, bool keep_dropout,
-                          bool keep_attention_dropout) {
-  const std::string path = last_model_path(o.output);
-  if (!std::filesystem::exists(path)) return;
-  try {
-    const auto stored = nlohmann::json::parse(read_model_header(path).config_json);
-    if (const std::string task = stored.value("task", ""); task != "translate") {
-      throw io::DataError(path + ": not a translation model" +
-                          (task.empty() ? std::string() : " but one of --task " + task) +
-                          "; -o names another run's files");
-    }
-    const std::string arch = stored.at("arch");
-    if (arch == "transformer") {
-      nn::TransformerConfig c = transformer_config_from(stored.at("model"));
-      if (keep_dropout) c.dropout = o.model.dropout;
-      if (keep_attention_dropout) c.attention_dropout = o.model.attention_dropout;
-      o.model = c;
-    } else if (arch == "rnn") {
-      nn::RnnSeq2SeqConfig c = rnn_config_from(stored.at("model"));
-      if (keep_dropout) c.dropout = o.model.dropout;
-      o.rnn = c;
-    } else {
-      throw io::DataError(path + ": not a translation model (arch '" + arch + "')");
-    }
-    o.arch = arch;
-  } catch (const io::DataError&) {
-    throw;
-  } catch (const std::exception& e) {
-    // An older file's config without a setting this version reads, say.
-    throw io::DataError(path + ": cannot take the model from its config (" + e.what() +
-                        "); give the model options it was trained with");
-  }
-}
-
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
     throw std::invalid_argument("give --max-steps, --max-epochs or --max-time");
@@ -180,7 +146,23 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       {"data", o.data},
       {"special_ids", {{"pad", 0}, {"unk", 1}, {"bos", kBos}, {"eos", kEos}}},
       {"batching",
-       {{"batch_tokens", o.batch_tokens}, {"max_length", o.max_length}, {"seed", o.seed}}}};
+       {{"batch_tokens", o.batch_tokens}, {"max_length", o.max_length}, {"seed", o.seed}}},
+      // What a resume takes for the options it is not given.
+      {"training",
+       {{"accumulate", o.accumulate},
+        {"lr", o.lr},
+        {"warmup", o.warmup},
+        {"schedule", o.schedule},
+        {"label_smoothing", o.label_smoothing},
+        {"weight_decay", o.weight_decay},
+        {"clip_norm", o.clip_norm},
+        {"max_steps", o.max_steps},
+        {"max_epochs", o.max_epochs},
+        {"valid_every", o.valid_every},
+        {"patience", o.patience},
+        {"valid_bleu", o.valid_bleu},
+        {"valid_beam", o.valid_beam},
+        {"keep_checkpoints", o.keep_checkpoints}}}};
 
   const std::unique_ptr<nn::Seq2Seq> model_owner =
       make_translation_model(file_config, nn::Random(o.seed));

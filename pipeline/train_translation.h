@@ -61,13 +61,6 @@ struct TranslationTrainSummary {
 
 TranslationTrainSummary train_translation(const TranslationTrainOptions& options);
 
-// For --resume given no model options: the architecture and sizes NAME.last.h5 was trained with
-// go into `o`, and its dropouts but those given (`keep_dropout`, `keep_attention_dropout`), so a
-// resume needs no repetition of them. Without that file nothing changes (the resume then says
-// there is nothing to resume from).
-void take_model_from_last(TranslationTrainOptions& o, bool keep_dropout,
-                          bool keep_attention_dropout);
-
 // The checkpoints (oldest step first) of the run that last saved <stem>.last.h5, or without one,
 // of the run that wrote the newest checkpoint file; and how many others lie beside them (other runs
 // under the same -o, or unreadable files).

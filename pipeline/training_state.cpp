@@ -81,18 +81,15 @@ std::string earlier_run_warning(const std::string& output, bool keeps_checkpoint
   return "";
 }
 
-nlohmann::json stored_batching(const std::string& path, const std::string& task) {
+nlohmann::json stored_config(const std::string& path, const std::string& task) {
   try {
     if (!std::filesystem::exists(path)) return nullptr;
-    const auto stored = nlohmann::json::parse(read_model_header(path).config_json);
-    if (!task.empty() && stored.value("task", "") != task) return nullptr;
-    if (stored.is_object() && stored.contains("batching") && stored["batching"].is_object()) {
-      return stored["batching"];
-    }
+    auto stored = nlohmann::json::parse(read_model_header(path).config_json);
+    if (!stored.is_object() || (!task.empty() && stored.value("task", "") != task)) return nullptr;
+    return stored;
   } catch (const std::exception&) {
-    // The resume itself reports an unreadable file.
+    return nullptr;  // the resume itself reports an unreadable file
   }
-  return nullptr;
 }
 
 void add_training_state(ModelFile& file, const nn::Module& model, const nn::Optimizer* optimizer,
@@ -175,7 +172,9 @@ namespace {
 // "--batch-tokens 2000 (was 600)" for each batching setting that differs from the one stored in
 // the model file at `path`; "" when none does, or the file stored none (older files).
 std::string batching_change(const std::string& path, const nlohmann::json& batching) {
-  const nlohmann::json stored = stored_batching(path);
+  const nlohmann::json config = stored_config(path);
+  const nlohmann::json stored = config.is_object() ? config.value("batching", nlohmann::json())
+                                                   : nlohmann::json();
   std::string changed;
   if (!stored.is_object()) return changed;
   for (const auto& [key, now] : batching.items()) {

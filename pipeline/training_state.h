@@ -28,10 +28,9 @@ std::vector<std::string> checkpoint_paths(const std::string& output);
 // warning that says so, or "" when there are none.
 std::string earlier_run_warning(const std::string& output, bool keeps_checkpoints);
 
-// What cut the epochs of the run that saved the model file at `path` into batches: its config's
-// "batching" object ({"batch_tokens": 600, "seed": 1}, say), or null when the file is missing,
-// unreadable, older than that entry, or (given a `task`) a model of another task.
-nlohmann::json stored_batching(const std::string& path, const std::string& task = "");
+// The config of the model file at `path` (what its run was set up with), or null when the file is
+// missing, unreadable or (given a `task`) a model of another task.
+nlohmann::json stored_config(const std::string& path, const std::string& task = "");
 
 // Sets file.params from `model` and, with an optimizer, the train state: its tensors, `counters`
 // and the model's random states (as counters "rng.<i>").

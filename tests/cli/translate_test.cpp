@@ -362,6 +362,31 @@ TEST_F(TranslateCli, ResumeRefusesAnotherModel) {
   EXPECT_EQ(dropout.exit_code, 0) << dropout.err;
 }
 
+// A resume given no options but a new --max-steps goes on with every setting of its run (model,
+// batches, learning rate, warm-up, label smoothing, validation): it ends where the same run
+// without a stop does.
+TEST_F(TranslateCli, ABareResumeKeepsTheRunsSettings) {
+  TempDir scratch;
+  const std::string data = " --data " + (*dir_ / "data.h5");
+  const std::string run = "train --task translate" + data +
+                          " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 500 "
+                          "--warmup 7 --lr 3e-3 --label-smoothing 0.2 --valid-every 10 "
+                          "--no-valid-bleu --seed 3 --threads 1 -o ";
+  const Outcome whole = run_huiyan(run + (scratch / "a.h5") + " --max-steps 20", "");
+  ASSERT_EQ(whole.exit_code, 0) << whole.err;
+  ASSERT_EQ(run_huiyan(run + (scratch / "b.h5") + " --max-steps 10", "").exit_code, 0);
+  const Outcome rest = run_huiyan("train --task translate" + data + " -o " + (scratch / "b.h5") +
+                                      " --resume --max-steps 20 --threads 1",
+                                  "");
+  ASSERT_EQ(rest.exit_code, 0) << rest.err;
+  const auto validation = [](const std::string& err) {
+    const size_t at = err.find("step 20 epoch");
+    return at == std::string::npos ? std::string() : err.substr(at, err.find('\n', at) - at);
+  };
+  EXPECT_FALSE(validation(whole.err).empty()) << whole.err;
+  EXPECT_EQ(validation(rest.err), validation(whole.err)) << rest.err;
+}
+
 // Given no model options, a resume goes on with the model the file holds, Transformer or RNN; and
 // given no batching options, it cuts batches as the run did (so it warns of no change mid-epoch).
 TEST_F(TranslateCli, ResumeTakesTheModelFromItsFile) {
