@@ -135,7 +135,8 @@ void assign_stored(const nlohmann::json& value, const StoredOption& option, bool
 }  // namespace
 
 void keep_stored_options(const std::string& output, const std::string& task,
-                         const po::variables_map& values, const std::vector<StoredOption>& options) {
+                         const po::variables_map& values,
+                         const std::vector<StoredOption>& options) {
   const nlohmann::json stored = pipeline::stored_config(pipeline::last_model_path(output), task);
   if (!stored.is_object()) return;
   for (const StoredOption& option : options) {

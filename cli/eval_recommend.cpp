@@ -42,6 +42,10 @@ int run_recommend_eval(const RecommendEvalArgs& a) {
     scorer = pipeline::popularity_scorer(*train, items);
   }
   const pipeline::RankingMetrics m = pipeline::evaluate_ranking(*split, items, scorer, a.ranking);
+  // Zeros over no users would read as scores.
+  if (m.users == 0) {
+    throw io::DataError(a.data + ": /" + a.split + ": no user has a held-out item to rank");
+  }
   const int k = a.ranking.k;
   if (a.json) {
     nlohmann::json j = m.to_json(k);

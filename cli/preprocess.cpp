@@ -137,13 +137,19 @@ int run_preprocess(const std::vector<std::string>& args) {
     }
   };
   if (format == "interactions") {
-    refuse({"src", "tgt", "src-column", "tgt-column", "label-column", "text-column", "skip-invalid",
-            "lowercase", "keep-br-tags", "keep-empty", "max-length", "max-length-ratio", "dedup",
-            "split", "valid-size", "test-size", "seed"},
+    refuse({"split", "valid-size", "test-size", "seed"},
            "is not for --format interactions (each user's last item is test and the one before "
            "it valid)");
+    refuse({"src", "tgt", "src-column", "tgt-column", "label-column", "text-column", "skip-invalid",
+            "lowercase", "keep-br-tags", "keep-empty", "max-length", "max-length-ratio", "dedup"},
+           "is not for --format interactions (user-item events, not text)");
   } else {
     refuse({"items", "min-rating", "min-feature-count"}, "is for --format interactions");
+    if (format != "parallel") {
+      refuse({"src", "tgt", "src-column", "tgt-column", "max-length-ratio"},
+             "is for --format parallel");
+    }
+    if (format != "labeled") refuse({"label-column", "text-column"}, "is for --format labeled");
   }
   if (format == "interactions") {
     interactions.input_path = o.input_path;

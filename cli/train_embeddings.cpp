@@ -1,5 +1,6 @@
 // huiyan train --task embeddings: options -> pipeline::train_embeddings.
 
+#include <cmath>
 #include <iostream>
 
 #include "cli/command.h"
@@ -43,8 +44,9 @@ int run_train_embeddings(const std::vector<std::string>& args) {
   }
   apply(common);
   if (task != "embeddings") throw UsageError("--task: expected embeddings, got '" + task + "'");
-  if (dim.value == 0 || v.window <= 0 || v.negatives <= 0 || v.epochs <= 0 || !(v.lr > 0))
-    throw UsageError("--dim, --window, --negatives, --epochs and --lr must be > 0");
+  if (dim.value == 0 || v.window <= 0 || v.negatives <= 0 || v.epochs <= 0 || !(v.lr > 0) ||
+      !std::isfinite(v.lr))
+    throw UsageError("--dim, --window, --negatives, --epochs and --lr must be > 0 (--lr finite)");
   v.dim = static_cast<int64_t>(dim.value);
   v.seed = seed.value;
   v.progress = !common.quiet;

@@ -294,7 +294,7 @@ void check_output_is_not_an_input(const std::string& output, const std::vector<s
   for (const auto& input : inputs) {
     std::error_code error;
     if (input == output || std::filesystem::equivalent(input, output, error)) {
-      throw std::invalid_argument(option + " " + output + " is also an input (" + input +
+      throw std::invalid_argument(option + " " + output + ", which is also an input (" + input +
                                   "); give the output a name of its own");
     }
   }

@@ -168,8 +168,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
           {"max_epochs", o.max_epochs},
           {"max_steps", o.max_steps},
           {"valid_every", o.valid_every},
-          {"patience", o.patience}}}}
-                           .dump();
+          {"patience",
+           o.patience}}}}.dump();
     file.tokenizers["src"] = dataset.src_tokenizer;
     file.tables["labels"] = dataset.label_names;
     add_training_state(
@@ -223,7 +223,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     }
     save(last_path, true, threshold);
     progress.finish();
-    say(line + " " + fixed(progress.seconds(), 0) + " s" + (better ? " (best, saved)" : ""));
+    say(line + " " + fixed(progress.seconds(), 0) + " s" +
+        (valid ? (better ? " (best, saved)" : "") : " (saved)"));
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 

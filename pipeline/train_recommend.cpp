@@ -279,7 +279,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     }
     save(last_path, true);
     progress.finish();
-    say(line + (better ? " (best, saved)" : ""));
+    say(line + (valid ? (better ? " (best, saved)" : "") : " (saved)"));
     if (o.patience > 0 && stale >= o.patience) stop = true;
   };
 
