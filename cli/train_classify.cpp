@@ -189,9 +189,9 @@ int run_train_classify(const std::vector<std::string>& args) {
   const auto summary = pipeline::train_classify(o);
   signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
-    std::cerr << "trained " << summary.steps << " steps (" << summary.epochs << " epochs) in "
-              << summary.seconds << " s, " << static_cast<int64_t>(summary.tokens_per_second)
-              << " tokens/s";
+    std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
+              << ") in " << summary.seconds << " s, "
+              << static_cast<int64_t>(summary.tokens_per_second) << " tokens/s";
     if (summary.best_valid_score >= 0)
       std::cerr << "; best valid accuracy " << summary.best_valid_accuracy;
     std::cerr << " -> " << o.output << "\n";

@@ -149,8 +149,8 @@ int run_train_recommend(const std::vector<std::string>& args) {
   const auto summary = pipeline::train_recommend(o);
   signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
   if (!common.quiet) {
-    std::cerr << "trained " << summary.steps << " steps (" << summary.epochs << " epochs) in "
-              << summary.seconds << " s";
+    std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
+              << ") in " << summary.seconds << " s";
     if (summary.best_valid_ndcg >= 0) {
       std::cerr << "; best valid NDCG@" << o.valid.k << " (sampled) " << summary.best_valid_ndcg;
     }

@@ -269,7 +269,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   summary.interrupted = run.interrupted();
   progress.finish();
   summary.steps = step;
-  summary.epochs = epoch;
+  summary.epochs = cursor.epoch_of_last_step();
   summary.best_valid_score = valid ? best : -1;
   summary.seconds = progress.seconds();
   summary.tokens_per_second = tokens_read / std::max(1e-9, summary.seconds);

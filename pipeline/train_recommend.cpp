@@ -333,7 +333,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   summary.interrupted = run.interrupted();
   progress.finish();
   summary.steps = step;
-  summary.epochs = epoch;
+  summary.epochs = cursor.epoch_of_last_step();
   summary.best_valid_ndcg = best;
   summary.seconds = progress.seconds();
   return summary;
