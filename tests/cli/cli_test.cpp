@@ -169,8 +169,8 @@ TEST(Cli, SentencesSplitDocuments) {
 TEST(Cli, TokenizeTrainWritesBothFilesOrNeither) {
   TempDir dir;
   std::filesystem::create_directory(dir / "m.vocab");
-  const auto r = huiyan("tokenize train -q -i " + kData +
-                        "/multi30k/train.en --vocab-size 300 -o " + (dir / "m.model"));
+  const auto r = huiyan("tokenize train -i " + kData + "/multi30k/train.en --vocab-size 300 -o " +
+                        (dir / "m.model"));
   EXPECT_EQ(r.exit_code, 1) << r.err;
   EXPECT_NE(r.err.find("m.vocab: is a directory"), std::string::npos) << r.err;
   EXPECT_FALSE(std::filesystem::exists(dir / "m.model"));
