@@ -95,10 +95,10 @@ find_huiyan "$root"  # HUIYAN_BIN, or a fresh build
 
 if $quick; then
   valid=30 vocab=1000 dim=32 vector_epochs=1
-  common="--max-epochs 4 --embed-dim 32 --hidden 32 --attention-dim 16 --batch-tokens 4096"
+  common="--max-epochs 4 --embed-dim 32 --attention-dim 16 --batch-tokens 4096"
   declare -A flags=(
-    [han]="$common"
-    [selfattn]="$common --hops 2 --mlp 32 --penalty 0.1"
+    [han]="$common --hidden 32"
+    [selfattn]="$common --hidden 32 --hops 2 --mlp 32 --penalty 0.1"
     [transformer]="$common --layers 1 --heads 2 --ff-dim 64"
   )
 else
