@@ -60,6 +60,22 @@ inline void write_split(const std::filesystem::path& dir, const std::string& spl
   }
 }
 
+// `output`: a classification dataset of sentences from the split files in `data_dir`, with the
+// SentencePiece model <dir>/sp.model.
+inline std::string build_sentiment_dataset(const huiyan::testing::TempDir& dir,
+                                           const std::string& data_dir, const std::string& output,
+                                           bool multi_label = false) {
+  DatasetBuildOptions build;
+  build.task = "classify";
+  build.data_dir = data_dir;
+  build.model = dir / "sp.model";
+  build.sentences = true;
+  build.multi_label = multi_label;
+  build.output = output;
+  build_dataset(build);
+  return build.output;
+}
+
 // <dir>/data.h5 with train (400), valid (60) and test (60) documents, as sentences.
 inline std::string sentiment_dataset(const huiyan::testing::TempDir& dir,
                                      bool multi_label = false) {
@@ -74,15 +90,7 @@ inline std::string sentiment_dataset(const huiyan::testing::TempDir& dir,
   spm.vocab_size = 60;
   spm.character_coverage = 1.0;
   train_subword_model(spm);
-  DatasetBuildOptions build;
-  build.task = "classify";
-  build.data_dir = data.string();
-  build.model = spm.output;
-  build.sentences = true;
-  build.multi_label = multi_label;
-  build.output = dir / "data.h5";
-  build_dataset(build);
-  return build.output;
+  return build_sentiment_dataset(dir, data.string(), dir / "data.h5", multi_label);
 }
 
 inline ClassifyTrainOptions tiny_training(const std::string& data, const std::string& output,

@@ -100,15 +100,8 @@ TEST(TrainClassify, AValidatedRunDoesNotResumeWithoutAValidSplit) {
   std::filesystem::create_directories(dir / "train_only");
   for (const char* name : {"train.txt", "train.label"})
     std::filesystem::copy_file(dir.path() / "data" / name, dir.path() / "train_only" / name);
-  DatasetBuildOptions build;
-  build.task = "classify";
-  build.data_dir = dir / "train_only";
-  build.model = dir / "sp.model";
-  build.sentences = true;
-  build.output = dir / "train_only.h5";
-  build_dataset(build);
   const auto best = std::filesystem::last_write_time(dir / "m.h5");
-  o.data = build.output;
+  o.data = testing::build_sentiment_dataset(dir, dir / "train_only", dir / "train_only.h5");
   o.resume = true;
   o.max_steps = 8;
   try {
@@ -174,14 +167,8 @@ TEST(TrainClassify, AModelOfLowerCasedTextLowerCasesWhatItReads) {
   sentiment_dataset(dir);
   // As `preprocess --lowercase` records it beside the split files.
   std::ofstream(dir / "data/summary.json") << R"({"lowercase": true})";
-  DatasetBuildOptions build;
-  build.task = "classify";
-  build.data_dir = dir / "data";
-  build.model = dir / "sp.model";
-  build.sentences = true;
-  build.output = dir / "lower.h5";
-  build_dataset(build);
-  ClassifyTrainOptions o = tiny_training(build.output, dir / "m.h5", "selfattn");
+  const std::string lower = testing::build_sentiment_dataset(dir, dir / "data", dir / "lower.h5");
+  ClassifyTrainOptions o = tiny_training(lower, dir / "m.h5", "selfattn");
   o.max_epochs = 1;
   train_classify(o);
   ClassifierFile model = load_classifier(o.output);
