@@ -134,13 +134,23 @@ void assign_stored(const nlohmann::json& value, const StoredOption& option, bool
 
 }  // namespace
 
-void keep_stored_options(const std::string& output, const std::string& task,
-                         const po::variables_map& values,
-                         const std::vector<StoredOption>& options) {
-  const nlohmann::json stored = pipeline::stored_config(pipeline::last_model_path(output), task);
-  if (!stored.is_object()) return;
+std::string keep_stored_options(const std::string& output, const std::string& task,
+                                const po::variables_map& values,
+                                std::vector<StoredOption> options) {
+  const std::string last = pipeline::last_model_path(output);
+  const nlohmann::json stored = pipeline::stored_config(last, task);
+  if (!stored.is_object()) return "";
+  const auto given = [&](const std::string& name) {
+    return values.count(name) && !values[name].defaulted();
+  };
+  const bool limit_given = given("max-steps") || given("max-epochs");
   for (const StoredOption& option : options) {
-    if (values.count(option.option) && !values[option.option].defaulted()) continue;
+    if (given(option.option)) continue;
+    const std::string name = option.option;
+    if (limit_given && (name == "max-steps" || name == "max-epochs")) {
+      assign_stored(0, option, false);  // lifted, not kept
+      continue;
+    }
     std::string_view path = option.stored;
     const bool inverted = path.starts_with('!');
     if (inverted) path.remove_prefix(1);
@@ -153,6 +163,12 @@ void keep_stored_options(const std::string& output, const std::string& task,
     }
     if (at != nullptr) assign_stored(*at, option, inverted);
   }
+  if (!stored.contains("training")) {
+    return last +
+           " is older than stored training options: those not given (--lr, --warmup, limits, "
+           "...) take their defaults, not the run's";
+  }
+  return "";
 }
 
 void check_model_output(const std::string& output, const std::vector<std::string>& inputs,

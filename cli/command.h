@@ -70,9 +70,12 @@ struct StoredOption {
 // For --resume: each of `options` not given on the command line takes the value the run stored in
 // NAME.last.h5, when that holds a model of `task`. A resume so goes on as its run was set up,
 // without repeating any option; one given differently changes the run (or, for the model, is
-// refused by the trainer).
-void keep_stored_options(const std::string& output, const std::string& task,
-                         const po::variables_map& values, const std::vector<StoredOption>& options);
+// refused by the trainer). Of the limits --max-steps and --max-epochs, one given lifts the other
+// (sets it to 0) rather than keeping it: it says where the resumed run ends. Returns a note for
+// the user when the file is older than its stored training options (they take their defaults),
+// else "".
+std::string keep_stored_options(const std::string& output, const std::string& task,
+                                const po::variables_map& values, std::vector<StoredOption> options);
 
 // Parses `args` into `values`. Prints `usage`, `description` and the options to stdout and returns
 // false when --help is given. Throws po::error for bad options (exit code 2).

@@ -51,8 +51,8 @@ int run_train(const std::vector<std::string>& args) {
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
       "stops training after its current step; a second one quits at once); options not given "
-      "keep the run's values (all but --max-time), so raising --max-steps or --max-epochs is "
-      "enough");
+      "keep the run's values (all but --max-time), and --max-steps or --max-epochs alone says "
+      "where it ends");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&arch)->value_name("ARCH")->default_value("transformer"),
                       "transformer, or rnn (bidirectional RNN encoder, RNN decoder with "
@@ -161,7 +161,6 @@ int run_train(const std::vector<std::string>& args) {
         {"max-epochs", "training.max_epochs", &max_epochs},
         {"valid-every", "training.valid_every", &valid_every},
         {"patience", "training.patience", &o.patience},
-        {"no-valid-bleu", "!training.valid_bleu", &no_valid_bleu},
         {"valid-beam", "training.valid_beam", &o.valid_beam},
         {"keep-checkpoints", "training.keep_checkpoints", &o.keep_checkpoints},
         {"dropout", "model.dropout", &o.model.dropout},
@@ -187,7 +186,8 @@ int run_train(const std::vector<std::string>& args) {
       kept.insert(kept.end(), {{"encoder-layers", "model.encoder_layers", &encoder_layers},
                                {"decoder-layers", "model.decoder_layers", &decoder_layers}});
     }
-    keep_stored_options(o.output, "translate", values, kept);
+    const std::string note = keep_stored_options(o.output, "translate", values, kept);
+    if (!note.empty() && !common.quiet) std::cerr << "huiyan train: note: " << note << "\n";
   }
   if (arch != "transformer" && arch != "rnn")
     throw UsageError("--arch: transformer or rnn, got '" + arch + "'");
@@ -288,7 +288,7 @@ int run_train(const std::vector<std::string>& args) {
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_translation(o);
   signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
-  if (!common.quiet) {
+  if (!common.quiet && !summary.nothing_to_train) {
     std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
               << ") in " << summary.seconds << " s, "
               << static_cast<int64_t>(summary.target_tokens_per_second) << " target tokens/s; "

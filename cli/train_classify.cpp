@@ -30,10 +30,11 @@ int run_train_classify(const std::vector<std::string>& args) {
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
       "stops training after its current step; a second one quits at once); options not given "
-      "keep the run's values (all but --max-time), so raising --max-steps or --max-epochs is "
-      "enough")("init-embeddings", po::value(&o.init_embeddings)->value_name("FILE"),
-                "start the token embedding from vectors of huiyan train --task embeddings (same "
-                "tokenizer, --dim equal to --embed-dim)");
+      "keep the run's values (all but --max-time), and --max-steps or --max-epochs alone says "
+      "where it ends")(
+      "init-embeddings", po::value(&o.init_embeddings)->value_name("FILE"),
+      "start the token embedding from vectors of huiyan train --task embeddings (same "
+      "tokenizer, --dim equal to --embed-dim)");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&m.arch)->value_name("ARCH")->default_value("selfattn"),
                       "han (hierarchical attention network, Yang et al. 2016), selfattn "
@@ -110,33 +111,35 @@ int run_train_classify(const std::vector<std::string>& args) {
     return values.count(name) && !values[name].defaulted();
   };
   if (o.resume) {
-    keep_stored_options(o.output, "classify", values,
-                        {{"arch", "model.arch", &m.arch},
-                         {"embed-dim", "model.embedding_dim", &embed},
-                         {"hidden", "model.hidden", &hidden},
-                         {"cell", "model.cell", &m.cell},
-                         {"attention-dim", "model.attention_dim", &attention_dim},
-                         {"hops", "model.hops", &hops},
-                         {"penalty", "model.penalty", &m.penalty},
-                         {"mlp", "model.mlp", &mlp},
-                         {"layers", "model.layers", &layers},
-                         {"heads", "model.heads", &heads},
-                         {"ff-dim", "model.ff_dim", &ff_dim},
-                         {"pooling", "model.pooling", &m.pooling},
-                         {"dropout", "model.dropout", &m.dropout},
-                         {"max-tokens", "model.max_tokens", &max_tokens},
-                         {"max-sentences", "model.max_sentences", &max_sentences},
-                         {"batch-tokens", "batching.batch_tokens", &batch_tokens},
-                         {"seed", "batching.seed", &seed},
-                         {"lr", "training.lr", &o.lr},
-                         {"schedule", "training.schedule", &o.schedule},
-                         {"warmup", "training.warmup", &warmup},
-                         {"weight-decay", "training.weight_decay", &o.weight_decay},
-                         {"clip-norm", "training.clip_norm", &o.clip_norm},
-                         {"max-epochs", "training.max_epochs", &max_epochs},
-                         {"max-steps", "training.max_steps", &max_steps},
-                         {"valid-every", "training.valid_every", &valid_every},
-                         {"patience", "training.patience", &o.patience}});
+    const std::string note =
+        keep_stored_options(o.output, "classify", values,
+                            {{"arch", "model.arch", &m.arch},
+                             {"embed-dim", "model.embedding_dim", &embed},
+                             {"hidden", "model.hidden", &hidden},
+                             {"cell", "model.cell", &m.cell},
+                             {"attention-dim", "model.attention_dim", &attention_dim},
+                             {"hops", "model.hops", &hops},
+                             {"penalty", "model.penalty", &m.penalty},
+                             {"mlp", "model.mlp", &mlp},
+                             {"layers", "model.layers", &layers},
+                             {"heads", "model.heads", &heads},
+                             {"ff-dim", "model.ff_dim", &ff_dim},
+                             {"pooling", "model.pooling", &m.pooling},
+                             {"dropout", "model.dropout", &m.dropout},
+                             {"max-tokens", "model.max_tokens", &max_tokens},
+                             {"max-sentences", "model.max_sentences", &max_sentences},
+                             {"batch-tokens", "batching.batch_tokens", &batch_tokens},
+                             {"seed", "batching.seed", &seed},
+                             {"lr", "training.lr", &o.lr},
+                             {"schedule", "training.schedule", &o.schedule},
+                             {"warmup", "training.warmup", &warmup},
+                             {"weight-decay", "training.weight_decay", &o.weight_decay},
+                             {"clip-norm", "training.clip_norm", &o.clip_norm},
+                             {"max-epochs", "training.max_epochs", &max_epochs},
+                             {"max-steps", "training.max_steps", &max_steps},
+                             {"valid-every", "training.valid_every", &valid_every},
+                             {"patience", "training.patience", &o.patience}});
+    if (!note.empty() && !common.quiet) std::cerr << "huiyan train: note: " << note << "\n";
   }
   if (m.arch != "han" && m.arch != "selfattn" && m.arch != "transformer")
     throw UsageError("--arch: han, selfattn or transformer, got '" + m.arch + "'");
@@ -188,7 +191,7 @@ int run_train_classify(const std::vector<std::string>& args) {
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_classify(o);
   signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
-  if (!common.quiet) {
+  if (!common.quiet && !summary.nothing_to_train) {
     std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
               << ") in " << summary.seconds << " s, "
               << static_cast<int64_t>(summary.tokens_per_second) << " tokens/s";

@@ -27,8 +27,8 @@ int run_train_recommend(const std::vector<std::string>& args) {
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
       "stops training after its current step; a second one quits at once); options not given "
-      "keep the run's values (all but --max-time), so raising --max-steps or --max-epochs is "
-      "enough");
+      "keep the run's values (all but --max-time), and --max-steps or --max-epochs alone says "
+      "where it ends");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&o.arch)->value_name("ARCH")->default_value("sasrec"),
                       "sasrec (self-attentive sequential, Kang & McAuley 2018) or acf "
@@ -93,7 +93,6 @@ int run_train_recommend(const std::vector<std::string>& args) {
                                       {"max-len", "model.max_length", &max_len},
                                       {"attention-dim", "model.attention_dim", &attention_dim},
                                       {"dropout", "model.dropout", &o.sasrec.dropout},
-                                      {"side-info", "training.side_info", &o.side_info},
                                       {"batch-size", "batching.batch_size", &batch_size},
                                       {"seed", "batching.seed", &seed},
                                       {"lr", "training.lr", &o.lr},
@@ -106,10 +105,19 @@ int run_train_recommend(const std::vector<std::string>& args) {
     // ACF's file says "bpr", which is no --loss.
     const nlohmann::json stored =
         pipeline::stored_config(pipeline::last_model_path(o.output), "recommend");
-    if (stored.is_object() && stored.value("arch", "") == "sasrec") {
+    // SASRec's own options only when the arch stays: another --arch given is refused for what it
+    // is, not for these.
+    if (stored.is_object() && stored.value("arch", "") == "sasrec" &&
+        (!given("arch") || o.arch == "sasrec")) {
       kept.push_back({"loss", "loss", &o.loss});
+      kept.push_back({"side-info", "training.side_info", &o.side_info});
+      // Files from before "training" say it by their item features.
+      if (!given("side-info") && !stored.contains("training")) {
+        o.side_info = stored.value("model", nlohmann::json::object()).value("features", 0) > 0;
+      }
     }
-    keep_stored_options(o.output, "recommend", values, kept);
+    const std::string note = keep_stored_options(o.output, "recommend", values, kept);
+    if (!note.empty() && !common.quiet) std::cerr << "huiyan train: note: " << note << "\n";
   }
   if (o.arch != "sasrec" && o.arch != "acf")
     throw UsageError("--arch: sasrec or acf, got '" + o.arch + "'");
@@ -148,7 +156,7 @@ int run_train_recommend(const std::vector<std::string>& args) {
   o.stop_requested = [&signals] { return signals.requested(); };
   const auto summary = pipeline::train_recommend(o);
   signals.end_if_requested(summary.interrupted, summary.steps, pipeline::last_model_path(o.output));
-  if (!common.quiet) {
+  if (!common.quiet && !summary.nothing_to_train) {
     std::cerr << "trained " << summary.steps << " steps (through epoch " << summary.epochs
               << ") in " << summary.seconds << " s";
     if (summary.best_valid_ndcg >= 0) {

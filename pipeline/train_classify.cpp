@@ -267,6 +267,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   }
   run.finish(cursor, validate, [&] { save(last_path, true, threshold); });
   summary.interrupted = run.interrupted();
+  summary.nothing_to_train = run.nothing_left();
   progress.finish();
   summary.steps = step;
   summary.epochs = cursor.epoch_of_last_step();

@@ -331,6 +331,7 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
   }
   run.finish(cursor, validate, [&] { save(last_path, true); });
   summary.interrupted = run.interrupted();
+  summary.nothing_to_train = run.nothing_left();
   progress.finish();
   summary.steps = step;
   summary.epochs = cursor.epoch_of_last_step();

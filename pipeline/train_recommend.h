@@ -46,10 +46,11 @@ struct RecommendTrainOptions {
 
 struct RecommendTrainSummary {
   int64_t steps = 0;
-  bool interrupted = false;     // by stop_requested: the last state is saved, not validated
-  int64_t epochs = 0;           // the epoch the last step trained in (1-based)
-  double last_train_loss = 0;   // the mean over the steps between the last two validations
-  double best_valid_ndcg = -1;  // sampled NDCG@k on valid; -1 without a valid split
+  bool nothing_to_train = false;  // resumed at its limits: nothing trained or written
+  bool interrupted = false;       // by stop_requested: the last state is saved, not validated
+  int64_t epochs = 0;             // the epoch the last step trained in (1-based)
+  double last_train_loss = 0;     // the mean over the steps between the last two validations
+  double best_valid_ndcg = -1;    // sampled NDCG@k on valid; -1 without a valid split
   double seconds = 0;
 };
 

@@ -358,6 +358,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   // at once, only saved.
   run.finish(cursor, validate, [&] { save(last_path, true); });
   summary.interrupted = run.interrupted();
+  summary.nothing_to_train = run.nothing_left();
   progress.finish();
 
   summary.steps = step;

@@ -50,11 +50,12 @@ struct TranslationTrainOptions {
 
 struct TranslationTrainSummary {
   int64_t steps = 0;
-  bool interrupted = false;     // by stop_requested: the last state is saved, not validated
-  int64_t epochs = 0;           // the epoch the last step trained in (1-based)
-  double last_train_loss = 0;   // the mean over the steps between the last two validations
-  double best_valid_loss = 0;   // per target token, label smoothing excluded; -1: no valid split
-  double last_valid_bleu = -1;  // -1: not measured
+  bool nothing_to_train = false;  // resumed at its limits: nothing trained or written
+  bool interrupted = false;       // by stop_requested: the last state is saved, not validated
+  int64_t epochs = 0;             // the epoch the last step trained in (1-based)
+  double last_train_loss = 0;     // the mean over the steps between the last two validations
+  double best_valid_loss = 0;     // per target token, label smoothing excluded; -1: no valid split
+  double last_valid_bleu = -1;    // -1: not measured
   double seconds = 0;
   double target_tokens_per_second = 0;
 };

@@ -85,6 +85,8 @@ class TrainingRun {
               const std::function<void()>& save_state);
   // Whether the run stopped on request before its limits (known after finish()).
   bool interrupted() const { return interrupted_; }
+  // Whether a resumed run began at its limits, so trained and wrote nothing.
+  bool nothing_left() const { return nothing_left_; }
 
  private:
   int64_t max_steps_, max_epochs_, first_step_;

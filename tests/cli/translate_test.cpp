@@ -363,8 +363,9 @@ TEST_F(TranslateCli, ResumeRefusesAnotherModel) {
 }
 
 // A resume given no options but a new --max-steps goes on with every setting of its run (model,
-// batches, learning rate, warm-up, label smoothing, validation): it ends where the same run
-// without a stop does.
+// batches, learning rate, warm-up, label smoothing, validation interval): it ends where the same
+// run without a stop does. (--no-valid-bleu is not kept: a switch without an opposite could not
+// be undone.)
 TEST_F(TranslateCli, ABareResumeKeepsTheRunsSettings) {
   TempDir scratch;
   const std::string data = " --data " + (*dir_ / "data.h5");
@@ -376,7 +377,7 @@ TEST_F(TranslateCli, ABareResumeKeepsTheRunsSettings) {
   ASSERT_EQ(whole.exit_code, 0) << whole.err;
   ASSERT_EQ(run_huiyan(run + (scratch / "b.h5") + " --max-steps 10", "").exit_code, 0);
   const Outcome rest = run_huiyan("train --task translate" + data + " -o " + (scratch / "b.h5") +
-                                      " --resume --max-steps 20 --threads 1",
+                                      " --resume --max-steps 20 --no-valid-bleu --threads 1",
                                   "");
   ASSERT_EQ(rest.exit_code, 0) << rest.err;
   const auto validation = [](const std::string& err) {
