@@ -51,8 +51,8 @@ int run_train(const std::vector<std::string>& args) {
       "resume", po::bool_switch(&o.resume),
       "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
       "stops training after its current step; a second one quits at once); options not given "
-      "keep the run's values (all but --max-time), and --max-steps or --max-epochs alone says "
-      "where it ends");
+      "keep the run's values (all but --max-time and --no-valid-bleu), and --max-steps or "
+      "--max-epochs alone says where it ends");
   auto model = option_group("Model");
   model.add_options()("arch", po::value(&arch)->value_name("ARCH")->default_value("transformer"),
                       "transformer, or rnn (bidirectional RNN encoder, RNN decoder with "
