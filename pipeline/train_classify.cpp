@@ -110,7 +110,8 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
                                4096, nn::mix64(o.seed * 1000003 + static_cast<uint64_t>(epoch)));
   };
   int64_t total_steps = o.max_steps;
-  if (total_steps <= 0 && o.max_epochs > 0) {
+  // Only the linear decay needs the count, which cuts every epoch into batches.
+  if (o.schedule == "linear" && total_steps <= 0 && o.max_epochs > 0) {
     // Batches are cut after each epoch's shuffle, so epochs differ a little in length.
     for (int64_t e = 0; e < o.max_epochs; ++e)
       total_steps += static_cast<int64_t>(epoch_batches(e).size());
@@ -225,13 +226,18 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
     progress.finish();
     say(line + " " + fixed(progress.seconds(), 0) + " s" +
         (valid ? (better ? " (best, saved)" : "") : " (saved)"));
-    if (o.patience > 0 && stale >= o.patience) stop = true;
+    if (o.patience > 0 && stale >= o.patience) {
+      say("early stop: " + std::to_string(stale) + " validations without a better score");
+      stop = true;
+    }
   };
 
   check_valid_split(valid != nullptr, o.resume, best >= 0 ? "best valid F1 " + fixed(best, 4) : "",
                     o.data, last_path, say);
-  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, batching, o.stop_requested,
-                  say);
+  TrainingRun run(cursor,
+                  {o.max_steps, o.max_epochs, o.patience, o.resume, o.output,
+                   nlohmann::json{{"task", "classify"}, {"batching", batching}}, false},
+                  o.stop_requested, say);
   if (run.done_before_starting()) stop = true;
   nn::Graph graph;
   while (!stop && (o.max_epochs <= 0 || epoch < o.max_epochs)) {

@@ -280,14 +280,18 @@ RecommendTrainSummary train_recommend(const RecommendTrainOptions& o) {
     save(last_path, true);
     progress.finish();
     say(line + (valid ? (better ? " (best, saved)" : "") : " (saved)"));
-    if (o.patience > 0 && stale >= o.patience) stop = true;
+    if (o.patience > 0 && stale >= o.patience) {
+      say("early stop: " + std::to_string(stale) + " validations without a better NDCG");
+      stop = true;
+    }
   };
 
   check_valid_split(
       valid != nullptr, o.resume,
       best >= 0 ? "best valid NDCG@" + std::to_string(o.valid.k) + " " + fixed(best, 4) : "",
       o.data, last_path, say);
-  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
+  TrainingRun run(cursor,
+                  {o.max_steps, o.max_epochs, o.patience, o.resume, o.output, file_config, false},
                   o.stop_requested, say);
   if (run.done_before_starting()) stop = true;
   nn::Graph graph;

@@ -180,7 +180,10 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   model.train(true);
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);
   if (o.schedule == "linear" && o.max_steps <= 0) {
-    throw std::invalid_argument("--schedule linear needs --max-steps (it decays to 0 there)");
+    throw std::invalid_argument(
+        std::string("--schedule linear needs --max-steps (it decays to 0 there)") +
+        (o.resume ? "; a resume keeps the run's schedule: give --max-steps, or another --schedule"
+                  : ""));
   }
   const auto schedule = nn::make_schedule(o.schedule, o.lr, o.warmup, o.max_steps);
 
@@ -287,8 +290,10 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   check_valid_split(valid != nullptr, o.resume,
                     std::isfinite(best_valid) ? "best valid loss " + fixed(best_valid, 4) : "",
                     o.data, last_path, say);
-  TrainingRun run(cursor, o.max_steps, o.max_epochs, o.resume, o.output, file_config["batching"],
-                  o.stop_requested, say, o.keep_checkpoints > 0);
+  TrainingRun run(cursor,
+                  {o.max_steps, o.max_epochs, o.patience, o.resume, o.output, file_config,
+                   o.keep_checkpoints > 0},
+                  o.stop_requested, say);
   if (run.done_before_starting()) stop = true;
   if (!stop) {
     // As token_batches leaves them out.

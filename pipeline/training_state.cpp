@@ -48,7 +48,8 @@ std::vector<std::string> checkpoint_paths(const std::string& output) {
   return paths;
 }
 
-std::string earlier_run_warning(const std::string& output, bool keeps_checkpoints) {
+std::string earlier_run_warning(const std::string& output, const std::string& task,
+                                bool keeps_checkpoints) {
   const std::string last = last_model_path(output);
   const size_t checkpoints = keeps_checkpoints ? checkpoint_paths(output).size() : 0;
   // Pruning leaves other runs' checkpoints alone, but one of a step this run reaches is replaced.
@@ -60,16 +61,25 @@ std::string earlier_run_warning(const std::string& output, bool keeps_checkpoint
       " of steps it reaches";
   const std::string and_checkpoints = checkpoints == 0 ? "" : " and any of the " + checkpoint_text;
   if (std::filesystem::exists(last)) {
-    std::string step;
+    // Said as what --resume would make of it.
+    std::string what = " holds an earlier run", instead = "; --resume would go on with it instead";
     try {
-      const auto counters = read_model_header(last).counters;
-      if (const auto found = counters.find("step"); found != counters.end()) {
-        step = " (step " + std::to_string(found->second) + ")";
+      const ModelHeader header = read_model_header(last);
+      const auto config = nlohmann::json::parse(header.config_json, nullptr, false);
+      const std::string stored_task = config.is_object() ? config.value("task", "") : "";
+      if (const auto found = header.counters.find("step"); found != header.counters.end()) {
+        what += " (step " + std::to_string(found->second) + ")";
+      }
+      if (!task.empty() && stored_task != task) {
+        what = " holds a model of " + (stored_task.empty() ? "no task" : "--task " + stored_task);
+        instead = "";
       }
     } catch (const std::exception&) {
+      what = " is no model file this run can read";
+      instead = "";
     }
-    return "warning: " + last + " holds an earlier run" + step + ": this one replaces it, " +
-           output + and_checkpoints + " as it saves; --resume would go on with it instead";
+    return "warning: " + last + what + ": this one replaces it, " + output + and_checkpoints +
+           " as it saves" + instead;
   }
   if (std::filesystem::exists(output)) {
     return "warning: " + output + " exists: this run replaces it" + and_checkpoints +
@@ -173,8 +183,8 @@ namespace {
 // the model file at `path`; "" when none does, or the file stored none (older files).
 std::string batching_change(const std::string& path, const nlohmann::json& batching) {
   const nlohmann::json config = stored_config(path);
-  const nlohmann::json stored = config.is_object() ? config.value("batching", nlohmann::json())
-                                                   : nlohmann::json();
+  const nlohmann::json stored =
+      config.is_object() ? config.value("batching", nlohmann::json()) : nlohmann::json();
   std::string changed;
   if (!stored.is_object()) return changed;
   for (const auto& [key, now] : batching.items()) {
@@ -193,30 +203,42 @@ bool reached_limits(const TrainingCursor& at, int64_t max_steps, int64_t max_epo
 
 }  // namespace
 
-TrainingRun::TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs,
-                         bool resume, const std::string& output, const nlohmann::json& batching,
+TrainingRun::TrainingRun(const TrainingCursor& start, const RunSettings& settings,
                          std::function<bool()> stop_requested,
-                         const std::function<void(const std::string&)>& say, bool keeps_checkpoints)
-    : max_steps_(max_steps),
-      max_epochs_(max_epochs),
+                         const std::function<void(const std::string&)>& say)
+    : max_steps_(settings.max_steps),
+      max_epochs_(settings.max_epochs),
       first_step_(start.step),
       stop_requested_(std::move(stop_requested)) {
   const auto tell = [&](const std::string& line) {
     if (say) say(line);
   };
-  if (!resume) {
-    const std::string earlier = earlier_run_warning(output, keeps_checkpoints);
+  const std::string task =
+      settings.config.is_object() ? settings.config.value("task", std::string()) : "";
+  if (!settings.resume) {
+    const std::string earlier =
+        earlier_run_warning(settings.output, task, settings.keeps_checkpoints);
     if (!earlier.empty()) tell(earlier);
   }
-  if (reached_limits(start, max_steps, max_epochs)) {
-    // The files stay as they are.
+  // The files stay as they are.
+  if (reached_limits(start, max_steps_, max_epochs_)) {
     tell("nothing to train: the model is at step " + std::to_string(start.step) + ", epoch " +
          std::to_string(start.epoch_of_last_step()) + "; raise --max-steps or --max-epochs");
     nothing_left_ = true;
     return;
   }
-  if (resume && start.batch_in_epoch > 0) {
-    const std::string changed = batching_change(last_model_path(output), batching);
+  if (settings.resume && settings.patience > 0 && start.stale >= settings.patience) {
+    tell("nothing to train: the run stopped early after " + std::to_string(start.stale) +
+         " validations without improvement; raise --patience (now " +
+         std::to_string(settings.patience) + ") to go on");
+    nothing_left_ = true;
+    return;
+  }
+  if (settings.resume && start.batch_in_epoch > 0) {
+    const nlohmann::json batching = settings.config.is_object()
+                                        ? settings.config.value("batching", nlohmann::json())
+                                        : nlohmann::json();
+    const std::string changed = batching_change(last_model_path(settings.output), batching);
     if (!changed.empty()) {
       tell("warning: resuming within epoch " + std::to_string(start.epoch + 1) + " with " +
            changed + ": the rest of the epoch is cut into batches anew, so some of its examples " +

@@ -23,10 +23,11 @@ std::string last_model_path(const std::string& output);
 std::string checkpoint_path(const std::string& output, int64_t step);
 std::vector<std::string> checkpoint_paths(const std::string& output);
 
-// A fresh run (not --resume) whose -o names an earlier run's files replaces them as it saves (the
-// model, NAME.last.h5, and when it `keeps_checkpoints`, checkpoints of steps it reaches): the
-// warning that says so, or "" when there are none.
-std::string earlier_run_warning(const std::string& output, bool keeps_checkpoints);
+// A fresh run (not --resume) of `task` whose -o names an earlier run's files replaces them as it
+// saves (the model, NAME.last.h5, and when it `keeps_checkpoints`, checkpoints of steps it
+// reaches): the warning that says so, or "" when there are none.
+std::string earlier_run_warning(const std::string& output, const std::string& task,
+                                bool keeps_checkpoints);
 
 // The config of the model file at `path` (what its run was set up with), or null when the file is
 // missing, unreadable or (given a `task`) a model of another task.
@@ -58,20 +59,30 @@ struct TrainingCursor {
     return batch_in_epoch > 0 || epoch == 0 ? epoch + 1 : epoch;
   }
 };
+// What a TrainingRun needs to know of its trainer's options.
+struct RunSettings {
+  int64_t max_steps = 0;   // 0: no limit
+  int64_t max_epochs = 0;  // 0: no limit
+  int patience = 0;        // validations without improvement before stopping; 0: never
+  bool resume = false;
+  std::string output;     // -o
+  nlohmann::json config;  // the run's model config: its "task" and "batching"
+  bool keeps_checkpoints = false;
+};
+
 // How every trainer's run begins and ends around its loop of steps, and whether a stop was asked
 // for (Ctrl-C): so that all of them warn, stop and save alike.
 class TrainingRun {
  public:
   // Before the first step, with the cursor where the run begins: a fresh run warns of an earlier
-  // run's files under `output` (checkpoints too when it `keeps_checkpoints`); a resumed run that
-  // already reached --max-steps or --max-epochs says it has nothing left to do, and one resumed
-  // within an epoch with other `batching` (the settings that cut epochs into batches, as stored
-  // under "batching" in the model's config) warns that the rest of the epoch is cut anew; a stop
-  // asked for during set-up is taken.
-  TrainingRun(const TrainingCursor& start, int64_t max_steps, int64_t max_epochs, bool resume,
-              const std::string& output, const nlohmann::json& batching,
+  // run's files under -o (checkpoints too when it keeps them); a resumed run that already reached
+  // --max-steps or --max-epochs, or stopped early on --patience, says it has nothing left to do,
+  // and one resumed within an epoch with other batching (the settings that cut epochs into
+  // batches, as stored under "batching" in the model's config) warns that the rest of the epoch
+  // is cut anew; a stop asked for during set-up is taken.
+  TrainingRun(const TrainingCursor& start, const RunSettings& settings,
               std::function<bool()> stop_requested,
-              const std::function<void(const std::string&)>& say, bool keeps_checkpoints = false);
+              const std::function<void(const std::string&)>& say);
 
   // No step to take: nothing left, or a stop already asked for.
   bool done_before_starting() const { return nothing_left_ || interrupted_; }

@@ -3,6 +3,7 @@
 #include <gtest/gtest.h>
 
 #include <bit>
+#include <fstream>
 #include <string>
 #include <vector>
 
@@ -140,27 +141,65 @@ TEST(TrainingState, AValidatedRunNeedsAValidSplit) {
 TEST(TrainingState, AFreshRunIsWarnedOfWhatItReplaces) {
   testing::TempDir dir;
   const std::string output = dir / "m.h5";
-  EXPECT_EQ(earlier_run_warning(output, true), "");
+  EXPECT_EQ(earlier_run_warning(output, "", true), "");
   ModelFile file;
   file.config_json = R"({"model": {}})";
   save_model(checkpoint_path(output, 20), file);
-  EXPECT_EQ(earlier_run_warning(output, false), "");
-  EXPECT_EQ(earlier_run_warning(output, true),
+  EXPECT_EQ(earlier_run_warning(output, "", false), "");
+  EXPECT_EQ(earlier_run_warning(output, "", true),
             "warning: this run replaces any of the 1 earlier checkpoint " + (dir / "m.step<N>.h5") +
                 " of steps it reaches as it saves");
   save_model(output, file);
-  EXPECT_EQ(earlier_run_warning(output, false),
+  EXPECT_EQ(earlier_run_warning(output, "", false),
             "warning: " + output + " exists: this run replaces it as it saves");
   file.has_train_state = true;
   file.counters = {{"step", 40}};
   save_model(last_model_path(output), file);
   save_model(checkpoint_path(output, 40), file);
-  const std::string warning = earlier_run_warning(output, true);
+  const std::string warning = earlier_run_warning(output, "", true);
   EXPECT_NE(warning.find(last_model_path(output) +
                          " holds an earlier run (step 40): this one replaces it, " + output +
                          " and any of the 2 earlier checkpoints"),
             std::string::npos)
       << warning;
+}
+
+// A run that stopped early on --patience has nothing left to do on --resume, unless the patience
+// is raised; a fresh run under the same -o starts over.
+TEST(TrainingRun, AResumeAfterAnEarlyStopTrainsNothing) {
+  testing::TempDir dir;
+  std::vector<std::string> said;
+  const auto say = [&](const std::string& line) { said.push_back(line); };
+  const TrainingCursor stopped{30, 1, 5, 2.0, 2};
+  EXPECT_TRUE(TrainingRun(stopped, {100, 0, 2, true, dir / "m.h5", {}, false}, nullptr, say)
+                  .done_before_starting());
+  ASSERT_EQ(said.size(), 1u);
+  EXPECT_NE(said[0].find("stopped early after 2 validations without improvement; raise "
+                         "--patience (now 2)"),
+            std::string::npos)
+      << said[0];
+  EXPECT_FALSE(TrainingRun(stopped, {100, 0, 3, true, dir / "m.h5", {}, false}, nullptr, say)
+                   .done_before_starting());
+  EXPECT_FALSE(TrainingRun(stopped, {100, 0, 0, true, dir / "m.h5", {}, false}, nullptr, say)
+                   .done_before_starting());
+}
+
+// The fresh-run warning says what an earlier NAME.last.h5 is when --resume could not go on with it.
+TEST(TrainingState, AFreshRunSaysWhatTheEarlierStateFileIs) {
+  testing::TempDir dir;
+  const std::string output = dir / "m.h5";
+  ModelFile file;
+  file.config_json = R"({"task": "classify", "model": {}})";
+  save_model(last_model_path(output), file);
+  const std::string warning = earlier_run_warning(output, "translate", false);
+  EXPECT_NE(warning.find("holds a model of --task classify: this one replaces it"),
+            std::string::npos)
+      << warning;
+  EXPECT_EQ(warning.find("--resume would"), std::string::npos) << warning;
+  std::ofstream(last_model_path(output)) << "not HDF5";
+  EXPECT_NE(
+      earlier_run_warning(output, "translate", false).find("is no model file this run can read"),
+      std::string::npos);
 }
 
 // Resuming within an epoch with other batching cuts the rest of the epoch anew: a warning naming
@@ -175,13 +214,16 @@ TEST(TrainingRun, WarnsOfOtherBatchingWithinAnEpoch) {
   const auto say = [&](const std::string& line) { said.push_back(line); };
   const TrainingCursor within{40, 2, 7, 1.0, 0};
   const nlohmann::json other = {{"batch_tokens", 2000}, {"seed", 1}};
-  TrainingRun(within, 100, 0, true, output, other, nullptr, say);
+  const auto settings = [&](const nlohmann::json& batching) {
+    return RunSettings{100, 0, 0, true, output, {{"batching", batching}}, false};
+  };
+  TrainingRun(within, settings(other), nullptr, say);
   ASSERT_EQ(said.size(), 1u);
   EXPECT_NE(said[0].find("within epoch 3 with --batch-tokens 2000 (was 600)"), std::string::npos)
       << said[0];
   said.clear();
-  TrainingRun(TrainingCursor{40, 3, 0, 1.0, 0}, 100, 0, true, output, other, nullptr, say);
-  TrainingRun(within, 100, 0, true, output, {{"batch_tokens", 600}, {"seed", 1}}, nullptr, say);
+  TrainingRun(TrainingCursor{40, 3, 0, 1.0, 0}, settings(other), nullptr, say);
+  TrainingRun(within, settings({{"batch_tokens", 600}, {"seed", 1}}), nullptr, say);
   EXPECT_TRUE(said.empty());
 }
 
@@ -191,7 +233,8 @@ TEST(TrainingRun, AStopOnRequestSavesUnlessTheRunWasAtItsEnd) {
   testing::TempDir dir;
   bool asked = false;
   TrainingRun run(
-      TrainingCursor{}, 10, 0, false, dir / "m.h5", {}, [&] { return asked; }, nullptr);
+      TrainingCursor{}, RunSettings{10, 0, 0, false, dir / "m.h5", {}, false},
+      [&] { return asked; }, nullptr);
   EXPECT_FALSE(run.done_before_starting());
   EXPECT_FALSE(run.stop_asked(false));
   asked = true;
@@ -210,7 +253,8 @@ TEST(TrainingRun, AStopOnRequestSavesUnlessTheRunWasAtItsEnd) {
   EXPECT_FALSE(run.interrupted());
   // Asked before the first step: nothing to do, nothing saved.
   TrainingRun at_once(
-      TrainingCursor{}, 10, 0, false, dir / "m.h5", {}, [] { return true; }, nullptr);
+      TrainingCursor{}, RunSettings{10, 0, 0, false, dir / "m.h5", {}, false}, [] { return true; },
+      nullptr);
   EXPECT_TRUE(at_once.done_before_starting());
   done.clear();
   at_once.finish(
