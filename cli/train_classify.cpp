@@ -160,6 +160,9 @@ int run_train_classify(const std::vector<std::string>& args) {
                        m.arch);
     }
   }
+  if (given("attention-dim") && m.arch == "transformer" && m.pooling == "cls") {
+    throw UsageError("--attention-dim is for --pooling attention; --pooling cls has no attention");
+  }
   for (const Count* c : {&embed, &hidden, &attention_dim, &hops, &mlp, &layers, &heads, &ff_dim,
                          &max_tokens, &max_sentences, &batch_tokens}) {
     if (c->value == 0) throw UsageError("model sizes, --max-tokens and --batch-tokens must be > 0");
