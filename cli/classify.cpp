@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "io/atomic_file.h"
 #include "io/line_reader.h"
 #include "pipeline/explain_html.h"
 
@@ -61,6 +62,7 @@ int run_classify(const std::vector<std::string>& args) {
       std::cerr << "huiyan classify: warning: " << message << "\n";
     };
   }
+  io::check_output_is_not_an_input(html, {model_path, input}, "--explain-html");
   pipeline::ClassifierFile model = pipeline::load_classifier(model_path);
   if ((o.explain || !html.empty()) && model.model->config().pooling == "cls" &&
       model.model->config().arch == "transformer") {

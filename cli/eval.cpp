@@ -163,6 +163,9 @@ int run_translate_eval(MetricEvalOptions metric, const TranslateEvalOptions& t) 
     throw UsageError("--task translate needs -m MODEL, --src FILE and --ref FILE");
   }
   // Every option is checked before the long part, the translation.
+  std::vector<std::string> inputs = {t.model, t.src};
+  inputs.insert(inputs.end(), metric.refs.begin(), metric.refs.end());
+  io::check_output_is_not_an_input(t.output, inputs);
   parse_metrics(metric.metrics);
   pipeline::parse_mt_tokenizer(metric.tokenize);
   pipeline::check_translate_options(t.translate);

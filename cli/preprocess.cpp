@@ -143,13 +143,21 @@ int run_preprocess(const std::vector<std::string>& args) {
     refuse({"src", "tgt", "src-column", "tgt-column", "label-column", "text-column", "skip-invalid",
             "lowercase", "keep-br-tags", "keep-empty", "max-length", "max-length-ratio", "dedup"},
            "is not for --format interactions (user-item events, not text)");
+    if (interactions.items_path.empty()) {
+      refuse({"min-feature-count"}, "is for the item features of --items FILE");
+    }
   } else {
+    o.format = parse_format(format);
     refuse({"items", "min-rating", "min-feature-count"}, "is for --format interactions");
-    if (format != "parallel") {
+    if (o.format != pipeline::CorpusFormat::parallel) {
       refuse({"src", "tgt", "src-column", "tgt-column", "max-length-ratio"},
              "is for --format parallel");
+    } else if (!o.src_path.empty()) {
+      refuse({"src-column", "tgt-column"}, "picks a column of a TSV --input, not of --src/--tgt");
     }
-    if (format != "labeled") refuse({"label-column", "text-column"}, "is for --format labeled");
+    if (o.format != pipeline::CorpusFormat::labeled) {
+      refuse({"label-column", "text-column"}, "is for --format labeled");
+    }
   }
   if (format == "interactions") {
     interactions.input_path = o.input_path;

@@ -40,6 +40,7 @@ int run_codec(const std::vector<std::string>& args, bool encode) {
     return 0;
   }
   apply(common);
+  io::check_output_is_not_an_input(output, {model_path, input});
   const auto model = pipeline::SubwordModel::load(model_path);
   io::LineReader reader(input);
   const auto format = ids ? pipeline::TokenFormat::ids : pipeline::TokenFormat::pieces;

@@ -5,6 +5,7 @@
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -95,9 +96,18 @@ int run_translate(const std::vector<std::string>& args) {
       std::cerr << "huiyan translate: warning: " << message << "\n";
     };
   if (json && attention_out.empty()) throw UsageError("--json goes with --attention-out FILE");
-  if (!attention_out.empty() && (output == "-" ? same_file(attention_out, STDOUT_FILENO)
-                                               : same_file(attention_out, output))) {
-    throw UsageError("--attention-out names where the translations go; give it a file of its own");
+  io::check_output_is_not_an_input(output, {model_path, input});
+  if (!attention_out.empty()) {
+    io::check_output_is_not_an_input(attention_out, {model_path, input}, "--attention-out");
+    // Two writers of one file would interleave (stdout, a pipe) or one replace the other.
+    std::error_code error;
+    if (output == "-" ? same_file(attention_out, STDOUT_FILENO)
+                      : same_file(attention_out, output) ||
+                            std::filesystem::weakly_canonical(attention_out, error) ==
+                                std::filesystem::weakly_canonical(output, error)) {
+      throw UsageError(
+          "--attention-out names where the translations go; give it a file of its own");
+    }
   }
   pipeline::Translator translator = pipeline::load_translator(model_path);
   io::LineReader reader(input);

@@ -291,9 +291,20 @@ void write_file_atomically(const std::string& path, std::string_view contents) {
 
 void check_output_is_not_an_input(const std::string& output, const std::vector<std::string>& inputs,
                                   const std::string& option) {
+  std::error_code error;
+  // stdout, a terminal or a pipe: writing there destroys no file.
+  if (output.empty() || output == "-" || std::filesystem::is_character_file(output, error) ||
+      std::filesystem::is_fifo(output, error)) {
+    return;
+  }
+  const std::filesystem::path canonical_output = std::filesystem::weakly_canonical(output, error);
   for (const auto& input : inputs) {
-    std::error_code error;
-    if (input == output || std::filesystem::equivalent(input, output, error)) {
+    if (input.empty() || input == "-") continue;  // stdin
+    std::error_code ignored;
+    // The same file by its identity, or (for names yet to be made) by one spelling of its path.
+    if (input == output || std::filesystem::equivalent(input, output, ignored) ||
+        (!error && std::filesystem::weakly_canonical(input, ignored) == canonical_output &&
+         !ignored)) {
       throw std::invalid_argument(option + " " + output + ", which is also an input (" + input +
                                   "); give the output a name of its own");
     }

@@ -33,6 +33,20 @@ void average_models(const std::vector<std::string>& inputs, const std::string& o
       }
     }
   }
+  // A run's NAME.last.h5 is what --resume goes on from: an average would replace it with a model
+  // that has no state.
+  if (std::filesystem::is_regular_file(output)) {
+    bool has_state = false;
+    try {
+      has_state = read_model_header(output).has_train_state;
+    } catch (const std::exception&) {
+    }
+    if (has_state) {
+      throw std::invalid_argument("-o " + output +
+                                  " holds a training state (for --resume); give the average a "
+                                  "name of its own");
+    }
+  }
   const ModelHeader first = read_model_header(inputs[0]);
   const nlohmann::json config = parsed_config(inputs[0], first.config_json);
   std::vector<nn::NamedTensor> mean = read_params(inputs[0]);
@@ -51,6 +65,13 @@ void average_models(const std::vector<std::string>& inputs, const std::string& o
                           difference->setting(difference->second) + ", not " +
                           difference->setting(difference->first) +
                           "); only checkpoints of one model can be averaged");
+    }
+    // Independently trained weights do not average into a model (files from before run ids are
+    // not compared).
+    const nlohmann::json other = parsed_config(inputs[i], header.config_json);
+    if (config.contains("run") && other.contains("run") && config["run"] != other["run"]) {
+      throw io::DataError(inputs[i] + ": a checkpoint of another training run than " + inputs[0] +
+                          "; only checkpoints of one run can be averaged");
     }
     if (header.tables != first.tables) {
       throw io::DataError(inputs[i] + ": other labels or items than " + inputs[0] +

@@ -256,6 +256,14 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
   const std::string out = " -o " + (scratch / "m.h5") + " --max-steps 5";
   const std::vector<std::pair<std::string, std::string>> cases = {
       {"translate" + model + " input.de", "unexpected argument 'input.de'"},
+      // An output that would destroy an input, or two outputs in one file (one spelt ./).
+      {"translate" + model + " -o " + (*dir_ / "model.h5"), "which is also an input"},
+      {"translate" + model + " --attention-out " + (*dir_ / "model.h5"), "which is also an input"},
+      {"translate" + model + " -o " + (scratch / "t.out") + " --attention-out " +
+           scratch.path().string() + "/./t.out",
+       "--attention-out names where the translations go"},
+      {"tokenize encode -m " + (*dir_ / "joint.model") + " -o " + (*dir_ / "joint.model"),
+       "which is also an input"},
       {"translate" + model + " --max-length-ratio -5", "--max-length-ratio"},
       {"translate" + model + " --max-length-ratio nan", "--max-length-ratio"},
       {"translate" + model + " --max-length-offset -100", "--max-length-offset"},
