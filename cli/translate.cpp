@@ -100,11 +100,13 @@ int run_translate(const std::vector<std::string>& args) {
   if (!attention_out.empty()) {
     io::check_output_is_not_an_input(attention_out, {model_path, input}, "--attention-out");
     // Two writers of one file would interleave (stdout, a pipe) or one replace the other.
+    // (A file yet to be made by its absolute path: ./x is x.)
     std::error_code error;
+    const bool one_new_name = !std::filesystem::exists(attention_out, error) &&
+                              std::filesystem::weakly_canonical(attention_out, error) ==
+                                  std::filesystem::weakly_canonical(output, error);
     if (output == "-" ? same_file(attention_out, STDOUT_FILENO)
-                      : same_file(attention_out, output) ||
-                            std::filesystem::weakly_canonical(attention_out, error) ==
-                                std::filesystem::weakly_canonical(output, error)) {
+                      : same_file(attention_out, output) || one_new_name) {
       throw UsageError(
           "--attention-out names where the translations go; give it a file of its own");
     }
