@@ -317,6 +317,13 @@ class Preprocessor {
   }
 
   void write_outputs() {
+    // An empty input (a failed `zcat` upstream, say) must not replace good splits with nothing.
+    if (summary_.kept == 0) {
+      throw io::DataError(
+          (summary_.inputs.empty() ? std::string("the input") : summary_.inputs.front()) +
+          ": no example to write (" + std::to_string(summary_.lines_read) +
+          " lines read, none kept); the files in " + o_.out_dir + " are left as they were");
+    }
     if (streaming_) {
       summary_.split_sizes[o_.split] = streaming_->count();
       streaming_->finish();

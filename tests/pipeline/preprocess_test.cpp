@@ -187,6 +187,22 @@ TEST(Preprocess, ASplitOfSizeZeroLeavesAnEarlierSplitAlone) {
       << replacing.warnings[0];
 }
 
+// An input with nothing to keep (an upstream `zcat` that failed, say) is an error that leaves the
+// splits of an earlier run as they were.
+TEST(Preprocess, AnEmptyInputReplacesNoSplit) {
+  TempDir dir;
+  PreprocessOptions o;
+  o.format = CorpusFormat::text;
+  o.out_dir = dir / "out";
+  o.progress = false;
+  o.split = "train";
+  o.input_path = dir.write("train.txt", "a\nb\n");
+  preprocess(o);
+  o.input_path = dir.write("empty.txt", "");
+  EXPECT_THROW(preprocess(o), io::DataError);
+  EXPECT_EQ(read_file(dir / "out/train.txt"), "a\nb\n");
+}
+
 TEST(Preprocess, ReadsGzipAndParallelTsv) {
   TempDir dir;
   const std::string sample = read_file(std::string(HUIYAN_TEST_DATA_DIR) + "/multi30k/test.de");
