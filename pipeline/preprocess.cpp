@@ -344,7 +344,8 @@ class Preprocessor {
     // that an earlier `--split test` run put in the same directory.
     const char* names[] = {"train", "valid", "test"};
     const bool wanted[] = {true, o_.valid_size != 0, o_.test_size != 0};
-    warn_of_replaced_given_splits(wanted, names);
+    std::vector<std::filesystem::path> stale_summaries;
+    warn_of_replaced_given_splits(wanted, names, stale_summaries);
     std::vector<std::unique_ptr<SplitWriter>> writers(3);
     for (size_t s = 0; s < 3; ++s) {
       if (wanted[s]) {
@@ -363,6 +364,10 @@ class Preprocessor {
       if (!writers[s]) continue;
       summary_.split_sizes[names[s]] = writers[s]->count();
       writers[s]->commit(summary_.outputs);
+    }
+    for (const auto& stale : stale_summaries) {
+      std::error_code ignored;
+      std::filesystem::remove(stale, ignored);
     }
     // A held-out split this run does not write stays as an earlier run left it; when it came from
     // this same corpus (split with other sizes or another seed), its lines are now in train.
@@ -399,16 +404,19 @@ class Preprocessor {
   }
 
   // A split drawn at random over one an earlier --split run wrote (a test set given as such) is
-  // a test set replaced: said, with how to keep it.
-  void warn_of_replaced_given_splits(const bool wanted[], const char* const names[]) {
+  // a test set replaced: said, with how to keep it. That run's summary.<split>.json would then
+  // describe a file no longer there: removed once the new splits are in place (`after_commit`).
+  void warn_of_replaced_given_splits(const bool wanted[], const char* const names[],
+                                     std::vector<std::filesystem::path>& after_commit) {
     for (size_t s = 1; s < 3; ++s) {
       const std::filesystem::path summary =
           std::filesystem::path(o_.out_dir) / ("summary." + std::string(names[s]) + ".json");
-      if (!wanted[s] || !std::filesystem::exists(summary)) continue;
+      if (!wanted[s] || !std::filesystem::is_regular_file(summary)) continue;
       summary_.warnings.push_back("this run's random " + std::string(names[s]) +
-                                  " split replaces the one an earlier " + "--split " + names[s] +
-                                  " run wrote (" + summary.string() + " describes that one); " +
-                                  "give --" + names[s] + "-size 0 to keep such a split");
+                                  " split replaces the one an earlier --split " + names[s] +
+                                  " run wrote (its " + summary.string() + " is removed); give --" +
+                                  names[s] + "-size 0 to keep such a split");
+      after_commit.push_back(summary);
     }
   }
 

@@ -185,6 +185,9 @@ TEST(Preprocess, ASplitOfSizeZeroLeavesAnEarlierSplitAlone) {
       replacing.warnings[0].find("random test split replaces the one an earlier --split test"),
       std::string::npos)
       << replacing.warnings[0];
+  // Said once: the earlier run's summary, which no longer describes the split, is gone.
+  EXPECT_FALSE(std::filesystem::exists(dir / "separate/summary.test.json"));
+  EXPECT_TRUE(preprocess(o).warnings.empty());
 }
 
 // An input with nothing to keep (an upstream `zcat` that failed, say) is an error that leaves the
