@@ -274,6 +274,10 @@ int run_eval(const std::vector<std::string>& args) {
   if (task == "recommend") {
     recommend.model = translate.model;
     recommend.json = metric.json;
+    // No negatives makes every held-out item a hit.
+    if (negatives.value == 0 || negatives.value > 1'000'000) {
+      throw UsageError("--negatives must be between 1 and 1,000,000");
+    }
     recommend.ranking.negatives = static_cast<int>(negatives.value);
     recommend.ranking.max_users = max_users.value;
     recommend.ranking.seed = seed.value;

@@ -20,6 +20,10 @@ int run_recommend_eval(const RecommendEvalArgs& a) {
   if (!a.baseline.empty() && a.baseline != "popular") {
     throw UsageError("--baseline: popular, got '" + a.baseline + "'");
   }
+  // Train holds no held-out items: each user's last is test, the one before it valid.
+  if (a.split != "test" && a.split != "valid") {
+    throw UsageError("--split: test or valid, got '" + a.split + "'");
+  }
   const io::Dataset dataset = io::read_dataset(a.data);
   if (dataset.task != "recommend" || !dataset.items) {
     throw io::DataError(a.data + ": not a recommendation dataset");
