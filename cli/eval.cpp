@@ -265,6 +265,37 @@ int run_eval(const std::vector<std::string>& args) {
     return 0;
   }
   apply(common);
+  // An option of another mode is a mistake (an -o that would be written, say), not a no-op.
+  const std::string mode = task.empty() ? "metric" : task;
+  const std::vector<std::pair<const char*, std::vector<std::string>>> modes = {
+      {"hyp", {"metric"}},
+      {"ref", {"metric", "translate"}},
+      {"metric", {"metric", "translate"}},
+      {"tokenize", {"metric", "translate"}},
+      {"lowercase", {"metric", "translate"}},
+      {"model", {"translate", "classify", "recommend"}},
+      {"src", {"translate"}},
+      {"output", {"translate"}},
+      {"beam", {"translate"}},
+      {"length-penalty", {"translate"}},
+      {"data", {"recommend"}},
+      {"split", {"recommend"}},
+      {"baseline", {"recommend"}},
+      {"negatives", {"recommend"}},
+      {"max-users", {"recommend"}},
+      {"seed", {"recommend"}},
+      {"input", {"classify"}},
+      {"label-column", {"classify"}},
+      {"text-column", {"classify"}},
+      {"label-separator", {"classify"}}};
+  for (const auto& [name, used_by] : modes) {
+    const bool given = values.count(name) && !values[name].defaulted();
+    if (given && std::find(used_by.begin(), used_by.end(), mode) == used_by.end() &&
+        (mode == "metric" || mode == "translate" || mode == "classify" || mode == "recommend")) {
+      throw UsageError(std::string("--") + name + " is not for " +
+                       (task.empty() ? std::string("the metric mode (--hyp)") : "--task " + task));
+    }
+  }
   if (task == "classify") {
     classify.model = translate.model;
     classify.json = metric.json;
