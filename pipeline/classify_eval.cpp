@@ -39,6 +39,13 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
   std::vector<std::string_view> fields;
   const auto needed = static_cast<size_t>(std::max(o.label_column, o.text_column));
   while (in.next(line)) {
+    // A blank line (a trailing one, say) holds no example: left out as one with no text is.
+    if (io::trim_blanks(line).empty()) {
+      if (o.warn)
+        o.warn(in.name() + ": line " + std::to_string(in.line_number()) + ": empty; left out");
+      ++result.skipped;
+      continue;
+    }
     io::split_tsv(line, fields);
     if (fields.size() < needed) {
       throw io::DataError(in.name() + ": line " + std::to_string(in.line_number()) + ": " +
