@@ -105,6 +105,17 @@ po::options_description common_options(CommonOptions& common, bool runs_networks
   return options;
 }
 
+bool given(const po::variables_map& values, const std::string& name) {
+  return values.count(name) && !values[name].defaulted();
+}
+
+void refuse_given(const po::variables_map& values, std::initializer_list<const char*> names,
+                  const std::string& why) {
+  for (const char* name : names) {
+    if (given(values, name)) throw UsageError(std::string("--") + name + " " + why);
+  }
+}
+
 namespace {
 
 // `value` into `target` when its JSON type fits (an older or foreign file may hold anything).
@@ -140,12 +151,9 @@ std::string keep_stored_options(const std::string& output, const std::string& ta
   const std::string last = pipeline::last_model_path(output);
   const nlohmann::json stored = pipeline::stored_config(last, task);
   if (!stored.is_object()) return "";
-  const auto given = [&](const std::string& name) {
-    return values.count(name) && !values[name].defaulted();
-  };
-  const bool limit_given = given("max-steps") || given("max-epochs");
+  const bool limit_given = given(values, "max-steps") || given(values, "max-epochs");
   for (const StoredOption& option : options) {
-    if (given(option.option)) continue;
+    if (given(values, option.option)) continue;
     const std::string name = option.option;
     if (limit_given && (name == "max-steps" || name == "max-epochs")) {
       assign_stored(0, option, false);  // lifted, not kept

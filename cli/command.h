@@ -48,6 +48,13 @@ struct Command {
 
 const std::vector<Command>& commands();
 
+// Whether the command line gave option `name` (not only its default).
+bool given(const po::variables_map& values, const std::string& name);
+// An option a command would not read in this use (another --arch, --format or mode) is a mistake,
+// not a no-op: UsageError "--<name> <why>" for the first of `names` given.
+void refuse_given(const po::variables_map& values, std::initializer_list<const char*> names,
+                  const std::string& why);
+
 // What a trainer writes beside its -o: nothing (embeddings), NAME.last.h5, or that and
 // checkpoints NAME.step<N>.h5 (translation with --keep-checkpoints).
 enum class WrittenBeside { nothing, state, state_and_checkpoints };

@@ -289,8 +289,7 @@ int run_eval(const std::vector<std::string>& args) {
       {"text-column", {"classify"}},
       {"label-separator", {"classify"}}};
   for (const auto& [name, used_by] : modes) {
-    const bool given = values.count(name) && !values[name].defaulted();
-    if (given && std::find(used_by.begin(), used_by.end(), mode) == used_by.end() &&
+    if (given(values, name) && std::find(used_by.begin(), used_by.end(), mode) == used_by.end() &&
         (mode == "metric" || mode == "translate" || mode == "classify" || mode == "recommend")) {
       throw UsageError(std::string("--") + name + " is not for " +
                        (task.empty() ? std::string("the metric mode (--hyp)") : "--task " + task));

@@ -130,11 +130,7 @@ int run_preprocess(const std::vector<std::string>& args) {
   // An option the format does not read is a mistake (expecting a split the leave-one-out split
   // does not make, say), not a no-op.
   const auto refuse = [&](std::initializer_list<const char*> names, const std::string& why) {
-    for (const char* name : names) {
-      if (values.count(name) && !values[name].defaulted()) {
-        throw UsageError(std::string("--") + name + " " + why);
-      }
-    }
+    refuse_given(values, names, why);
   };
   if (format == "interactions") {
     refuse({"split", "valid-size", "test-size", "seed"},

@@ -141,9 +141,7 @@ int run_train(const std::vector<std::string>& args) {
   if (o.keep_checkpoints < 0) throw UsageError("--keep-checkpoints must be >= 0");
   if (task != "translate")
     throw UsageError("--task: translate, classify, recommend or embeddings, got '" + task + "'");
-  const auto given = [&](const char* name) {
-    return values.count(name) && !values[name].defaulted();
-  };
+  const auto given = [&](const std::string& name) { return cli::given(values, name); };
   if (o.resume) {
     std::vector<StoredOption> kept = {
         {"arch", "arch", &arch},
@@ -208,13 +206,10 @@ int run_train(const std::vector<std::string>& args) {
   if (!(o.max_minutes >= 0)) throw UsageError("--max-time must be >= 0 (0: no limit)");
   // An option of the other architecture is a mistake (a forgotten --arch rnn, say), not a no-op.
   const auto refuse = [&](std::initializer_list<const char*> names, const std::string& owner) {
-    for (const char* name : names) {
-      if (given(name)) {
-        throw UsageError(
-            std::string("--") + name + " is for --arch " + owner + "; this is --arch " + arch +
+    refuse_given(
+        values, names,
+        "is for --arch " + owner + "; this is --arch " + arch +
             (given("arch") || o.resume ? "" : " (the default; give --arch " + owner + ")"));
-      }
-    }
   };
   if (arch == "rnn") {
     refuse(

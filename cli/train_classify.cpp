@@ -107,9 +107,7 @@ int run_train_classify(const std::vector<std::string>& args) {
   }
   apply(common);
   if (task != "classify") throw UsageError("--task: expected classify, got '" + task + "'");
-  const auto given = [&](const std::string& name) {
-    return values.count(name) && !values[name].defaulted();
-  };
+  const auto given = [&](const std::string& name) { return cli::given(values, name); };
   if (o.resume) {
     const std::string note =
         keep_stored_options(o.output, "classify", values,

@@ -82,9 +82,7 @@ int run_train_recommend(const std::vector<std::string>& args) {
   }
   apply(common);
   if (task != "recommend") throw UsageError("--task: expected recommend, got '" + task + "'");
-  const auto given = [&](const std::string& name) {
-    return values.count(name) && !values[name].defaulted();
-  };
+  const auto given = [&](const std::string& name) { return cli::given(values, name); };
   if (o.resume) {
     std::vector<StoredOption> kept = {{"arch", "arch", &o.arch},
                                       {"dim", "model.dim", &dim},
@@ -134,13 +132,11 @@ int run_train_recommend(const std::vector<std::string>& args) {
   if (!(o.sasrec.dropout >= 0 && o.sasrec.dropout < 1))
     throw UsageError("--dropout must be in [0, 1)");
   // An option of another --arch is a mistake (a forgotten --arch, say), not a no-op.
-  for (const char* name : {"blocks", "heads", "dropout", "side-info", "loss"}) {
-    if (given(name) && o.arch != "sasrec") {
-      throw UsageError(std::string("--") + name + " is for --arch sasrec; this is --arch acf");
-    }
-  }
-  if (given("attention-dim") && o.arch != "acf") {
-    throw UsageError("--attention-dim is for --arch acf; this is --arch sasrec");
+  if (o.arch != "sasrec") {
+    refuse_given(values, {"blocks", "heads", "dropout", "side-info", "loss"},
+                 "is for --arch sasrec; this is --arch acf");
+  } else {
+    refuse_given(values, {"attention-dim"}, "is for --arch acf; this is --arch sasrec");
   }
   o.batch_size = static_cast<int64_t>(batch_size.value);
   o.max_epochs = static_cast<int64_t>(max_epochs.value);
