@@ -1,7 +1,6 @@
 #include "io/atomic_file.h"
 
 #include <fcntl.h>
-#include <signal.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
@@ -126,9 +125,36 @@ std::string directory_of(const std::string& path) {
   return parent.empty() ? "." : parent.string();
 }
 
-// Removes "<file>.tmp.<pid>.<random>" files whose process is gone: what a writer killed before
-// its destructor ran (Ctrl-C, SIGKILL, out of memory) left behind, which can be as large as a
-// model. A live process's file stays, so writers of one name on this machine never race.
+// A write lock over all of an open file's bytes, held by its open file description (not by the
+// process, so closing another descriptor of the file, as HDF5 does, keeps it; and a test from
+// another description, even in this process, sees it).
+struct flock whole_file_lock(short type) {
+  struct flock lock {};
+  lock.l_type = type;
+  lock.l_whence = SEEK_SET;
+  lock.l_start = 0;
+  lock.l_len = 0;
+  lock.l_pid = 0;
+  return lock;
+}
+
+// Whether the file at `path` is a regular file that no writer holds: one whose writer ended
+// without cleaning up (Ctrl-C, SIGKILL, out of memory). A lock, unlike a process id, says so
+// whatever process namespace or machine the writer ran in. Without lock support on the
+// filesystem nothing is known, so the file stays.
+bool is_abandoned(const std::filesystem::path& path) {
+  const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
+  if (fd < 0) return false;
+  struct stat info {};
+  struct flock lock = whole_file_lock(F_WRLCK);
+  const bool abandoned = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
+                         ::fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type == F_UNLCK;
+  ::close(fd);
+  return abandoned;
+}
+
+// Removes "<file>.tmp.<pid>.<random>" files that no writer holds, which can be as large as a
+// model. A file whose writer runs stays, so writers of one name never remove each other's.
 void remove_stale_temps(const std::string& replaced) {
   namespace fs = std::filesystem;
   const fs::path file(replaced);
@@ -144,13 +170,31 @@ void remove_stale_temps(const std::string& replaced) {
         pid_text.find_first_not_of("0123456789") != std::string::npos) {
       continue;
     }
-    const pid_t pid = static_cast<pid_t>(std::stol(pid_text));
-    if (pid <= 0 || pid == ::getpid() || ::kill(pid, 0) == 0 || errno != ESRCH) continue;
-    std::error_code ignored;
-    if (entries->is_regular_file(ignored) && !entries->is_symlink(ignored)) {
+    if (is_abandoned(entries->path())) {
+      std::error_code ignored;
       fs::remove(entries->path(), ignored);
     }
   }
+}
+
+// Creates the temporary file `path` and takes its lock, kept while the descriptor returned stays
+// open. -1 with EEXIST when the name is taken, or when another writer's sweep removed the file
+// before the lock was in place (then a new name is tried). Where the filesystem has no locks the
+// file goes unlocked: no sweep there removes anything either.
+int create_locked(const std::string& path, mode_t mode) {
+  const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
+  if (fd < 0) return -1;
+  struct flock lock = whole_file_lock(F_WRLCK);
+  if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) return fd;
+  struct stat opened {
+  }, named{};
+  if (::fstat(fd, &opened) != 0 || ::stat(path.c_str(), &named) != 0 ||
+      opened.st_ino != named.st_ino || opened.st_dev != named.st_dev) {
+    ::close(fd);
+    errno = EEXIST;
+    return -1;
+  }
+  return fd;
 }
 
 }  // namespace
@@ -195,12 +239,8 @@ AtomicFile::AtomicFile(std::string destination)
     temp_path_ = prefix + random_suffix();
     // Creating the file now claims the name and reports an unwritable directory up front. A file
     // that replaces one with permission bits of its own stays private until it gets them.
-    const int fd = ::open(temp_path_.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC,
-                          keep_mode_ ? 0600 : 0666);
-    if (fd >= 0) {
-      ::close(fd);
-      return;
-    }
+    lock_fd_ = create_locked(temp_path_, keep_mode_ ? 0600 : 0666);
+    if (lock_fd_ >= 0) return;
     if (errno != EEXIST || attempt == 8) {
       throw_system_error(destination_,
                          "cannot create a temporary file in " + directory_of(replaced_));
@@ -215,10 +255,16 @@ AtomicFile::AtomicFile(AtomicFile&& other) noexcept
       how_(other.how_),
       descriptor_(other.descriptor_),
       keep_mode_(other.keep_mode_),
+      lock_fd_(std::exchange(other.lock_fd_, -1)),
       committed_(std::exchange(other.committed_, true)) {}
 
 AtomicFile::~AtomicFile() {
   if (!committed_ && how_ != How::in_place) ::unlink(temp_path_.c_str());
+  release_lock();
+}
+
+void AtomicFile::release_lock() {
+  if (lock_fd_ >= 0) ::close(std::exchange(lock_fd_, -1));
 }
 
 const std::string& AtomicFile::seekable_temp_path() const {
@@ -266,6 +312,7 @@ void AtomicFile::commit() {
   if (how_ == How::through_descriptor) {
     copy_to_descriptor(temp_path_, descriptor_, destination_);
     ::unlink(temp_path_.c_str());
+    release_lock();
     committed_ = true;
     return;
   }
@@ -276,6 +323,7 @@ void AtomicFile::commit() {
   if (::rename(temp_path_.c_str(), replaced_.c_str()) != 0) {
     throw_system_error(destination_, "cannot replace the file");
   }
+  release_lock();  // the file is the destination now: no sweep looks at it
   committed_ = true;
   // Without this the rename itself may not survive a crash.
   sync_path(directory_of(replaced_), O_RDONLY | O_DIRECTORY, destination_,

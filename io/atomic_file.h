@@ -22,9 +22,9 @@ namespace huiyan::io {
 
 class AtomicFile {
  public:
-  // Reserves "<file>.tmp.<pid>.<random>" in the directory of the file to replace, removing such
-  // files left there by processes that no longer run; for a destination written in place,
-  // reserves nothing.
+  // Reserves "<file>.tmp.<pid>.<random>" in the directory of the file to replace and locks it
+  // until committed or destroyed, removing such files there that no writer holds (left by writers
+  // killed before they could clean up); for a destination written in place, reserves nothing.
   explicit AtomicFile(std::string destination);
   AtomicFile(AtomicFile&& other) noexcept;
   AtomicFile& operator=(AtomicFile&&) = delete;
@@ -60,7 +60,10 @@ class AtomicFile {
   How how_ = How::replace;
   int descriptor_ = -1;              // through_descriptor: where the output goes at commit
   std::optional<mode_t> keep_mode_;  // the replaced file's permission bits
+  int lock_fd_ = -1;                 // holds the temporary file's lock until commit
   bool committed_ = false;
+
+  void release_lock();
 };
 
 // Replaces the file at path with contents.

@@ -558,7 +558,11 @@ File File::create(const std::string& path) {
   quiet_hdf5_errors();
   const Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   // The 1.8 format keeps files readable by every current HDF5 and allows attributes over 64 KB.
-  if (!fapl.valid() || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0) {
+  // No HDF5 lock: files are created under an AtomicFile's temporary name, which only its writer
+  // opens, and on NFS HDF5's flock becomes a byte-range lock that the AtomicFile's own lock on
+  // the file would refuse.
+  if (!fapl.valid() || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
+      H5Pset_file_locking(fapl.get(), false, true) < 0) {
     throw_data_error(path, "", "cannot prepare file access properties");
   }
   Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);

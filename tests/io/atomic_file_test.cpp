@@ -50,27 +50,60 @@ TEST_F(AtomicFileTest, TempPathIsNextToTheDestinationAndUnique) {
 }
 
 // A writer killed before it could clean up leaves its temporary file; the next writer of the same
-// file removes it. A running process's temporary file, or another file's, stays.
-TEST_F(AtomicFileTest, TempFilesOfProcessesThatAreGoneAreRemoved) {
+// file removes it, whatever process id its name holds (in a container the writer may have been
+// pid 1, which always runs there). The file of a writer still at work, in this process or
+// another, stays, and so does another file's.
+TEST_F(AtomicFileTest, TempFilesNoWriterHoldsAreRemoved) {
+  const std::string destination = path("model.h5");
+  const std::string killed = destination + ".tmp.1.0123456789abcdef";
+  const std::string other = path("other.h5.tmp.1.0123456789abcdef");
+  for (const auto& name : {killed, other}) std::ofstream(name) << "partial";
+
+  int ready[2], finish[2];
+  ASSERT_EQ(::pipe(ready), 0);
+  ASSERT_EQ(::pipe(finish), 0);
   const pid_t child = ::fork();
   ASSERT_GE(child, 0);
-  if (child == 0) ::_exit(0);
-  ASSERT_EQ(::waitpid(child, nullptr, 0), child);  // reaped: no process has this pid now
-  const std::string destination = path("model.h5");
-  const std::string stale = destination + ".tmp." + std::to_string(child) + ".0123456789abcdef";
-  const std::string running = destination + ".tmp.1.0123456789abcdef";  // init never ends
-  const std::string other = path("other.h5.tmp." + std::to_string(child) + ".0123456789abcdef");
-  for (const auto& name : {stale, running, other}) std::ofstream(name) << "partial";
-  {
-    AtomicFile file(destination);
-    std::ofstream stream = file.open_stream();
-    stream << "model";
-    file.commit(stream);
+  if (child == 0) {  // another process at work on the same file
+    bool told = false, finished = false;
+    {
+      AtomicFile writing(destination);  // never committed: its file goes at the end of the block
+      char byte = 1;
+      told = ::write(ready[1], &byte, 1) == 1;
+      finished = ::read(finish[0], &byte, 1) == 1;
+    }
+    ::_exit(told && finished ? 0 : 1);
   }
-  EXPECT_FALSE(fs::exists(stale));
-  EXPECT_TRUE(fs::exists(running));
+  char byte = 0;
+  ASSERT_EQ(::read(ready[0], &byte, 1), 1);
+  const std::string child_prefix = destination + ".tmp." + std::to_string(child) + ".";
+  const auto child_temps = [&] {
+    size_t count = 0;
+    for (const auto& entry : fs::directory_iterator(dir_)) {
+      count += entry.path().string().starts_with(child_prefix) ? 1 : 0;
+    }
+    return count;
+  };
+  ASSERT_EQ(child_temps(), 1u);
+  {
+    AtomicFile mine(destination);
+    AtomicFile later(destination);  // sweeps again while `mine` is at work
+    EXPECT_TRUE(fs::exists(mine.temp_path()));
+    std::ofstream stream = later.open_stream();
+    stream << "model";
+    later.commit(stream);
+  }
+  EXPECT_FALSE(fs::exists(killed));
   EXPECT_TRUE(fs::exists(other));
+  EXPECT_EQ(child_temps(), 1u);
   EXPECT_EQ(read_file(destination), "model");
+
+  ASSERT_EQ(::write(finish[1], &byte, 1), 1);
+  int status = 0;
+  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  EXPECT_TRUE(WIFEXITED(status) && WEXITSTATUS(status) == 0);
+  EXPECT_EQ(child_temps(), 0u);  // the writer removed its own file as it ended
+  for (const int fd : {ready[0], ready[1], finish[0], finish[1]}) ::close(fd);
 }
 
 // An output that is one of the inputs, by name or through a link, is refused before anything is
