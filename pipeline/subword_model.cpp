@@ -12,13 +12,7 @@
 
 namespace huiyan::pipeline {
 
-namespace {
-
-// Byte pieces can spell any line break: each becomes a space, so that one line in gives one line
-// out for every reader, whether it splits at LF and CR only (Unix tools) or also at VT, FF, the
-// file/group/record separators, NEL, LINE SEPARATOR and PARAGRAPH SEPARATOR (Python's
-// splitlines, editors).
-std::string one_line(const std::string& text) {
+std::string one_line(std::string_view text) {
   std::string out;
   out.reserve(text.size());
   for (size_t i = 0; i < text.size(); ++i) {
@@ -41,8 +35,6 @@ std::string one_line(const std::string& text) {
   }
   return out;
 }
-
-}  // namespace
 
 SubwordModel SubwordModel::load(const std::string& path) {
   std::error_code error;
@@ -78,14 +70,14 @@ SubwordModel::~SubwordModel() = default;
 
 std::vector<int> SubwordModel::encode_ids(std::string_view text) const {
   std::vector<int> ids;
-  const auto status = processor_->Encode(text, &ids);
+  const auto status = processor_->Encode(one_line(text), &ids);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
   return ids;
 }
 
 std::vector<std::string> SubwordModel::encode_pieces(std::string_view text) const {
   std::vector<std::string> pieces;
-  const auto status = processor_->Encode(text, &pieces);
+  const auto status = processor_->Encode(one_line(text), &pieces);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
   return pieces;
 }

@@ -14,6 +14,11 @@ class SentencePieceProcessor;
 
 namespace huiyan::pipeline {
 
+// `text` with every character that some reader takes for a line break made a space: LF and CR
+// (Unix tools), and VT, FF, the file/group/record separators, NEL, LINE SEPARATOR and PARAGRAPH
+// SEPARATOR (Python's splitlines, editors).
+std::string one_line(std::string_view text);
+
 class SubwordModel {
  public:
   // From a .model file; throws io::DataError naming the file if it is not a SentencePiece model.
@@ -26,11 +31,13 @@ class SubwordModel {
   SubwordModel& operator=(SubwordModel&&) noexcept;
   ~SubwordModel();
 
-  // Encoding and decoding are const and safe to call from several threads at once.
+  // Encoding and decoding are const and safe to call from several threads at once. Text is
+  // encoded as one_line makes it, so that no piece printed holds a line break.
   std::vector<int> encode_ids(std::string_view text) const;
   std::vector<std::string> encode_pieces(std::string_view text) const;
-  // Decoding gives one line: a line break spelled by byte pieces (<0x0A>, <0x0D>) becomes a
-  // space, so that a line in gives a line out whatever a model generates.
+  // Decoding gives one_line of the text: a line break spelled by byte pieces (<0x0A>, <0x0D>) or
+  // learned in a piece becomes a space, so that a line in gives a line out whatever a model
+  // generates.
   std::string decode_ids(std::span<const int> ids) const;
   std::string decode_pieces(const std::vector<std::string>& pieces) const;
 

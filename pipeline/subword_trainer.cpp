@@ -138,6 +138,8 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
       io::require_valid_utf8(line, reader.name(), reader.line_number(),
                              " (clean the text with huiyan preprocess first)");
       if (line.empty()) continue;
+      // As encoding will see it: no piece learned holds a line break.
+      line = one_line(line);
       if (splitter) {
         for (auto& sentence : splitter->split(line)) sample.add(std::move(sentence));
       } else {

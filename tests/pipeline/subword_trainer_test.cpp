@@ -2,6 +2,8 @@
 
 #include <gtest/gtest.h>
 
+#include <fstream>
+
 #include "io/error.h"
 #include "io/line_reader.h"
 #include "pipeline/normalize.h"
@@ -92,6 +94,36 @@ TEST(SubwordModel, DecodingNeverBreaksTheLine) {
     pieces.emplace_back(byte);
   for (const std::string& piece : model.encode_pieces("b")) pieces.push_back(piece);
   EXPECT_EQ(model.decode_pieces(pieces), "a     — b");
+}
+
+// Text not cleaned by preprocess may hold characters that some readers break lines at (NEL is
+// kept by SentencePiece's normalization): no piece is learned with one, and encoding prints none.
+TEST(SubwordTrainer, NoPieceHoldsALineBreak) {
+  TempDir dir;
+  const std::string words[] = {"alpha",      "beta",      "eps\u0085ilon",
+                               "ze\u2028ta", "et\u000ca", "th\u000beta"};
+  {
+    std::ofstream text(dir / "text.txt");
+    for (int i = 0; i < 600; ++i) {
+      text << words[i % 6] << ' ' << words[(i / 6) % 6] << ' ' << words[(i / 36) % 6] << '\n';
+    }
+  }
+  SubwordTrainOptions o;
+  o.inputs = {dir / "text.txt"};
+  o.output = dir / "m.model";
+  o.vocab_size = 30;
+  o.model_type = "unigram";
+  o.character_coverage = 1.0;
+  train_subword_model(o);
+  const auto model = SubwordModel::load(o.output);
+  for (int id = 0; id < model.vocab_size(); ++id) {
+    EXPECT_EQ(one_line(model.piece(id)), model.piece(id)) << id;
+  }
+  std::string pieces;
+  for (const auto& piece : model.encode_pieces("eps\u0085ilon ze\u2028ta et\u000ca"))
+    pieces += piece;
+  EXPECT_EQ(one_line(pieces), pieces);
+  EXPECT_EQ(model.encode_ids("eps\u0085ilon"), model.encode_ids("eps ilon"));
 }
 
 TEST(SubwordTrainer, SameSeedSameModel) {
