@@ -110,14 +110,21 @@ std::vector<int32_t> predicted_labels(const Prediction& p, bool multi_label, flo
 }
 
 std::vector<std::vector<int32_t>> encode_text(const ClassifierFile& model,
-                                              SentenceSplitter& splitter, std::string_view text) {
+                                              SentenceSplitter& splitter, std::string_view text,
+                                              TokenSurfaces* surfaces) {
   if (!io::is_valid_utf8(text)) throw io::DataError("invalid UTF-8");
   NormalizeOptions options;
   options.lowercase = model.lowercase;
   const std::string normalized = TextNormalizer(options)(text);
   std::vector<std::vector<int32_t>> sentences;
+  if (surfaces != nullptr) surfaces->clear();
   const auto encode = [&](std::string_view s) {
-    const std::vector<int> ids = model.tokenizer->encode_ids(s);
+    std::vector<int> ids;
+    if (surfaces != nullptr) {
+      ids = model.tokenizer->encode_ids(s, surfaces->emplace_back());
+    } else {
+      ids = model.tokenizer->encode_ids(s);
+    }
     sentences.emplace_back(ids.begin(), ids.end());
   };
   if (model.sentences) {
@@ -128,7 +135,8 @@ std::vector<std::vector<int32_t>> encode_text(const ClassifierFile& model,
   return sentences;
 }
 
-Explanation explain(const ClassifierFile& model, const Prediction& p, const DocumentView& doc) {
+Explanation explain(const ClassifierFile& model, const Prediction& p, const DocumentView& doc,
+                    const TokenSurfaces* surfaces) {
   static const std::string kWordStart = "\xE2\x96\x81";  // ▁ starts a word in SentencePiece
   Explanation e;
   e.sentence_weights = p.sentence_weights;
@@ -137,10 +145,16 @@ Explanation explain(const ClassifierFile& model, const Prediction& p, const Docu
     int32_t previous_sentence = -1, previous_token = -1;
     for (size_t t = 0; t < p.origins[r].size(); ++t) {
       const TokenOrigin o = p.origins[r][t];
-      std::string piece = model.tokenizer->piece(
-          doc[static_cast<size_t>(o.sentence)][static_cast<size_t>(o.token)]);
+      const auto sentence = static_cast<size_t>(o.sentence);
+      const auto token = static_cast<size_t>(o.token);
+      std::string piece = model.tokenizer->piece(doc[sentence][token]);
       const bool starts = piece.rfind(kWordStart, 0) == 0;
-      if (starts) piece.erase(0, kWordStart.size());
+      if (surfaces != nullptr) {
+        const std::string& surface = (*surfaces)[sentence][token];
+        piece = surface.substr(std::min(surface.find_first_not_of(' '), surface.size()));
+      } else if (starts) {
+        piece.erase(0, kWordStart.size());
+      }
       // A piece continues the word before it unless it starts a word, follows a gap left by
       // truncation, or begins a new sentence.
       const bool continues = !starts && !e.words.empty() && o.sentence == previous_sentence &&
@@ -234,6 +248,7 @@ size_t classify_stream(ClassifierFile& model, io::LineReader& in, std::ostream& 
   return transform_line_batches(
       in, out, o.batch_lines, [&](const std::vector<std::string>& lines, size_t first_line) {
         std::vector<std::vector<std::vector<int32_t>>> encoded(lines.size());
+        std::vector<TokenSurfaces> surfaces(need_weights ? lines.size() : 0);
         std::vector<std::string> texts(lines.size()), problems(lines.size());
         std::vector<char> readable(lines.size(), 0);
         for (size_t i = 0; i < lines.size(); ++i) {
@@ -249,8 +264,8 @@ size_t classify_stream(ClassifierFile& model, io::LineReader& in, std::ostream& 
         }
         parallel_for(lines.size(), [&](size_t i) {
           if (readable[i]) {
-            encoded[i] =
-                encode_text(model, splitters[static_cast<size_t>(omp_get_thread_num())], texts[i]);
+            encoded[i] = encode_text(model, splitters[static_cast<size_t>(omp_get_thread_num())],
+                                     texts[i], need_weights ? &surfaces[i] : nullptr);
           }
         });
         const nn::ClassifierConfig& c = model.model->config();
@@ -299,7 +314,7 @@ size_t classify_stream(ClassifierFile& model, io::LineReader& in, std::ostream& 
             labels = order;
           }
           Explanation e;
-          if (need_weights && !p.origins.empty()) e = explain(model, p, docs[u]);
+          if (need_weights && !p.origins.empty()) e = explain(model, p, docs[u], &surfaces[i]);
           if (o.explained) {
             const int32_t best = predicted_labels(p, false, 0).front();
             o.explained(first_line + i, texts[i], model.labels[static_cast<size_t>(best)],

@@ -35,8 +35,11 @@ std::vector<int32_t> predicted_labels(const Prediction& prediction, bool multi_l
 
 // A text as the model's token ids: its sentences (one sequence when the model reads flat text).
 // `splitter` is used when the model reads sentences. Throws io::DataError for invalid UTF-8.
+// With `surfaces`, also each token's text as it stands in the (normalized) text, for explain.
+using TokenSurfaces = std::vector<std::vector<std::string>>;
 std::vector<std::vector<int32_t>> encode_text(const ClassifierFile& model,
-                                              SentenceSplitter& splitter, std::string_view text);
+                                              SentenceSplitter& splitter, std::string_view text,
+                                              TokenSurfaces* surfaces = nullptr);
 
 // A word (SentencePiece pieces joined) and the attention it got: the sum over its pieces, times
 // its sentence's weight for HAN, so a document's words sum to 1.
@@ -49,8 +52,10 @@ struct Explanation {
   std::vector<WordWeight> words;
   std::vector<float> sentence_weights;  // HAN only
 };
+// Words are spelt as the text has them when `surfaces` (from encode_text) are given, as the
+// model's pieces otherwise (then a character outside the vocabulary shows as <unk>).
 Explanation explain(const ClassifierFile& model, const Prediction& prediction,
-                    const DocumentView& document);
+                    const DocumentView& document, const TokenSurfaces* surfaces = nullptr);
 
 struct ClassifyOptions {
   std::string input_format = "text";  // text | tsv | jsonl

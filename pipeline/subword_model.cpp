@@ -75,6 +75,20 @@ std::vector<int> SubwordModel::encode_ids(std::string_view text) const {
   return ids;
 }
 
+std::vector<int> SubwordModel::encode_ids(std::string_view text,
+                                          std::vector<std::string>& surfaces) const {
+  sentencepiece::ImmutableSentencePieceText encoded;
+  const auto status = processor_->Encode(one_line(text), encoded.mutable_proto());
+  if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
+  std::vector<int> ids;
+  surfaces.clear();
+  for (const auto& piece : encoded.pieces()) {
+    ids.push_back(static_cast<int>(piece.id()));
+    surfaces.push_back(piece.surface());
+  }
+  return ids;
+}
+
 std::vector<std::string> SubwordModel::encode_pieces(std::string_view text) const {
   std::vector<std::string> pieces;
   const auto status = processor_->Encode(one_line(text), &pieces);

@@ -35,6 +35,9 @@ class SubwordModel {
   // encoded as one_line makes it, so that no piece printed holds a line break.
   std::vector<int> encode_ids(std::string_view text) const;
   std::vector<std::string> encode_pieces(std::string_view text) const;
+  // As encode_ids, with each token's text as it stands in `text` (spaces before it included), so
+  // that an unknown token shows what it stood for rather than <unk>.
+  std::vector<int> encode_ids(std::string_view text, std::vector<std::string>& surfaces) const;
   // Decoding gives one_line of the text: a line break spelled by byte pieces (<0x0A>, <0x0D>) or
   // learned in a piece becomes a space, so that a line in gives a line out whatever a model
   // generates.

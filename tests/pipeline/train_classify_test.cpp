@@ -180,6 +180,30 @@ TEST(TrainClassify, AModelOfLowerCasedTextLowerCasesWhatItReads) {
   EXPECT_FALSE(load_classifier(dir / "cased.h5").lowercase);
 }
 
+// An explanation spells words as the text has them: a character outside the vocabulary shows
+// as typed, not as <unk>, and the words join back into the text.
+TEST(TrainClassify, ExplanationsShowTheTextNotUnknownPieces) {
+  TempDir dir;
+  sentiment_dataset(dir);
+  ClassifyTrainOptions o = tiny_training(dir / "data.h5", dir / "m.h5", "selfattn");
+  o.max_epochs = 1;
+  train_classify(o);
+  ClassifierFile model = load_classifier(o.output);
+  SentenceSplitter splitter;
+  const std::string text = "A great film \u2603 with \u6771\u4eac.";
+  TokenSurfaces surfaces;
+  const auto encoded = encode_text(model, splitter, text, &surfaces);
+  EXPECT_EQ(encoded, encode_text(model, splitter, text));
+  DocumentView doc;
+  for (const auto& s : encoded) doc.emplace_back(s);
+  const auto p = predict(*model.model, {doc}, true);
+  std::string with_pieces, with_surfaces;
+  for (const auto& w : explain(model, p[0], doc).words) with_pieces += w.word + " ";
+  for (const auto& w : explain(model, p[0], doc, &surfaces).words) with_surfaces += w.word + " ";
+  EXPECT_NE(with_pieces.find("<unk>"), std::string::npos) << with_pieces;
+  EXPECT_EQ(with_surfaces, text + " ");
+}
+
 TEST(TrainClassify, HanNeedsSentences) {
   TempDir dir;
   io::Dataset d;
