@@ -345,6 +345,9 @@ void check_output_is_not_an_input(const std::string& output, const std::vector<s
       std::filesystem::is_fifo(output, error)) {
     return;
   }
+  if (std::filesystem::is_directory(output, error)) {
+    throw std::invalid_argument(option + " " + output + " is a directory; give a file name");
+  }
   const std::filesystem::path canonical_output = std::filesystem::weakly_canonical(output, error);
   for (const auto& input : inputs) {
     if (input.empty() || input == "-") continue;  // stdin

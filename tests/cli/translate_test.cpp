@@ -295,6 +295,10 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
        "is also an input"},
       {"train --task translate" + data + " --max-steps 5 -o " + scratch.path().string(),
        "is a directory"},
+      // Every command's output, as train's -o.
+      {"translate -m " + (*dir_ / "rnn.h5") + " -o " + scratch.path().string(), "is a directory"},
+      {"translate -m " + (*dir_ / "rnn.h5") + " --attention-out " + scratch.path().string(),
+       "--attention-out " + scratch.path().string() + " is a directory"},
       {"train --task translate --data " + (scratch / "m.last.h5") + " --max-steps 5 -o " +
            (scratch / "m.h5"),
        "saves its state to"},

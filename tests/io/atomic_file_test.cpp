@@ -131,6 +131,10 @@ TEST_F(AtomicFileTest, ADirectoryIsRefusedUpFront) {
   fs::create_directory(path("out"));
   EXPECT_THROW(AtomicFile(path("out")), DataError);
   EXPECT_EQ(file_count(), 1u);
+  // A command checks its outputs before any work: a directory is a usage mistake there, as an
+  // output that is an input is.
+  EXPECT_THROW(check_output_is_not_an_input(path("out"), {}, "--attention-out"),
+               std::invalid_argument);
 }
 
 TEST_F(AtomicFileTest, CommitReplacesTheOldContent) {
