@@ -12,6 +12,48 @@
 
 namespace huiyan::cli {
 
+namespace {
+
+// A resume with --preset keeps the run's sizes only if the preset has them: a difference is
+// named as the preset's (a size given as its own option is compared by the trainer).
+void check_resume_preset(const pipeline::TranslationTrainOptions& o,
+                         const po::variables_map& values, const std::string& preset) {
+  const std::string last = pipeline::last_model_path(o.output);
+  const nlohmann::json stored = pipeline::stored_config(last, "translate");
+  if (!stored.is_object() || stored.value("arch", "") != "transformer" ||
+      !stored.contains("model") || !stored["model"].is_object()) {
+    return;  // the trainer reports what is wrong with the file
+  }
+  const bool layers = given(values, "layers");
+  const struct {
+    const char* option;
+    const char* key;
+    int64_t value;
+    bool set_by_preset;
+  } sizes[] = {
+      {"dim", "dim", o.model.dim, !given(values, "dim")},
+      {"heads", "heads", o.model.heads, !given(values, "heads")},
+      {"ff-dim", "ff_dim", o.model.ff_dim, !given(values, "ff-dim")},
+      {"encoder-layers", "encoder_layers", o.model.encoder_layers,
+       !layers && !given(values, "encoder-layers")},
+      {"decoder-layers", "decoder_layers", o.model.decoder_layers,
+       !layers && !given(values, "decoder-layers")},
+  };
+  for (const auto& size : sizes) {
+    const auto& trained = stored["model"].value(size.key, nlohmann::json());
+    if (!size.set_by_preset || !trained.is_number_integer() ||
+        trained.get<int64_t>() == size.value) {
+      continue;
+    }
+    throw UsageError("--preset " + preset + " has --" + size.option + " " +
+                     std::to_string(size.value) + ", but " + last + " was trained with --" +
+                     size.option + " " + std::to_string(trained.get<int64_t>()) +
+                     "; resume without --preset to keep the run's sizes");
+  }
+}
+
+}  // namespace
+
 int run_train(const std::vector<std::string>& args) {
   for (size_t i = 0; i < args.size(); ++i) {
     if (args[i] == "--task=recommend" ||
@@ -266,6 +308,7 @@ int run_train(const std::vector<std::string>& args) {
   o.model.pre_norm = pre_norm;
   o.model.learned_positions = learned_positions;
   o.model.tie_output = !untied;
+  if (o.resume && arch == "transformer" && given("preset")) check_resume_preset(o, values, preset);
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.max_length = static_cast<int64_t>(max_length.value);
   o.warmup = static_cast<int64_t>(warmup.value);

@@ -131,10 +131,11 @@ void check_resumes_same_model(const std::string& path, const nlohmann::json& con
       throw io::DataError(path + ": a model of " + d.setting(d.first) + ", not of " +
                           d.setting(d.second) + "; -o names another run's files");
     }
-    throw io::DataError(path + ": trained with " + d.setting(d.first) + ", but this run has " +
-                        d.setting(d.second) +
-                        (d.from_data() ? "; resume with the dataset it was trained on"
-                                       : "; resume with the options it was trained with"));
+    const std::string message =
+        path + ": trained with " + d.setting(d.first) + ", but this run has " + d.setting(d.second);
+    if (d.from_data()) throw io::DataError(message + "; resume with the dataset it was trained on");
+    // The command line differs from the run's: a usage mistake, as an option of another --arch is.
+    throw std::invalid_argument(message + "; resume with the options it was trained with");
   }
   for (const auto& [side, bytes] : tokenizers) {
     const auto found = header.tokenizers.find(side);

@@ -129,10 +129,11 @@ std::map<std::string, int64_t> cursor_counters(const TrainingCursor& cursor,
 TrainingCursor cursor_from(const std::map<std::string, int64_t>& counters, const std::string& path);
 
 // A run resumes the model it saved, on the tokens it was trained on: options may change how it
-// trains (dropout, learning rate, batches) but not what it is. io::DataError naming `path` and
-// the first difference (model_config_difference) between the stored config and `config`, or
-// between a stored tokenizer and `tokenizers`, or a stored table (a classifier's labels, a
-// recommender's items: what its outputs mean) and `tables`. A missing file is left to
+// trains (dropout, learning rate, batches) but not what it is. An error naming `path` and the
+// first difference (model_config_difference) between the stored config and `config`, or between
+// a stored tokenizer and `tokenizers`, or a stored table (a classifier's labels, a recommender's
+// items: what its outputs mean) and `tables`: std::invalid_argument (a usage mistake) when an
+// option differs, io::DataError when the data does. A missing file is left to
 // resume_training_state.
 void check_resumes_same_model(const std::string& path, const nlohmann::json& config,
                               const std::map<std::string, std::string>& tokenizers,

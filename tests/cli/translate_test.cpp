@@ -367,9 +367,21 @@ TEST_F(TranslateCli, ResumeRefusesAnotherModel) {
                              " --dim 32 --layers 1 --ff-dim 64 --batch-tokens 600 --max-steps 41 "
                              "--valid-every 20 --warmup 10 --lr 2e-3 --resume";
   const Outcome heads = run_huiyan(resume + " --heads 4", "");
-  EXPECT_EQ(heads.exit_code, 1) << heads.err;
+  EXPECT_EQ(heads.exit_code, 2) << heads.err;  // options against the run's: a usage mistake
   EXPECT_NE(heads.err.find("trained with --heads 2, but this run has --heads 4"), std::string::npos)
       << heads.err;
+  // A preset's sizes are named as the preset's; sizes given as options override it.
+  const Outcome preset = run_huiyan(resume + " --preset base", "");
+  EXPECT_EQ(preset.exit_code, 2) << preset.err;
+  EXPECT_NE(preset.err.find("--preset base has --heads 8"), std::string::npos) << preset.err;
+  const std::string bare_resume = "train -q --task translate --data " + (*dir_ / "data.h5") +
+                                  " -o " + (scratch / "model.h5") + " --max-steps 41 --resume";
+  const Outcome preset_sizes = run_huiyan(bare_resume + " --preset small", "");
+  EXPECT_EQ(preset_sizes.exit_code, 2) << preset_sizes.err;
+  EXPECT_NE(preset_sizes.err.find("--preset small has --dim 256, but " +
+                                  (scratch / "model.last.h5") + " was trained with --dim 32"),
+            std::string::npos)
+      << preset_sizes.err;
   const Outcome dropout = run_huiyan(resume + " --heads 2 --dropout 0.3", "");
   EXPECT_EQ(dropout.exit_code, 0) << dropout.err;
 }

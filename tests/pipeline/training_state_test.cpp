@@ -60,6 +60,8 @@ std::string resume_refusal(const std::string& path, const nlohmann::json& config
     return "";
   } catch (const io::DataError& e) {
     return e.what();
+  } catch (const std::invalid_argument& e) {
+    return std::string("usage: ") + e.what();
   }
 }
 
@@ -78,8 +80,9 @@ TEST(TrainingState, ResumeRefusesAnotherModelButNotAnotherDropout) {
   other["model"]["dropout"] = 0.3;
   EXPECT_EQ(resume_refusal(path, other, {{"src", "model bytes"}}), "");
   other["model"]["heads"] = 4;
+  // An option given against the run's is a usage mistake.
   EXPECT_EQ(resume_refusal(path, other, {{"src", "model bytes"}}),
-            path +
+            "usage: " + path +
                 ": trained with --heads 2, but this run has --heads 4; resume with the options it "
                 "was trained with");
   other = saved;
