@@ -186,8 +186,8 @@ int create_locked(const std::string& path, mode_t mode) {
   if (fd < 0) return -1;
   struct flock lock = whole_file_lock(F_WRLCK);
   if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) return fd;
-  struct stat opened {
-  }, named{};
+  struct stat opened {};
+  struct stat named {};
   if (::fstat(fd, &opened) != 0 || ::stat(path.c_str(), &named) != 0 ||
       opened.st_ino != named.st_ino || opened.st_dev != named.st_dev) {
     ::close(fd);

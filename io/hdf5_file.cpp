@@ -142,6 +142,13 @@ class VlenStrings {
   std::vector<char*> data_;
 };
 
+// HDF5's own file locks guard files written in place, which huiyan never does: files are written
+// under an AtomicFile's temporary name, then renamed. On NFS and Lustre they fail ("unable to lock
+// file") or become byte-range locks, which the AtomicFile's lock on its temporary file refuses.
+bool without_hdf5_locks(hid_t fapl) {
+  return H5Pset_file_locking(fapl, false, true) >= 0;
+}
+
 }  // namespace
 
 // ---- Handle ----
@@ -558,11 +565,8 @@ File File::create(const std::string& path) {
   quiet_hdf5_errors();
   const Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   // The 1.8 format keeps files readable by every current HDF5 and allows attributes over 64 KB.
-  // No HDF5 lock: files are created under an AtomicFile's temporary name, which only its writer
-  // opens, and on NFS HDF5's flock becomes a byte-range lock that the AtomicFile's own lock on
-  // the file would refuse.
   if (!fapl.valid() || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
-      H5Pset_file_locking(fapl.get(), false, true) < 0) {
+      !without_hdf5_locks(fapl.get())) {
     throw_data_error(path, "", "cannot prepare file access properties");
   }
   Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
@@ -577,7 +581,11 @@ File File::open_read(const std::string& path) {
     throw DataError(path + ": cannot open (" + std::strerror(errno) + ")");
   }
   if (!S_ISREG(info.st_mode)) throw DataError(path + ": cannot open (not a regular file)");
-  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, H5P_DEFAULT), H5Fclose);
+  const Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
+  if (!fapl.valid() || !without_hdf5_locks(fapl.get())) {
+    throw_data_error(path, "", "cannot prepare file access properties");
+  }
+  Handle file(H5Fopen(path.c_str(), H5F_ACC_RDONLY, fapl.get()), H5Fclose);
   if (!file.valid()) throw_data_error(path, "", "not a readable HDF5 file");
   return File(std::move(file), path);
 }
