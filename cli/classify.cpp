@@ -5,6 +5,7 @@
 #include <unistd.h>
 
 #include <iostream>
+#include <optional>
 
 #include "cli/command.h"
 #include "io/atomic_file.h"
@@ -54,6 +55,10 @@ int run_classify(const std::vector<std::string>& args) {
   if (o.top_k <= 0) throw UsageError("--top-k must be > 0");
   if (o.input_format != "text" && o.input_format != "tsv" && o.input_format != "jsonl")
     throw UsageError("--input-format: text, tsv or jsonl, got '" + o.input_format + "'");
+  if (o.input_format != "tsv") refuse_given(values, {"text-column"}, "is for --input-format tsv");
+  if (o.input_format != "jsonl")
+    refuse_given(values, {"text-field"}, "is for --input-format jsonl");
+  if (o.text_column < 1) throw UsageError("--text-column must be >= 1 (the first column is 1)");
   if (batch.value == 0) throw UsageError("--batch must be > 0");
   o.batch_lines = batch.value;
   o.colour = o.explain && !o.json && isatty(STDOUT_FILENO);
@@ -64,13 +69,21 @@ int run_classify(const std::vector<std::string>& args) {
   }
   io::check_output_is_not_an_input(html, {model_path, input}, "--explain-html");
   pipeline::ClassifierFile model = pipeline::load_classifier(model_path);
+  if (model.model->config().multi_label && given(values, "top-k")) {
+    throw UsageError(model_path +
+                     ": --top-k is for single-label models; a multi-label one prints every label "
+                     "over its threshold");
+  }
   if ((o.explain || !html.empty()) && model.model->config().pooling == "cls" &&
       model.model->config().arch == "transformer") {
     throw UsageError(model_path +
                      ": a transformer with a class token has no attention pooling to explain");
   }
   pipeline::ExplainHtml page;
+  // Claimed now: a page that cannot be written is found before the documents are classified.
+  std::optional<io::AtomicFile> html_file;
   if (!html.empty()) {
+    html_file.emplace(html);
     o.explained = [&](size_t line, const std::string&, const std::string& label, float p,
                       const pipeline::Explanation& e) { page.add(line, label, p, e); };
   }
@@ -79,7 +92,7 @@ int run_classify(const std::vector<std::string>& args) {
   std::cout.flush();
   if (!std::cout) throw std::runtime_error("<stdout>: write failed");
   if (!html.empty()) {
-    page.write(html);
+    page.write(*html_file);
     if (!common.quiet)
       std::cerr << "huiyan classify: " << page.size() << " documents explained in " << html << "\n";
   }

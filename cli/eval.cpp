@@ -174,7 +174,7 @@ int run_translate_eval(MetricEvalOptions metric, const TranslateEvalOptions& t) 
   // So are the references.
   const pipeline::ReferenceStreams refs = read_references(metric);
   check_alignment(metric, t.src, sources.size(), refs);
-  const auto hypotheses = pipeline::translate_lines(translator, sources, 1, t.translate);
+  const auto hypotheses = pipeline::translate_lines(translator, sources, t.src, 1, t.translate);
   std::vector<std::string> hyps;
   for (const auto& h : hypotheses) {
     hyps.push_back(h.empty() ? std::string() : translator.tgt_tokenizer->decode_ids(h[0].tokens));

@@ -24,6 +24,17 @@ void print_help(std::ostream& out) {
          "\nRun 'huiyan <command> --help' for a command's options.\n";
 }
 
+// What a command wrote to stdout must have arrived (a full disk, a closed pipe): a failed write
+// makes a successful run exit 1, so no result is lost silently.
+int with_stdout_checked(int status, const std::string& who) {
+  std::cout.flush();
+  if (status == 0 && !std::cout) {
+    std::cerr << who << ": error: <stdout>: write failed\n";
+    return 1;
+  }
+  return status;
+}
+
 }  // namespace
 
 int main(int argc, char** argv) {
@@ -37,18 +48,18 @@ int main(int argc, char** argv) {
   const std::string& name = args.front();
   if (name == "-h" || name == "--help" || name == "help") {
     print_help(std::cout);
-    return 0;
+    return with_stdout_checked(0, "huiyan");
   }
   if (name == "--version") {
     std::cout << "huiyan " << HUIYAN_VERSION << "\n";
-    return 0;
+    return with_stdout_checked(0, "huiyan");
   }
   for (const auto& command : huiyan::cli::commands()) {
     if (name != command.name) continue;
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command.runs_a_model) huiyan::nn::prefer_huge_pages();
     try {
-      return command.run(rest);
+      return with_stdout_checked(command.run(rest), "huiyan " + name);
     } catch (const huiyan::cli::po::error& e) {
       std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name << " --help)\n";
       return 2;

@@ -257,7 +257,8 @@ size_t classify_stream(ClassifierFile& model, io::LineReader& in, std::ostream& 
             problems[i] = error + "; left unclassified";
           } else if (!io::is_valid_utf8(texts[i])) {
             problems[i] = "invalid UTF-8 at byte " +
-                          std::to_string(io::find_invalid_utf8(texts[i])) + "; left unclassified";
+                          std::to_string(io::find_invalid_utf8(texts[i]) + 1) +
+                          "; left unclassified";
           } else {
             readable[i] = 1;
           }

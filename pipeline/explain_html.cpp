@@ -2,6 +2,7 @@
 
 #include <algorithm>
 #include <cmath>
+#include <fstream>
 #include <iomanip>
 #include <sstream>
 
@@ -73,8 +74,10 @@ std::string ExplainHtml::page() const {
   return page + "</body></html>\n";
 }
 
-void ExplainHtml::write(const std::string& path) const {
-  io::write_file_atomically(path, page());
+void ExplainHtml::write(io::AtomicFile& file) const {
+  std::ofstream stream = file.open_stream();
+  stream << page();
+  file.commit(stream);
 }
 
 }  // namespace huiyan::pipeline

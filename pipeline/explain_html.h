@@ -6,6 +6,7 @@
 #include <string>
 #include <vector>
 
+#include "io/atomic_file.h"
 #include "pipeline/classify.h"
 
 namespace huiyan::pipeline {
@@ -15,8 +16,9 @@ class ExplainHtml {
   void add(size_t line, const std::string& label, float probability,
            const Explanation& explanation);
   std::string page() const;
-  // Written to a temporary file and renamed.
-  void write(const std::string& path) const;
+  // Written to the file's temporary file and committed (the caller claims it before the work, so
+  // that an unwritable path is found first).
+  void write(io::AtomicFile& file) const;
   size_t size() const { return documents_.size(); }
 
  private:

@@ -105,15 +105,16 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
 }
 
 std::vector<std::vector<nn::Hypothesis>> translate_lines(
-    Translator& t, const std::vector<std::string>& lines, size_t first_line,
-    const TranslateOptions& o, std::vector<std::vector<int32_t>>* encoded) {
+    Translator& t, const std::vector<std::string>& lines, const std::string& source,
+    size_t first_line, const TranslateOptions& o, std::vector<std::vector<int32_t>>* encoded) {
   const TextNormalizer normalize;
   const int64_t max_positions = t.model->max_length();
   std::vector<std::vector<int32_t>> sources(lines.size());
   for (size_t i = 0; i < lines.size(); ++i) {
     if (!io::is_valid_utf8(lines[i])) {
       if (o.warn)
-        o.warn("line " + std::to_string(first_line + i) + ": invalid UTF-8; left untranslated");
+        o.warn(source + ": line " + std::to_string(first_line + i) +
+               ": invalid UTF-8; left untranslated");
       continue;
     }
     const std::string text = normalize(lines[i]);
@@ -121,8 +122,9 @@ std::vector<std::vector<nn::Hypothesis>> translate_lines(
     std::vector<int> ids = t.src_tokenizer->encode_ids(text);
     if (static_cast<int64_t>(ids.size()) > max_positions) {
       if (o.warn) {
-        o.warn("line " + std::to_string(first_line + i) + ": " + std::to_string(ids.size()) +
-               " tokens, truncated to " + std::to_string(max_positions));
+        o.warn(source + ": line " + std::to_string(first_line + i) + ": " +
+               std::to_string(ids.size()) + " tokens, truncated to " +
+               std::to_string(max_positions));
       }
       ids.resize(static_cast<size_t>(max_positions));
     }
@@ -160,7 +162,7 @@ size_t translate_stream(Translator& t, io::LineReader& in, std::ostream& out,
       in, out, sentences_per_batch(o) * std::max<size_t>(o.maxi_batch, 1),
       [&](const std::vector<std::string>& lines, size_t first_line) {
         std::vector<std::vector<int32_t>> sources;
-        const auto translations = translate_lines(t, lines, first_line, o, &sources);
+        const auto translations = translate_lines(t, lines, in.name(), first_line, o, &sources);
         if (o.attention) {
           for (size_t i = 0; i < lines.size(); ++i) {
             if (translations[i].empty()) continue;

@@ -52,11 +52,13 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
     nn::Seq2Seq& model, const std::vector<std::vector<int32_t>>& sources,
     const TranslateOptions& options);
 
-// Translates `lines` (line numbers from `first_line`, for messages): n-best per line, best first.
-// Empty lines get no hypothesis. `sources` (optional) gets the token ids that were translated.
+// Translates `lines` (lines `first_line`.. of the input `source`, for messages): n-best per line,
+// best first. Empty lines get no hypothesis. `sources` (optional) gets the token ids that were
+// translated.
 std::vector<std::vector<nn::Hypothesis>> translate_lines(
-    Translator& translator, const std::vector<std::string>& lines, size_t first_line,
-    const TranslateOptions& options, std::vector<std::vector<int32_t>>* sources = nullptr);
+    Translator& translator, const std::vector<std::string>& lines, const std::string& source,
+    size_t first_line, const TranslateOptions& options,
+    std::vector<std::vector<int32_t>>* sources = nullptr);
 
 size_t translate_stream(Translator& translator, io::LineReader& in, std::ostream& out,
                         const TranslateOptions& options);

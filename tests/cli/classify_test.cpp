@@ -141,6 +141,20 @@ TEST_F(ClassifyCli, ClearErrors) {
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_NE(missing.err.find("nope.h5"), std::string::npos) << missing.err;
   EXPECT_EQ(run_huiyan("classify -m " + model() + " --top-k 0", "x\n").exit_code, 2);
+  // Options of another input format, a column before the first, and a page that cannot be
+  // written are found before any document is classified.
+  for (const std::string& options :
+       {std::string(" --text-column 2"), std::string(" --input-format tsv --text-column 0"),
+        std::string(" --input-format tsv --text-field body")}) {
+    const Outcome r = run_huiyan("classify -m " + model() + options, "x\n");
+    EXPECT_EQ(r.exit_code, 2) << options << ": " << r.err;
+    EXPECT_EQ(r.out, "") << options;
+  }
+  const Outcome page =
+      run_huiyan("classify -m " + model() + " --explain-html " + (*dir_ / "none/x.html"), "x\n");
+  EXPECT_EQ(page.exit_code, 1) << page.err;
+  EXPECT_EQ(page.out, "");
+  EXPECT_NE(page.err.find("none/x.html"), std::string::npos) << page.err;
   const std::string tsv = dir_->write("bad.tsv", "1\t0\t0\tGood.\nmaybe\t0\t0\tHm.\n");
   const Outcome bad = run_huiyan("eval --task classify -m " + model() + " --input " + tsv +
                                  " --label-column 1 --text-column 4");

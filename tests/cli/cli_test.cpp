@@ -31,6 +31,24 @@ size_t count_lines(const std::string& text) {
   return std::count(text.begin(), text.end(), '\n');
 }
 
+// Output that cannot be written (a full disk) fails the command, whatever it printed: no score or
+// help is lost with a successful exit.
+TEST(Cli, AFailedWriteToStdoutExitsWithOne) {
+  if (::access("/dev/full", W_OK) != 0) GTEST_SKIP() << "no writable /dev/full";
+  TempDir dir;
+  const std::string text = dir.write("text.txt", "a cat sat\non the mat\n");
+  for (const std::string& args :
+       {"eval --hyp " + text + " --ref " + text, "eval --json --hyp " + text + " --ref " + text,
+        std::string("--help"), std::string("--version"), std::string("eval --help")}) {
+    const std::string command =
+        std::string(HUIYAN_BINARY) + " " + args + " > /dev/full 2> " + (dir / "err");
+    const int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << args;
+    EXPECT_EQ(WEXITSTATUS(status), 1) << args;
+    EXPECT_NE(read_file(dir / "err").find("<stdout>: write failed"), std::string::npos) << args;
+  }
+}
+
 TEST(Cli, HelpListsBuiltCommandsAndVersion) {
   const auto help = huiyan("--help");
   EXPECT_EQ(help.exit_code, 0);

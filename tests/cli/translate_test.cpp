@@ -120,8 +120,8 @@ TEST_F(TranslateCli, BadInputWarnsAndKeepsAlignmentNeverCrashes) {
                                "gut \xff kaputt\n" + junk + "\n" + long_line + "\nEin Hund.\n");
   EXPECT_EQ(r.exit_code, 0) << r.err;
   EXPECT_EQ(lines(r.out), 4u);
-  EXPECT_NE(r.err.find("line 1: invalid UTF-8"), std::string::npos) << r.err;
-  EXPECT_NE(r.err.find("line 3: "), std::string::npos) << r.err;  // truncated
+  EXPECT_NE(r.err.find("<stdin>: line 1: invalid UTF-8"), std::string::npos) << r.err;
+  EXPECT_NE(r.err.find("<stdin>: line 3: "), std::string::npos) << r.err;  // truncated
 }
 
 TEST_F(TranslateCli, EvalTranslatesAndScoresInOneGo) {

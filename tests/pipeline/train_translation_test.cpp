@@ -104,7 +104,7 @@ TEST(TrainTranslation, LossFallsAndTheModelTranslates) {
   Translator translator = load_translator(dir / "model.h5");
   TranslateOptions t;
   t.beam = 2;
-  const auto out = translate_lines(translator, {"Ein Mann.", "", "Zwei Hunde."}, 1, t);
+  const auto out = translate_lines(translator, {"Ein Mann.", "", "Zwei Hunde."}, "test", 1, t);
   ASSERT_EQ(out.size(), 3u);
   EXPECT_FALSE(out[0].empty());
   EXPECT_TRUE(out[1].empty());  // an empty line is not translated
@@ -395,7 +395,7 @@ TEST_P(Memorizes, ReproducesItsTrainingSentences) {
   Translator translator = load_translator(dir / "model.h5");
   TranslateOptions greedy;
   greedy.beam = 1;
-  const auto out = translate_lines(translator, sources, 1, greedy);
+  const auto out = translate_lines(translator, sources, "test", 1, greedy);
   std::vector<std::string> hyps;
   for (const auto& h : out)
     hyps.push_back(h.empty() ? "" : translator.tgt_tokenizer->decode_ids(h[0].tokens));
