@@ -9,6 +9,7 @@
 
 #include "cli/command.h"
 #include "io/atomic_file.h"
+#include "io/counted.h"
 #include "io/line_reader.h"
 #include "pipeline/explain_html.h"
 
@@ -94,7 +95,8 @@ int run_classify(const std::vector<std::string>& args) {
   if (!html.empty()) {
     page.write(*html_file);
     if (!common.quiet)
-      std::cerr << "huiyan classify: " << page.size() << " documents explained in " << html << "\n";
+      std::cerr << "huiyan classify: " << io::counted(static_cast<int64_t>(page.size()), "document")
+                << " explained in " << html << "\n";
   }
   return 0;
 }

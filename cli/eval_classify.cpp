@@ -5,6 +5,8 @@
 
 #include <iostream>
 
+#include "io/counted.h"
+
 namespace huiyan::cli {
 
 int run_classify_eval(const ClassifyEvalArgs& a) {
@@ -29,7 +31,10 @@ int run_classify_eval(const ClassifyEvalArgs& a) {
     std::cout << j.dump() << "\n" << std::flush;
   } else {
     std::cout << a.model << " on " << a.input
-              << (e.skipped ? " (" + std::to_string(e.skipped) + " lines left out)" : "") << "\n"
+              << (e.skipped
+                      ? " (" + io::counted(static_cast<int64_t>(e.skipped), "line") + " left out)"
+                      : "")
+              << "\n"
               << e.metrics.to_text() << std::flush;
   }
   if (!std::cout) throw std::runtime_error("<stdout>: write failed");

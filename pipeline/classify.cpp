@@ -9,6 +9,7 @@
 #include <numeric>
 #include <sstream>
 
+#include "io/counted.h"
 #include "io/error.h"
 #include "io/tsv.h"
 #include "io/utf8.h"
@@ -138,6 +139,17 @@ std::vector<std::vector<int32_t>> encode_text(const ClassifierFile& model,
 Explanation explain(const ClassifierFile& model, const Prediction& p, const DocumentView& doc,
                     const TokenSurfaces* surfaces) {
   static const std::string kWordStart = "\xE2\x96\x81";  // ▁ starts a word in SentencePiece
+  static const std::string kCut = "\xE2\x80\xA6";        // … marks a word truncation cut
+  const auto starts_word = [&](int32_t id) {
+    return model.tokenizer->piece(id).rfind(kWordStart, 0) == 0;
+  };
+  // Whether the model read a word cut short after this token: the next one, which it did not read,
+  // continues the word.
+  const auto cut_after = [&](int32_t sentence, int32_t token) {
+    const auto& tokens = doc[static_cast<size_t>(sentence)];
+    return static_cast<size_t>(token) + 1 < tokens.size() &&
+           !starts_word(tokens[static_cast<size_t>(token) + 1]);
+  };
   Explanation e;
   e.sentence_weights = p.sentence_weights;
   for (size_t r = 0; r < p.origins.size(); ++r) {
@@ -148,7 +160,7 @@ Explanation explain(const ClassifierFile& model, const Prediction& p, const Docu
       const auto sentence = static_cast<size_t>(o.sentence);
       const auto token = static_cast<size_t>(o.token);
       std::string piece = model.tokenizer->piece(doc[sentence][token]);
-      const bool starts = piece.rfind(kWordStart, 0) == 0;
+      const bool starts = starts_word(doc[sentence][token]);
       if (surfaces != nullptr) {
         const std::string& surface = (*surfaces)[sentence][token];
         piece = surface.substr(std::min(surface.find_first_not_of(' '), surface.size()));
@@ -162,11 +174,23 @@ Explanation explain(const ClassifierFile& model, const Prediction& p, const Docu
       if (continues) {
         e.words.back().word += piece;
         e.words.back().weight += p.token_weights[r][t] * scale;
-      } else {
-        e.words.push_back({piece, p.token_weights[r][t] * scale, o.sentence});
+        previous_token = o.token;
+        continue;
       }
+      if (previous_token >= 0 && cut_after(previous_sentence, previous_token)) {
+        e.words.back().word += kCut;
+      }
+      // A word the model read from its middle on, after a truncation gap (unless all it missed
+      // is a lone word-start mark).
+      const bool cut_before =
+          !starts && o.token > 0 && model.tokenizer->piece(doc[sentence][token - 1]) != kWordStart;
+      e.words.push_back(
+          {cut_before ? kCut + piece : piece, p.token_weights[r][t] * scale, o.sentence});
       previous_sentence = o.sentence;
       previous_token = o.token;
+    }
+    if (previous_token >= 0 && cut_after(previous_sentence, previous_token)) {
+      e.words.back().word += kCut;
     }
   }
   return e;
@@ -284,9 +308,16 @@ size_t classify_stream(ClassifierFile& model, io::LineReader& in, std::ostream& 
               if (c.hierarchical()
                       ? encoded[i].size() > static_cast<size_t>(c.max_sentences) || longest > limit
                       : tokens > limit) {
-                problems[i] = std::to_string(tokens) + " tokens in " +
-                              std::to_string(encoded[i].size()) +
-                              " sentences: the model reads part of it";
+                const auto sentences = static_cast<int64_t>(encoded[i].size());
+                problems[i] =
+                    c.hierarchical()
+                        ? io::counted(sentences, "sentence") + ", the longest " +
+                              io::counted(static_cast<int64_t>(longest), "token") +
+                              ": the model reads " +
+                              io::counted(std::min(sentences, c.max_sentences), "sentence") +
+                              " of up to " + io::counted(c.max_tokens, "token")
+                        : io::counted(static_cast<int64_t>(tokens), "token") +
+                              ": the model reads " + std::to_string(c.max_tokens) + " of them";
               }
             }
           }

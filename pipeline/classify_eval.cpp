@@ -5,6 +5,7 @@
 #include <chrono>
 #include <map>
 
+#include "io/counted.h"
 #include "io/error.h"
 #include "io/line_reader.h"
 #include "io/tsv.h"
@@ -34,6 +35,7 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
   ClassifyEvaluation result;
   io::LineReader in(path);
   std::vector<std::string> texts;
+  std::vector<size_t> line_numbers;  // of texts, for messages
   std::vector<std::vector<int32_t>> gold;
   std::string line;
   std::vector<std::string_view> fields;
@@ -73,6 +75,7 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
     }
     gold.push_back(std::move(labels));
     texts.emplace_back(text);
+    line_numbers.push_back(in.line_number());
   }
 
   // ICU break iterators are not thread-safe: one splitter per thread.
@@ -91,12 +94,17 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
     for (const auto& s : encoded[i]) d.emplace_back(s), tokens += s.size();
     if (tokens == 0) {
       if (o.warn)
-        o.warn(in.name() + ": document " + std::to_string(i + 1) + ": no tokens; left out");
+        o.warn(in.name() + ": line " + std::to_string(line_numbers[i]) + ": no tokens; left out");
       ++result.skipped;
       continue;
     }
     docs.push_back(std::move(d));
     scored_gold.push_back(std::move(gold[i]));
+  }
+  if (docs.empty()) {
+    // Scores of nothing would read as a model that gets everything wrong.
+    throw io::DataError(in.name() + ": no line to score (" +
+                        io::counted(static_cast<int64_t>(result.skipped), "line") + " left out)");
   }
   const std::vector<Prediction> predictions = predict(*model.model, docs);
   result.metrics =

@@ -36,6 +36,22 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
+std::string encodable(std::string_view text) {
+  static constexpr std::string_view kSpaceMark = "\xE2\x96\x81";
+  const std::string line = one_line(text);
+  std::string out;
+  out.reserve(line.size());
+  for (size_t i = 0; i < line.size(); ++i) {
+    if (std::string_view(line).substr(i, kSpaceMark.size()) == kSpaceMark) {
+      out += ' ';
+      i += kSpaceMark.size() - 1;
+    } else {
+      out += line[i];
+    }
+  }
+  return out;
+}
+
 SubwordModel SubwordModel::load(const std::string& path) {
   std::error_code error;
   if (!std::filesystem::exists(path, error)) {
@@ -70,7 +86,7 @@ SubwordModel::~SubwordModel() = default;
 
 std::vector<int> SubwordModel::encode_ids(std::string_view text) const {
   std::vector<int> ids;
-  const auto status = processor_->Encode(one_line(text), &ids);
+  const auto status = processor_->Encode(encodable(text), &ids);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
   return ids;
 }
@@ -78,7 +94,7 @@ std::vector<int> SubwordModel::encode_ids(std::string_view text) const {
 std::vector<int> SubwordModel::encode_ids(std::string_view text,
                                           std::vector<std::string>& surfaces) const {
   sentencepiece::ImmutableSentencePieceText encoded;
-  const auto status = processor_->Encode(one_line(text), encoded.mutable_proto());
+  const auto status = processor_->Encode(encodable(text), encoded.mutable_proto());
   if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
   std::vector<int> ids;
   surfaces.clear();
@@ -91,7 +107,7 @@ std::vector<int> SubwordModel::encode_ids(std::string_view text,
 
 std::vector<std::string> SubwordModel::encode_pieces(std::string_view text) const {
   std::vector<std::string> pieces;
-  const auto status = processor_->Encode(one_line(text), &pieces);
+  const auto status = processor_->Encode(encodable(text), &pieces);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot encode: " + status.ToString());
   return pieces;
 }

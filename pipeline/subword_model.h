@@ -18,6 +18,9 @@ namespace huiyan::pipeline {
 // (Unix tools), and VT, FF, the file/group/record separators, NEL, LINE SEPARATOR and PARAGRAPH
 // SEPARATOR (Python's splitlines, editors).
 std::string one_line(std::string_view text);
+// `text` as SentencePiece is given it, to train on or to encode: one_line, and U+2581 (▁,
+// SentencePiece's own mark for a space, which it could not tell from one) a space.
+std::string encodable(std::string_view text);
 
 class SubwordModel {
  public:
@@ -32,7 +35,7 @@ class SubwordModel {
   ~SubwordModel();
 
   // Encoding and decoding are const and safe to call from several threads at once. Text is
-  // encoded as one_line makes it, so that no piece printed holds a line break.
+  // encoded as `encodable` makes it, so that no piece printed holds a line break.
   std::vector<int> encode_ids(std::string_view text) const;
   std::vector<std::string> encode_pieces(std::string_view text) const;
   // As encode_ids, with each token's text as it stands in `text` (spaces before it included), so

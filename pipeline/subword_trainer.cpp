@@ -139,7 +139,7 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
                              " (clean the text with huiyan preprocess first)");
       if (line.empty()) continue;
       // As encoding will see it: no piece learned holds a line break.
-      line = one_line(line);
+      line = encodable(line);
       if (splitter) {
         for (auto& sentence : splitter->split(line)) sample.add(std::move(sentence));
       } else {

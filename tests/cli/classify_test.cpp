@@ -160,6 +160,13 @@ TEST_F(ClassifyCli, ClearErrors) {
                                  " --label-column 1 --text-column 4");
   EXPECT_EQ(bad.exit_code, 1);
   EXPECT_NE(bad.err.find("line 2: label 'maybe'"), std::string::npos) << bad.err;
+  // Nothing left to score is an error, not a table of zeros.
+  const std::string blank = dir_->write("blank.tsv", "\n1\t0\t0\t \n");
+  const Outcome none = run_huiyan("eval --task classify -m " + model() + " --input " + blank +
+                                  " --label-column 1 --text-column 4");
+  EXPECT_EQ(none.exit_code, 1) << none.err;
+  EXPECT_NE(none.err.find("no line to score (2 lines left out)"), std::string::npos) << none.err;
+  EXPECT_EQ(none.out, "");
   const Outcome translate_model =
       run_huiyan("train --task classify --data " + model() + " --arch han -o " + (*dir_ / "x.h5"));
   EXPECT_EQ(translate_model.exit_code, 1) << translate_model.err;

@@ -187,6 +187,7 @@ TEST(TrainClassify, ExplanationsShowTheTextNotUnknownPieces) {
   sentiment_dataset(dir);
   ClassifyTrainOptions o = tiny_training(dir / "data.h5", dir / "m.h5", "selfattn");
   o.max_epochs = 1;
+  o.model.max_tokens = 40;
   train_classify(o);
   ClassifierFile model = load_classifier(o.output);
   SentenceSplitter splitter;
@@ -202,6 +203,40 @@ TEST(TrainClassify, ExplanationsShowTheTextNotUnknownPieces) {
   for (const auto& w : explain(model, p[0], doc, &surfaces).words) with_surfaces += w.word + " ";
   EXPECT_NE(with_pieces.find("<unk>"), std::string::npos) << with_pieces;
   EXPECT_EQ(with_surfaces, text + " ");
+
+  // SentencePiece's own space mark in the text is a space: no word holds one or a space.
+  std::string marked;
+  encode_text(model, splitter, "good a\u2581b \u2581 film", &surfaces);
+  for (const auto& sentence : surfaces) {
+    for (const auto& s : sentence) marked += s;
+  }
+  EXPECT_EQ(marked.find("\u2581"), std::string::npos) << marked;
+
+  // A document longer than the model reads: the words cut by the truncation are marked, and
+  // every word shown is in the text.
+  std::string long_text;
+  for (const char* word : {"wonderful", "marvellous", "extraordinary", "splendid", "magnificent",
+                           "delightful", "tremendous", "fantastic", "remarkable"}) {
+    long_text += long_text.empty() ? word : std::string(" ") + word;
+  }
+  long_text += " " + long_text;
+  const auto long_encoded = encode_text(model, splitter, long_text, &surfaces);
+  ASSERT_GT(long_encoded[0].size(), 40u);
+  DocumentView long_doc;
+  for (const auto& s : long_encoded) long_doc.emplace_back(s);
+  const auto long_p = predict(*model.model, {long_doc}, true);
+  const Explanation cut = explain(model, long_p[0], long_doc, &surfaces);
+  size_t marks = 0;
+  for (const auto& w : cut.words) {
+    std::string bare = w.word;
+    for (size_t at; (at = bare.find("\u2026")) != std::string::npos;) {
+      bare.erase(at, std::string("\u2026").size());
+      ++marks;
+    }
+    EXPECT_FALSE(bare.empty());
+    EXPECT_NE(long_text.find(bare), std::string::npos) << w.word;
+  }
+  EXPECT_GE(marks, 1u);
 }
 
 TEST(TrainClassify, HanNeedsSentences) {
