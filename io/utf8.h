@@ -1,5 +1,6 @@
 #pragma once
-// UTF-8 validation: every text that enters huiyan is checked once, at the edge.
+// UTF-8 validation: every text that enters huiyan is checked once, at the edge; and text made
+// one line for every reader.
 
 #include <cstddef>
 #include <string>
@@ -21,5 +22,10 @@ inline bool is_valid_utf8(std::string_view text) {
 // well-formed.
 void require_valid_utf8(std::string_view text, const std::string& source, size_t line,
                         std::string_view hint = {});
+
+// `text` with every character that some reader takes for a line break made a space: LF and CR
+// (Unix tools), and VT, FF, the file/group/record separators, NEL, LINE SEPARATOR and PARAGRAPH
+// SEPARATOR (Python's splitlines, editors).
+std::string one_line(std::string_view text);
 
 }  // namespace huiyan::io

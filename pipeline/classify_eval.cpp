@@ -10,6 +10,7 @@
 #include "io/line_reader.h"
 #include "io/tsv.h"
 #include "io/utf8.h"
+#include "pipeline/normalize.h"
 #include "pipeline/parallel.h"
 
 namespace huiyan::pipeline {
@@ -63,7 +64,13 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
       ++result.skipped;
       continue;
     }
-    const std::string_view field = io::trim_blanks(fields[static_cast<size_t>(o.label_column - 1)]);
+    const std::string_view raw_label = fields[static_cast<size_t>(o.label_column - 1)];
+    if (!io::is_valid_utf8(raw_label)) {
+      throw io::DataError(in.name() + ": line " + std::to_string(in.line_number()) +
+                          ": the label is not valid UTF-8");
+    }
+    // As preprocess cleaned the labels the model was trained on.
+    const std::string field = normalize_label(raw_label);
     std::vector<int32_t> labels;
     if (multi) {
       for (const auto& name : io::split_labels(field, o.label_separator))

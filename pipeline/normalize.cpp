@@ -104,7 +104,9 @@ std::string TextNormalizer::operator()(std::string_view text) const {
   for (int32_t i = 0; i < normalized.length();) {
     const UChar32 c = normalized.char32At(i);
     i += U16_LENGTH(c);
-    if (u_isUWhiteSpace(c)) {  // includes tab, CR, LF, VT, FF, NEL, NBSP
+    // White space includes tab, CR, LF, VT, FF, NEL, NBSP; the file, group, record and unit
+    // separators part text as it does (Python's split), so they are not dropped as controls.
+    if (u_isUWhiteSpace(c) || (c >= 0x1C && c <= 0x1F)) {
       pending_space = !cleaned.isEmpty();
       continue;
     }
@@ -119,6 +121,11 @@ std::string TextNormalizer::operator()(std::string_view text) const {
   std::string out;
   cleaned.toUTF8String(out);
   return out;
+}
+
+std::string normalize_label(std::string_view label) {
+  static const TextNormalizer normalize(NormalizeOptions{false, false});
+  return normalize(label);
 }
 
 }  // namespace huiyan::pipeline

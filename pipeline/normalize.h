@@ -13,6 +13,11 @@ struct NormalizeOptions {
   bool strip_line_break_tags = true;
 };
 
+// A label as a corpus line gives it (valid UTF-8): NFKC, controls dropped, white space squeezed
+// and trimmed, case and tags kept, so that "POS\u00A0" and "POS" are one label and none breaks
+// a line.
+std::string normalize_label(std::string_view label);
+
 class TextNormalizer {
  public:
   explicit TextNormalizer(NormalizeOptions options = {});

@@ -272,7 +272,7 @@ class Preprocessor {
     if (o_.format == CorpusFormat::parallel) {
       example.second = normalize_(second);
     } else if (o_.format == CorpusFormat::labeled) {
-      example.second = io::trim_blanks(second);
+      example.second = normalize_label(second);
       if (example.second.empty()) {
         malformed(where, "empty label");
         return;

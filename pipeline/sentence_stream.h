@@ -1,7 +1,8 @@
 #pragma once
 // `huiyan tokenize sentences`: each input line is a document; its ICU sentences are written
-// one per line followed by an empty line, or, with `joined`, on one line separated by tabs (the
-// input holds no tabs after `huiyan preprocess`). An empty document gives just the empty line.
+// one per line followed by an empty line, or, with `joined`, on one line separated by tabs (a tab
+// inside a sentence becomes a space). A character that some reader breaks lines at (NEL, FF,
+// U+2028, ...) becomes a space. An empty document gives just the empty line.
 
 #include <cstddef>
 #include <ostream>

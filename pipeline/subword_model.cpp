@@ -9,36 +9,13 @@
 #include <stdexcept>
 
 #include "io/error.h"
+#include "io/utf8.h"
 
 namespace huiyan::pipeline {
 
-std::string one_line(std::string_view text) {
-  std::string out;
-  out.reserve(text.size());
-  for (size_t i = 0; i < text.size(); ++i) {
-    const auto c = static_cast<unsigned char>(text[i]);
-    if (c == '\n' || c == '\r' || c == '\v' || c == '\f' || (c >= 0x1C && c <= 0x1E)) {
-      out += ' ';
-    } else if (c == 0xC2 && i + 1 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) == 0x85) {
-      out += ' ';
-      i += 1;
-    } else if (c == 0xE2 && i + 2 < text.size() &&
-               static_cast<unsigned char>(text[i + 1]) == 0x80 &&
-               (static_cast<unsigned char>(text[i + 2]) == 0xA8 ||
-                static_cast<unsigned char>(text[i + 2]) == 0xA9)) {
-      out += ' ';
-      i += 2;
-    } else {
-      out += text[i];
-    }
-  }
-  return out;
-}
-
 std::string encodable(std::string_view text) {
   static constexpr std::string_view kSpaceMark = "\xE2\x96\x81";
-  const std::string line = one_line(text);
+  const std::string line = io::one_line(text);
   std::string out;
   out.reserve(line.size());
   for (size_t i = 0; i < line.size(); ++i) {
@@ -123,14 +100,14 @@ std::string SubwordModel::decode_ids(std::span<const int> ids) const {
   std::string text;
   const auto status = processor_->Decode(std::vector<int>(ids.begin(), ids.end()), &text);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
-  return one_line(text);
+  return io::one_line(text);
 }
 
 std::string SubwordModel::decode_pieces(const std::vector<std::string>& pieces) const {
   std::string text;
   const auto status = processor_->Decode(pieces, &text);
   if (!status.ok()) throw io::DataError(origin_ + ": cannot decode: " + status.ToString());
-  return one_line(text);
+  return io::one_line(text);
 }
 
 int SubwordModel::vocab_size() const {

@@ -14,11 +14,7 @@ class SentencePieceProcessor;
 
 namespace huiyan::pipeline {
 
-// `text` with every character that some reader takes for a line break made a space: LF and CR
-// (Unix tools), and VT, FF, the file/group/record separators, NEL, LINE SEPARATOR and PARAGRAPH
-// SEPARATOR (Python's splitlines, editors).
-std::string one_line(std::string_view text);
-// `text` as SentencePiece is given it, to train on or to encode: one_line, and U+2581 (▁,
+// `text` as SentencePiece is given it, to train on or to encode: io::one_line, and U+2581 (▁,
 // SentencePiece's own mark for a space, which it could not tell from one) a space.
 std::string encodable(std::string_view text);
 
@@ -41,8 +37,8 @@ class SubwordModel {
   // As encode_ids, with each token's text as it stands in `text` (spaces before it included), so
   // that an unknown token shows what it stood for rather than <unk>.
   std::vector<int> encode_ids(std::string_view text, std::vector<std::string>& surfaces) const;
-  // Decoding gives one_line of the text: a line break spelled by byte pieces (<0x0A>, <0x0D>) or
-  // learned in a piece becomes a space, so that a line in gives a line out whatever a model
+  // Decoding gives io::one_line of the text: a line break spelled by byte pieces (<0x0A>, <0x0D>)
+  // or learned in a piece becomes a space, so that a line in gives a line out whatever a model
   // generates.
   std::string decode_ids(std::span<const int> ids) const;
   std::string decode_pieces(const std::vector<std::string>& pieces) const;

@@ -26,6 +26,28 @@ TEST(Normalize, RemovesControlCharactersAndSqueezesWhitespace) {
   EXPECT_EQ(normalize("many     spaces"), "many spaces");
 }
 
+// The separators U+001C..U+001F part words as white space does (Python's split); they are not
+// dropped like other controls, which would merge the words around them.
+TEST(Normalize, InformationSeparatorsPartWords) {
+  const TextNormalizer normalize;
+  EXPECT_EQ(normalize("six\x1C"
+                      "seven\x1D"
+                      "eight\x1E"
+                      "nine\x1F"
+                      "a\u00e9"),
+            "six seven eight nine a\u00e9");
+}
+
+// A label keeps its case and text, loses what would split a line or make two spellings of it.
+TEST(Normalize, LabelsAreCleanedButKeepTheirCase) {
+  EXPECT_EQ(normalize_label(" POS\u00A0"), "POS");
+  EXPECT_EQ(normalize_label("pos\u2028x"), "pos x");
+  EXPECT_EQ(normalize_label("neg\u0085"), "neg");
+  EXPECT_EQ(normalize_label("\uFF30\uFF2F\uFF33"), "POS");
+  EXPECT_EQ(normalize_label("a<br />b"), "a<br />b");
+  EXPECT_EQ(normalize_label("Sci-Fi,Drama"), "Sci-Fi,Drama");
+}
+
 TEST(Normalize, LowercasesWhenAsked) {
   const TextNormalizer keep;
   const TextNormalizer lower({.lowercase = true});

@@ -6,6 +6,7 @@
 
 #include "io/error.h"
 #include "io/line_reader.h"
+#include "io/utf8.h"
 #include "pipeline/normalize.h"
 #include "pipeline/subword_model.h"
 #include "tests/temp_dir.h"
@@ -117,12 +118,12 @@ TEST(SubwordTrainer, NoPieceHoldsALineBreak) {
   train_subword_model(o);
   const auto model = SubwordModel::load(o.output);
   for (int id = 0; id < model.vocab_size(); ++id) {
-    EXPECT_EQ(one_line(model.piece(id)), model.piece(id)) << id;
+    EXPECT_EQ(io::one_line(model.piece(id)), model.piece(id)) << id;
   }
   std::string pieces;
   for (const auto& piece : model.encode_pieces("eps\u0085ilon ze\u2028ta et\u000ca"))
     pieces += piece;
-  EXPECT_EQ(one_line(pieces), pieces);
+  EXPECT_EQ(io::one_line(pieces), pieces);
   EXPECT_EQ(model.encode_ids("eps\u0085ilon"), model.encode_ids("eps ilon"));
 }
 
