@@ -1,6 +1,7 @@
 #include "io/utf8.h"
 
 #include <cstdint>
+#include <cstdio>
 #include <cstring>
 
 #include "io/error.h"
@@ -96,6 +97,50 @@ std::string one_line(std::string_view text) {
     }
   }
   return out;
+}
+
+std::string quoted(std::string_view text, size_t max_chars) {
+  std::string out = "'";
+  size_t chars = 0;
+  for (size_t i = 0; i < text.size();) {
+    if (chars == max_chars) {
+      out += "\u2026";
+      break;
+    }
+    ++chars;
+    const auto byte = static_cast<unsigned char>(text[i]);
+    const size_t length = byte < 0x80 ? 1 : sequence_length(text, i);
+    char escaped[16];
+    if (length == 0) {  // not UTF-8
+      std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+      out += escaped;
+      ++i;
+      continue;
+    }
+    if (length == 1) {
+      if (byte < 0x20 || byte == 0x7F) {
+        std::snprintf(escaped, sizeof escaped, "\\x%02X", byte);
+        out += escaped;
+      } else {
+        out += static_cast<char>(byte);
+      }
+      ++i;
+      continue;
+    }
+    const std::string_view sequence = text.substr(i, length);
+    // C1 controls (NEL among them) and the line and paragraph separators.
+    if (sequence == "\u2028" || sequence == "\u2029" ||
+        (length == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0)) {
+      const unsigned code = length == 2 ? static_cast<unsigned char>(text[i + 1])
+                                        : (sequence == "\u2028" ? 0x2028u : 0x2029u);
+      std::snprintf(escaped, sizeof escaped, "\\u{%04X}", code);
+      out += escaped;
+    } else {
+      out += sequence;
+    }
+    i += length;
+  }
+  return out + "'";
 }
 
 }  // namespace huiyan::io

@@ -28,4 +28,9 @@ void require_valid_utf8(std::string_view text, const std::string& source, size_t
 // SEPARATOR (Python's splitlines, editors).
 std::string one_line(std::string_view text);
 
+// Data quoted in a message: 'text', with what would break the message's one line or reach the
+// terminal as a command (controls, line breaks, bytes that are not UTF-8) written as \xNN or
+// \u{NNNN}, and text past `max_chars` characters cut with "…".
+std::string quoted(std::string_view text, size_t max_chars = 60);
+
 }  // namespace huiyan::io

@@ -27,8 +27,8 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
     if (it == label_ids.end()) {
       std::string known;
       for (const auto& l : model.labels) known += (known.empty() ? "" : ", ") + l;
-      throw io::DataError(in.name() + ": line " + std::to_string(in.line_number()) + ": label '" +
-                          std::string(name) + "' is not one of the model's (" + known + ")");
+      throw io::DataError(in.name() + ": line " + std::to_string(in.line_number()) + ": label " +
+                          io::quoted(name) + " is not one of the model's (" + known + ")");
     }
     return it->second;
   };

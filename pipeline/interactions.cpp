@@ -7,6 +7,7 @@
 
 #include "io/error.h"
 #include "io/line_reader.h"
+#include "io/utf8.h"
 
 namespace huiyan::pipeline {
 
@@ -91,12 +92,12 @@ UserSequences read_interactions(const std::string& path, double min_rating) {
     }
     int64_t time = static_cast<int64_t>(events.size());
     if (columns >= 3 && !parse_number(fields[columns - 1], time)) {
-      fail("timestamp '" + std::string(fields[columns - 1]) + "' is not an integer");
+      fail("timestamp " + io::quoted(fields[columns - 1]) + " is not an integer");
     }
     if (columns == 4) {
       double rating = 0;
       if (!parse_number(fields[2], rating)) {
-        fail("rating '" + std::string(fields[2]) + "' is not a number");
+        fail("rating " + io::quoted(fields[2]) + " is not a number");
       }
       if (rating < min_rating) {
         ++out.dropped_by_rating;

@@ -124,7 +124,7 @@ size_t recommend_stream(RecommenderFile& model, io::LineReader& in, std::ostream
         if (it != lookup.end()) {
           histories[i].push_back(it->second);
         } else if (o.warn) {
-          o.warn(where + ": unknown item '" + name.substr(0, 80) + "' (skipped)");
+          o.warn(where + ": unknown item " + io::quoted(name, 80) + " (skipped)");
         }
       }
       empty[i] = histories[i].empty();

@@ -65,7 +65,7 @@ size_t decode_stream(const SubwordModel& model, io::LineReader& in, std::ostream
       const auto [end, error] = std::from_chars(token.data(), token.data() + token.size(), id);
       if (error != std::errc() || end != token.data() + token.size() || id < 0 ||
           id >= model.vocab_size()) {
-        throw io::DataError(at(in, number) + ": '" + token + "' is not a token id (0.." +
+        throw io::DataError(at(in, number) + ": " + io::quoted(token) + " is not a token id (0.." +
                             std::to_string(model.vocab_size() - 1) + ")");
       }
       ids.push_back(id);

@@ -30,5 +30,21 @@ TEST(Utf8, RejectsOverlongSurrogatesAndOutOfRange) {
   EXPECT_EQ(find_invalid_utf8("\xF5\x80\x80\x80"), 0u);
 }
 
+// Data in a message stays on its one line and cannot reach a terminal as a command.
+TEST(Utf8, QuotedTextIsOneLineOfPlainCharacters) {
+  EXPECT_EQ(quoted("caf\u00e9 \u6771"), "'caf\u00e9 \u6771'");
+  EXPECT_EQ(quoted("5\x00"
+                   "6"),
+            "'5'");  // a C string: the NUL ends it
+  EXPECT_EQ(quoted(std::string_view("5\x00"
+                                    "6",
+                                    3)),
+            "'5\\x006'");
+  EXPECT_EQ(quoted("a\rb\x1B[31mc\x7F"), "'a\\x0Db\\x1B[31mc\\x7F'");
+  EXPECT_EQ(quoted("x\u0085y\u2028z"), "'x\\u{0085}y\\u{2028}z'");
+  EXPECT_EQ(quoted("bad\xFF\xC3"), "'bad\\xFF\\xC3'");
+  EXPECT_EQ(quoted("\u6771\u4eac\u90fd", 2), "'\u6771\u4eac\u2026'");
+}
+
 }  // namespace
 }  // namespace huiyan::io
