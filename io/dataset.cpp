@@ -376,7 +376,7 @@ const DatasetSplit* Dataset::split(const std::string& name) const {
 void write_dataset(const std::string& path, const Dataset& dataset) {
   check_for_writing(dataset);
   AtomicFile atomic(path);
-  h5::File file = h5::File::create(atomic.seekable_temp_path());
+  h5::File file = h5::File::create(atomic.seekable_temp_path(), atomic.destination());
   {
     h5::Group root = file.root();
     root.set_attr("format", kFormat);

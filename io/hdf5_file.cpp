@@ -17,6 +17,15 @@ namespace {
 // HDF5 prints every failure to stderr by default; we report failures through exceptions instead.
 // The thread-safe HDF5 build keeps this setting per thread, so each thread turns it off once.
 void quiet_hdf5_errors() {
+  // No HDF5 clean-up at exit: every file huiyan keeps is closed by then, and one whose write
+  // failed (a full disk) is an abandoned temporary file that HDF5 1.10 crashed trying to flush
+  // again at exit, turning the error's exit status 1 into a segmentation fault. Must precede
+  // every other HDF5 call.
+  static const bool no_clean_up_at_exit = [] {
+    H5dont_atexit();
+    return true;
+  }();
+  (void)no_clean_up_at_exit;
   thread_local const bool quiet = [] {
     H5Eset_auto2(H5E_DEFAULT, nullptr, nullptr);
     return true;
@@ -43,6 +52,14 @@ std::string innermost_hdf5_message() {
   H5Ewalk2(H5E_DEFAULT, H5E_WALK_UPWARD, keep_innermost_message, &message);
   std::replace(message.begin(), message.end(), '\n', ' ');
   while (!message.empty() && message.back() == ' ') message.pop_back();
+  // A failed read or write lists its time, buffer address and byte counts; the system's reason
+  // ("File too large", "No space left on device") is what a user can act on.
+  static constexpr std::string_view kSystemReason = "error message = '";
+  if (const size_t at = message.find(kSystemReason); at != std::string::npos) {
+    const size_t start = at + kSystemReason.size();
+    const size_t end = message.find('\'', start);
+    if (end != std::string::npos) return message.substr(start, end - start);
+  }
   return message;
 }
 
@@ -561,17 +578,18 @@ void Group::link(std::string_view target_path, std::string_view new_name) {
 
 // ---- File ----
 
-File File::create(const std::string& path) {
+File File::create(const std::string& path, const std::string& name) {
   quiet_hdf5_errors();
+  const std::string& named = name.empty() ? path : name;
   const Handle fapl(H5Pcreate(H5P_FILE_ACCESS), H5Pclose);
   // The 1.8 format keeps files readable by every current HDF5 and allows attributes over 64 KB.
   if (!fapl.valid() || H5Pset_libver_bounds(fapl.get(), H5F_LIBVER_V18, H5F_LIBVER_V18) < 0 ||
       !without_hdf5_locks(fapl.get())) {
-    throw_data_error(path, "", "cannot prepare file access properties");
+    throw_data_error(named, "", "cannot prepare file access properties");
   }
   Handle file(H5Fcreate(path.c_str(), H5F_ACC_TRUNC, H5P_DEFAULT, fapl.get()), H5Fclose);
-  if (!file.valid()) throw_data_error(path, "", "cannot create HDF5 file");
-  return File(std::move(file), path);
+  if (!file.valid()) throw_data_error(named, "", "cannot create HDF5 file");
+  return File(std::move(file), named);
 }
 
 File File::open_read(const std::string& path) {

@@ -206,7 +206,9 @@ class Group : public Object {
 
 class File {
  public:
-  static File create(const std::string& path);  // truncates an existing file
+  // Truncates an existing file. Messages name the file `name` (the destination a temporary file
+  // is written for), `path` when it is empty.
+  static File create(const std::string& path, const std::string& name = "");
   static File open_read(const std::string& path);
 
   File(File&&) noexcept = default;

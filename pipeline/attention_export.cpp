@@ -26,7 +26,7 @@ AttentionExport::AttentionExport(const std::string& path, bool json, const std::
     impl_->lines = impl_->file.open_stream();
     return;
   }
-  impl_->h5 = io::h5::File::create(impl_->file.seekable_temp_path());
+  impl_->h5 = io::h5::File::create(impl_->file.seekable_temp_path(), impl_->file.destination());
   io::h5::Group root = impl_->h5->root();
   root.set_attr("format", "huiyan-attention");
   root.set_attr("model", model);

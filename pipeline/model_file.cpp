@@ -36,7 +36,7 @@ void write_tensors(io::h5::Group& group, const std::vector<nn::NamedTensor>& ten
 void save_model(const std::string& path, const ModelFile& model) {
   io::AtomicFile file(path);
   {
-    io::h5::File h5 = io::h5::File::create(file.seekable_temp_path());
+    io::h5::File h5 = io::h5::File::create(file.seekable_temp_path(), file.destination());
     {
       io::h5::Group root = h5.root();
       root.set_attr("format", kFormat);

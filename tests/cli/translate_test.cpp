@@ -341,6 +341,29 @@ TEST_F(TranslateCli, UnwritableModelFileFailsBeforeTraining) {
               !std::filesystem::exists("/dev/full"));
 }
 
+// A write that fails midway (a full disk; here a file size limit) is an error naming the file the
+// user asked for, with the system's reason, and leaves no temporary file. HDF5 used to crash at
+// exit after such a failure.
+TEST_F(TranslateCli, AWriteThatFailsMidwayIsAnErrorNotACrash) {
+  TempDir scratch;
+  const std::string command =
+      "sh -c \"trap '' XFSZ; ulimit -f 20; exec " + std::string(HUIYAN_BINARY) +
+      " train -q --task translate --max-steps 5 --valid-every 5 --data " + (*dir_ / "data.h5") +
+      " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 600 -o " + (scratch / "m.h5") +
+      "\" 2> " + (scratch / "err");
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << "ended by a signal";
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = read_file(scratch / "err");
+  EXPECT_EQ(lines(err), 1u) << err;
+  EXPECT_NE(err.find(scratch / "m."), std::string::npos) << err;
+  EXPECT_NE(err.find("(HDF5: File too large)"), std::string::npos) << err;
+  EXPECT_EQ(err.find(".tmp."), std::string::npos) << err;
+  for (const auto& entry : std::filesystem::directory_iterator(scratch.path())) {
+    EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+  }
+}
+
 // Resuming a run that already reached --max-steps trains nothing and leaves its files as they are.
 TEST_F(TranslateCli, ResumingAFinishedRunTrainsNothing) {
   TempDir scratch;
