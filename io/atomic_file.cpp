@@ -154,18 +154,21 @@ bool is_abandoned(const std::filesystem::path& path) {
 }
 
 // Removes "<file>.tmp.<pid>.<random>" files that no writer holds, which can be as large as a
-// model. A file whose writer runs stays, so writers of one name never remove each other's.
-void remove_stale_temps(const std::string& replaced) {
+// model, for every <file> that `target_name` accepts. A file whose writer runs stays, so writers
+// of one name never remove each other's.
+template <typename TargetName>
+void remove_abandoned_in(const std::string& directory, TargetName target_name) {
   namespace fs = std::filesystem;
-  const fs::path file(replaced);
-  const std::string prefix = file.filename().string() + ".tmp.";
+  static constexpr std::string_view kTemp = ".tmp.";
   std::error_code error;
-  fs::directory_iterator entries(directory_of(replaced), error);
+  fs::directory_iterator entries(directory, error);
   for (; !error && entries != fs::directory_iterator(); entries.increment(error)) {
     const std::string name = entries->path().filename().string();
-    if (!name.starts_with(prefix)) continue;
-    const size_t dot = name.find('.', prefix.size());
-    const std::string pid_text = name.substr(prefix.size(), dot - prefix.size());
+    const size_t temp = name.rfind(kTemp);  // the random part after it is hex
+    if (temp == std::string::npos || !target_name(std::string_view(name).substr(0, temp))) continue;
+    const size_t digits = temp + kTemp.size();
+    const size_t dot = name.find('.', digits);
+    const std::string pid_text = name.substr(digits, dot - digits);
     if (dot == std::string::npos || pid_text.empty() || pid_text.size() > 9 ||
         pid_text.find_first_not_of("0123456789") != std::string::npos) {
       continue;
@@ -175,6 +178,12 @@ void remove_stale_temps(const std::string& replaced) {
       fs::remove(entries->path(), ignored);
     }
   }
+}
+
+void remove_stale_temps(const std::string& replaced) {
+  const std::string file = std::filesystem::path(replaced).filename().string();
+  remove_abandoned_in(directory_of(replaced),
+                      [&](std::string_view target) { return target == file; });
 }
 
 // Creates the temporary file `path` and takes its lock, kept while the descriptor returned stays
@@ -328,6 +337,12 @@ void AtomicFile::commit() {
   // Without this the rename itself may not survive a crash.
   sync_path(directory_of(replaced_), O_RDONLY | O_DIRECTORY, destination_,
             "cannot sync the directory");
+}
+
+void remove_abandoned_temporaries(const std::string& path_prefix) {
+  const std::string start = std::filesystem::path(path_prefix).filename().string();
+  remove_abandoned_in(directory_of(path_prefix),
+                      [&](std::string_view target) { return target.starts_with(start); });
 }
 
 void write_file_atomically(const std::string& path, std::string_view contents) {

@@ -66,11 +66,17 @@ class AtomicFile {
   void release_lock();
 };
 
+// Removes the temporary files no writer holds of every file whose path starts with `path_prefix`
+// ("run/m.step" for all of a run's checkpoints): for files written once, whose own next write
+// would never come to sweep them.
+void remove_abandoned_temporaries(const std::string& path_prefix);
+
 // Replaces the file at path with contents.
 void write_file_atomically(const std::string& path, std::string_view contents);
 
 // An output that is also one of a command's inputs would be destroyed before or while it is read:
-// std::invalid_argument (a usage mistake) naming both; so is an output that is a directory. Files are compared, not names (a link, or
+// std::invalid_argument (a usage mistake) naming both; so is an output that is a directory. Files
+// are compared, not names (a link, or
 // ./a against a; for a file yet to be made, its path made absolute), and `option` names the output
 // in the message. "-" (stdin, stdout), terminals and pipes are never compared.
 void check_output_is_not_an_input(const std::string& output, const std::vector<std::string>& inputs,

@@ -7,6 +7,7 @@
 #include <random>
 #include <stdexcept>
 
+#include "io/atomic_file.h"
 #include "io/dataset.h"
 #include "io/error.h"
 #include "nn/optimizer.h"
@@ -272,6 +273,9 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       const auto keep_from =
           newest - std::min<std::ptrdiff_t>(o.keep_checkpoints - 1, newest - kept.begin());
       for (auto it = kept.begin(); it != keep_from; ++it) std::filesystem::remove(*it);
+      // A checkpoint whose writing was killed is never written again (the run resumes past its
+      // step): its temporary file goes here.
+      io::remove_abandoned_temporaries(checkpoint_prefix(o.output));
     }
     progress.finish();
     say("step " + std::to_string(step) + " epoch " + std::to_string(cursor.epoch_of_last_step()) +

@@ -16,11 +16,14 @@ std::string last_model_path(const std::string& output) {
       .string();
 }
 
+std::string checkpoint_prefix(const std::string& output) {
+  const std::filesystem::path path(output);
+  return (path.parent_path() / (path.stem().string() + ".step")).string();
+}
+
 std::string checkpoint_path(const std::string& output, int64_t step) {
-  std::filesystem::path path(output);
-  return (path.parent_path() /
-          (path.stem().string() + ".step" + std::to_string(step) + path.extension().string()))
-      .string();
+  return checkpoint_prefix(output) + std::to_string(step) +
+         std::filesystem::path(output).extension().string();
 }
 
 std::vector<std::string> checkpoint_paths(const std::string& output) {

@@ -19,7 +19,8 @@ namespace huiyan::pipeline {
 std::string last_model_path(const std::string& output);
 
 // <dir>/<stem>.step<N>.h5 for <dir>/<stem>.h5 (a checkpoint kept for averaging), and those that
-// exist, oldest step first.
+// exist, oldest step first; checkpoint_prefix is the part before <N>.
+std::string checkpoint_prefix(const std::string& output);
 std::string checkpoint_path(const std::string& output, int64_t step);
 std::vector<std::string> checkpoint_paths(const std::string& output);
 

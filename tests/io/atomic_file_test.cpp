@@ -106,6 +106,20 @@ TEST_F(AtomicFileTest, TempFilesNoWriterHoldsAreRemoved) {
   for (const int fd : {ready[0], ready[1], finish[0], finish[1]}) ::close(fd);
 }
 
+// Files written once (a run's checkpoints) are swept by their common start: the abandoned
+// temporary files of all of them go, a held one and the files themselves stay.
+TEST_F(AtomicFileTest, TemporariesOfFilesWrittenOnceAreSweptByPrefix) {
+  const std::string killed = path("m.step60.h5.tmp.7.0123456789abcdef");
+  const std::string other_run = path("n.step60.h5.tmp.7.0123456789abcdef");
+  for (const auto& name : {killed, other_run, path("m.step60.h5")}) std::ofstream(name) << "x";
+  AtomicFile writing(path("m.step80.h5"));
+  remove_abandoned_temporaries(path("m.step"));
+  EXPECT_FALSE(fs::exists(killed));
+  EXPECT_TRUE(fs::exists(other_run));
+  EXPECT_TRUE(fs::exists(path("m.step60.h5")));
+  EXPECT_TRUE(fs::exists(writing.temp_path()));
+}
+
 // An output that is one of the inputs, by name or through a link, is refused before anything is
 // written; a new file, or another one, is fine.
 TEST_F(AtomicFileTest, AnOutputThatIsAnInputIsRefused) {
