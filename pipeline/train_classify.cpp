@@ -16,6 +16,7 @@
 #include "pipeline/classify_model.h"
 #include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
+#include "pipeline/token_ids.h"
 #include "pipeline/training_progress.h"
 #include "pipeline/training_state.h"
 #include "pipeline/word_vectors.h"
@@ -78,6 +79,7 @@ ClassifyTrainSummary train_classify(const ClassifyTrainOptions& o) {
   nn::ClassifierConfig config = o.model;
   config.vocab =
       SubwordModel::from_bytes(dataset.src_tokenizer, o.data + ": /tokenizer/src").vocab_size();
+  check_token_ids(o.data, dataset, config.vocab);
   config.labels = static_cast<int64_t>(dataset.label_names.size());
   config.multi_label = train->label_sets.has_value();
   if (config.labels < 2 && !config.multi_label)

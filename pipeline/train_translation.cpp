@@ -16,6 +16,7 @@
 #include "pipeline/bleu.h"
 #include "pipeline/fixed.h"
 #include "pipeline/model_file.h"
+#include "pipeline/token_ids.h"
 #include "pipeline/training_progress.h"
 #include "pipeline/training_state.h"
 #include "pipeline/translate.h"
@@ -128,6 +129,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       SubwordModel::from_bytes(dataset.src_tokenizer, o.data + ": /tokenizer/src");
   const SubwordModel tgt_tokenizer =
       SubwordModel::from_bytes(dataset.tgt_tokenizer, o.data + ": /tokenizer/tgt");
+  check_token_ids(o.data, dataset, src_tokenizer.vocab_size(), tgt_tokenizer.vocab_size());
 
   // The vocabularies and the embedding sharing come from the dataset, whatever the architecture.
   const auto sized = [&](auto config) {
