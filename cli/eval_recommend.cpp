@@ -32,6 +32,12 @@ int run_recommend_eval(const RecommendEvalArgs& a) {
   const io::DatasetSplit* train = dataset.split("train");
   if (split == nullptr) throw io::DataError(a.data + ": /" + a.split + ": no such split");
   const auto items = static_cast<int64_t>(dataset.items->size());
+  // A user's negatives are items other than the held-out one: the figure reported must be one
+  // that was drawn.
+  if (a.ranking.negatives >= items) {
+    throw UsageError("--negatives " + std::to_string(a.ranking.negatives) + ", but " + a.data +
+                     " has " + std::to_string(items) + " items; give fewer than that");
+  }
 
   pipeline::RecommenderFile model;
   pipeline::Scorer scorer;

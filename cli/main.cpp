@@ -5,6 +5,7 @@
 #include <filesystem>
 #include <iomanip>
 #include <iostream>
+#include <new>
 #include <string>
 #include <vector>
 
@@ -66,6 +67,10 @@ int main(int argc, char** argv) {
     } catch (const std::invalid_argument& e) {
       std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name << " --help)\n";
       return 2;
+    } catch (const std::bad_alloc&) {
+      std::cerr << "huiyan " << name
+                << ": error: out of memory (smaller batches, --beam or --max-length need less)\n";
+      return 1;
     } catch (const std::filesystem::filesystem_error& e) {
       std::cerr << "huiyan " << name << ": error: " << e.what() << "\n";
       return 1;

@@ -52,6 +52,27 @@ void check_resume_preset(const pipeline::TranslationTrainOptions& o,
   }
 }
 
+// --layers sets both stacks: a resume whose run has others is told so in the option given (the
+// trainer would name --encoder-layers or --decoder-layers, which the user did not give).
+void check_resume_layers(const std::string& output, const po::variables_map& values,
+                         int64_t layers) {
+  if (given(values, "encoder-layers") || given(values, "decoder-layers")) return;
+  const std::string last = pipeline::last_model_path(output);
+  const nlohmann::json stored = pipeline::stored_config(last, "translate");
+  if (!stored.is_object() || !stored.contains("model") || !stored["model"].is_object()) return;
+  const auto& model = stored["model"];
+  const auto encoder = model.value("encoder_layers", nlohmann::json());
+  const auto decoder = model.value("decoder_layers", nlohmann::json());
+  if (!encoder.is_number_integer() || !decoder.is_number_integer() ||
+      (encoder.get<int64_t>() == layers && decoder.get<int64_t>() == layers)) {
+    return;
+  }
+  throw UsageError("--layers " + std::to_string(layers) + ", but " + last +
+                   " was trained with --encoder-layers " + std::to_string(encoder.get<int64_t>()) +
+                   " --decoder-layers " + std::to_string(decoder.get<int64_t>()) +
+                   "; resume without --layers to keep them");
+}
+
 }  // namespace
 
 int run_train(const std::vector<std::string>& args) {
@@ -309,6 +330,7 @@ int run_train(const std::vector<std::string>& args) {
   o.model.learned_positions = learned_positions;
   o.model.tie_output = !untied;
   if (o.resume && arch == "transformer" && given("preset")) check_resume_preset(o, values, preset);
+  if (o.resume && given("layers")) check_resume_layers(o.output, values, layers);
   o.batch_tokens = static_cast<int64_t>(batch_tokens.value);
   o.max_length = static_cast<int64_t>(max_length.value);
   o.warmup = static_cast<int64_t>(warmup.value);

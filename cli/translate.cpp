@@ -96,6 +96,9 @@ int run_translate(const std::vector<std::string>& args) {
       std::cerr << "huiyan translate: warning: " << message << "\n";
     };
   if (json && attention_out.empty()) throw UsageError("--json goes with --attention-out FILE");
+  if (attention_out == "-") {
+    throw UsageError("--attention-out needs a file name: the translations go to stdout");
+  }
   io::check_output_is_not_an_input(output, {model_path, input});
   if (!attention_out.empty()) {
     io::check_output_is_not_an_input(attention_out, {model_path, input}, "--attention-out");

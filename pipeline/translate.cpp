@@ -25,7 +25,11 @@ size_t sentences_per_batch(const TranslateOptions& o) {
 }
 
 void check_translate_options(const TranslateOptions& o) {
-  if (o.beam < 1) throw std::invalid_argument("--beam must be >= 1 (1: greedy)");
+  // Past a few dozen, wider beams find nothing better; a million would ask for terabytes of
+  // scores and caches before failing.
+  if (o.beam < 1 || o.beam > 1000) {
+    throw std::invalid_argument("--beam must be between 1 (greedy) and 1000");
+  }
   if (o.n_best < 1 || o.n_best > o.beam) {
     throw std::invalid_argument("need 1 <= --n-best <= --beam");
   }

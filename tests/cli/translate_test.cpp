@@ -269,8 +269,10 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"translate" + model + " --max-length-offset -100", "--max-length-offset"},
       {"translate" + model + " --max-length-ratio 0 --max-length-offset 0", "no room"},
       {"translate" + model + " --length-penalty -1", "--length-penalty"},
-      {"eval --task translate" + model + " --src a --ref b --beam 0", "--beam must be >= 1"},
-      {"translate" + model + " --beam -1", "--beam must be >= 1"},
+      {"eval --task translate" + model + " --src a --ref b --beam 0", "--beam must be between 1"},
+      {"translate" + model + " --beam -1", "--beam must be between 1"},
+      {"translate" + model + " --beam 1001", "--beam must be between 1 (greedy) and 1000"},
+      {"translate" + model + " --attention-out -", "--attention-out needs a file name"},
       {"train --task translate" + data + out + " --attention luong-dot",
        "--attention is for --arch rnn"},
       {"train --task translate" + data + out + " --hard-attention", "--hard-attention is for"},
@@ -405,6 +407,13 @@ TEST_F(TranslateCli, ResumeRefusesAnotherModel) {
                                   (scratch / "model.last.h5") + " was trained with --dim 32"),
             std::string::npos)
       << preset_sizes.err;
+  // --layers is named as given, not as the stack it sets that differs.
+  const Outcome layers = run_huiyan(bare_resume + " --layers 2", "");
+  EXPECT_EQ(layers.exit_code, 2) << layers.err;
+  EXPECT_NE(layers.err.find("--layers 2, but " + (scratch / "model.last.h5") +
+                            " was trained with --encoder-layers 1 --decoder-layers 1"),
+            std::string::npos)
+      << layers.err;
   const Outcome dropout = run_huiyan(resume + " --heads 2 --dropout 0.3", "");
   EXPECT_EQ(dropout.exit_code, 0) << dropout.err;
 }
