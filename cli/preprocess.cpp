@@ -127,6 +127,9 @@ int run_preprocess(const std::vector<std::string>& args) {
     return 0;
   }
   apply(common);
+  if (given(values, "split") && values["split"].as<std::string>().empty()) {
+    throw UsageError("--split needs a name (train, valid, test, ...)");
+  }
   // An option the format does not read is a mistake (expecting a split the leave-one-out split
   // does not make, say), not a no-op.
   const auto refuse = [&](std::initializer_list<const char*> names, const std::string& why) {

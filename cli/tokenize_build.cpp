@@ -68,6 +68,9 @@ int run_tokenize_build(const std::vector<std::string>& args) {
   if (separator.size() != 1) throw UsageError("--label-separator must be one character");
   o.label_separator = separator.front();
   o.splits = split_commas(splits);
+  if (given(values, "splits") && o.splits.empty()) {
+    throw UsageError("--splits needs split names, comma-separated (train,valid,test)");
+  }
   const auto summary = pipeline::build_dataset(o);
   for (const auto& warning : summary.warnings) {
     std::cerr << "huiyan tokenize: warning: " << warning << "\n";

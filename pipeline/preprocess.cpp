@@ -116,6 +116,11 @@ void validate(const PreprocessOptions& o) {
     }
   }
   if (o.out_dir.empty()) throw std::invalid_argument("--out-dir is required");
+  std::error_code error;
+  if (std::filesystem::exists(o.out_dir, error) &&
+      !std::filesystem::is_directory(o.out_dir, error)) {
+    throw std::invalid_argument("--out-dir " + o.out_dir + " is a file; give a directory");
+  }
   if (!o.split.empty() && o.split.find_first_not_of(
                               "abcdefghijklmnopqrstuvwxyzABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789_-") !=
                               std::string::npos) {
@@ -339,6 +344,13 @@ class Preprocessor {
     const size_t total = kept_.size();
     const size_t valid = resolve_split_size(o_.valid_size, total);
     const size_t test = resolve_split_size(o_.test_size, total);
+    if (valid + test >= total) {
+      throw io::DataError("--valid-size and --test-size take " +
+                          std::to_string(std::min(valid + test, total)) + " of the " +
+                          std::to_string(total) +
+                          " examples kept, leaving none to train on; the files in " + o_.out_dir +
+                          " are left as they were");
+    }
     const std::vector<Split> assignment = assign_splits(total, valid, test, o_.seed);
     // A split asked to be empty (--test-size 0) is not written: it must not replace a test set
     // that an earlier `--split test` run put in the same directory.

@@ -175,8 +175,14 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
   std::string serialized;
   const auto status = sentencepiece::SentencePieceTrainer::Train(args, &iterator, &serialized);
   if (!status.ok()) {
-    throw io::DataError("SentencePiece training on " + o.inputs.front() +
-                        " failed: " + readable(status.message()));
+    // SentencePiece leaves out sentences over its length limit, and fails a check when none is
+    // left, with nothing but the check's code to say so.
+    const std::string why =
+        std::string(status.message()).find("!sentences_.empty()") != std::string::npos
+            ? "no sentence is at most --max-sentence-bytes " +
+                  std::to_string(o.max_sentence_bytes) + " bytes long (longer ones are left out)"
+            : readable(status.message());
+    throw io::DataError("SentencePiece training on " + o.inputs.front() + " failed: " + why);
   }
 
   const SubwordModel model = SubwordModel::from_bytes(serialized, o.output);

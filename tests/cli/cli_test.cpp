@@ -82,7 +82,12 @@ TEST(Cli, UsageErrorsExitWithTwoAndOneLine) {
                            // Options of another format are mistakes, not no-ops.
                            "preprocess --format interactions -i a --out-dir b --valid-size 0.1",
                            "preprocess --format interactions -i a --out-dir b --split train",
-                           "preprocess --format text -i a --out-dir b --items c"}) {
+                           "preprocess --format text -i a --out-dir b --items c",
+                           // An empty name is not "not given".
+                           "preprocess --format text -i a --out-dir b --split ''",
+                           "tokenize build --task text --data-dir a -m b -o c --splits ,",
+                           // A file where a directory belongs.
+                           "preprocess --format text -i a --out-dir /dev/null"}) {
     const auto result = huiyan(args);
     EXPECT_EQ(result.exit_code, 2) << args << ": " << result.err;
     if (std::string(args).empty()) continue;  // bare `huiyan` prints the help
@@ -99,6 +104,13 @@ TEST(Cli, BadDataExitsWithOneNamingFileAndLine) {
   EXPECT_EQ(result.err, "huiyan preprocess: error: " + bad +
                             ": line 2: invalid UTF-8 at byte 8 (use --skip-invalid to skip such "
                             "lines)\n");
+  // Held-out sizes that leave nothing to train on are an error, and write nothing.
+  const std::string two = dir.write("two.txt", "one line\nanother line\n");
+  const auto no_train = huiyan("preprocess --format text -i " + two + " --out-dir " +
+                               (dir / "held") + " --valid-size 1 --test-size 1");
+  EXPECT_EQ(no_train.exit_code, 1) << no_train.err;
+  EXPECT_NE(no_train.err.find("leaving none to train on"), std::string::npos) << no_train.err;
+  EXPECT_FALSE(std::filesystem::exists(dir / "held/train.txt"));
   const auto missing = huiyan("tokenize encode -m " + (dir / "none.model"));
   EXPECT_EQ(missing.exit_code, 1);
   EXPECT_EQ(count_lines(missing.err), 1u);
