@@ -68,8 +68,7 @@ int main(int argc, char** argv) {
       std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name << " --help)\n";
       return 2;
     } catch (const std::bad_alloc&) {
-      std::cerr << "huiyan " << name
-                << ": error: out of memory (smaller batches, --beam or --max-length need less)\n";
+      std::cerr << "huiyan " << name << ": error: out of memory (smaller batches need less)\n";
       return 1;
     } catch (const std::filesystem::filesystem_error& e) {
       std::cerr << "huiyan " << name << ": error: " << e.what() << "\n";

@@ -97,7 +97,7 @@ int run_translate(const std::vector<std::string>& args) {
     };
   if (json && attention_out.empty()) throw UsageError("--json goes with --attention-out FILE");
   if (attention_out == "-") {
-    throw UsageError("--attention-out needs a file name: the translations go to stdout");
+    throw UsageError("--attention-out needs a file name, not stdout");
   }
   io::check_output_is_not_an_input(output, {model_path, input});
   if (!attention_out.empty()) {

@@ -138,19 +138,24 @@ struct flock whole_file_lock(short type) {
   return lock;
 }
 
-// Whether the file at `path` is a regular file that no writer holds: one whose writer ended
-// without cleaning up (Ctrl-C, SIGKILL, out of memory). A lock, unlike a process id, says so
-// whatever process namespace or machine the writer ran in. Without lock support on the
+// Removes the file at `path` if it is a regular file that no writer holds: one whose writer
+// ended without cleaning up (Ctrl-C, SIGKILL, out of memory). A lock, unlike a process id, says
+// so whatever process namespace the writer ran in. The sweep holds a lock of its own while it
+// removes the file, so a writer that has just created it (and not locked it yet) cannot take it
+// and write on into a removed file: it tries another name. Without lock support on the
 // filesystem nothing is known, so the file stays.
-bool is_abandoned(const std::filesystem::path& path) {
+void remove_if_abandoned(const std::filesystem::path& path) {
   const int fd = ::open(path.c_str(), O_RDONLY | O_NOFOLLOW | O_NONBLOCK | O_CLOEXEC);
-  if (fd < 0) return false;
-  struct stat info {};
-  struct flock lock = whole_file_lock(F_WRLCK);
-  const bool abandoned = ::fstat(fd, &info) == 0 && S_ISREG(info.st_mode) &&
-                         ::fcntl(fd, F_OFD_GETLK, &lock) == 0 && lock.l_type == F_UNLCK;
+  if (fd < 0) return;
+  struct stat opened {};
+  struct stat named {};
+  struct flock lock = whole_file_lock(F_RDLCK);
+  if (::fstat(fd, &opened) == 0 && S_ISREG(opened.st_mode) &&
+      ::fcntl(fd, F_OFD_SETLK, &lock) == 0 && ::lstat(path.c_str(), &named) == 0 &&
+      named.st_ino == opened.st_ino && named.st_dev == opened.st_dev) {
+    ::unlink(path.c_str());
+  }
   ::close(fd);
-  return abandoned;
 }
 
 // Removes "<file>.tmp.<pid>.<random>" files that no writer holds, which can be as large as a
@@ -173,10 +178,7 @@ void remove_abandoned_in(const std::string& directory, TargetName target_name) {
         pid_text.find_first_not_of("0123456789") != std::string::npos) {
       continue;
     }
-    if (is_abandoned(entries->path())) {
-      std::error_code ignored;
-      fs::remove(entries->path(), ignored);
-    }
+    remove_if_abandoned(entries->path());
   }
 }
 
@@ -187,14 +189,19 @@ void remove_stale_temps(const std::string& replaced) {
 }
 
 // Creates the temporary file `path` and takes its lock, kept while the descriptor returned stays
-// open. -1 with EEXIST when the name is taken, or when another writer's sweep removed the file
-// before the lock was in place (then a new name is tried). Where the filesystem has no locks the
-// file goes unlocked: no sweep there removes anything either.
+// open. -1 with EEXIST when the name is taken, or when another writer's sweep holds or removed
+// the file before the lock was in place (then a new name is tried). Where the filesystem has no
+// locks the file goes unlocked: no sweep there removes anything either.
 int create_locked(const std::string& path, mode_t mode) {
   const int fd = ::open(path.c_str(), O_WRONLY | O_CREAT | O_EXCL | O_CLOEXEC, mode);
   if (fd < 0) return -1;
   struct flock lock = whole_file_lock(F_WRLCK);
-  if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) return fd;
+  if (::fcntl(fd, F_OFD_SETLK, &lock) != 0) {
+    if (errno != EAGAIN && errno != EACCES) return fd;  // no locks here
+    ::close(fd);                                        // a sweep is removing it
+    errno = EEXIST;
+    return -1;
+  }
   struct stat opened {};
   struct stat named {};
   if (::fstat(fd, &opened) != 0 || ::stat(path.c_str(), &named) != 0 ||

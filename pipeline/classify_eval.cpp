@@ -20,8 +20,9 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
   const auto start = std::chrono::steady_clock::now();
   const bool multi = model.model->config().multi_label;
   std::map<std::string, int32_t> label_ids;
+  // Both sides cleaned alike: models from before preprocess cleaned labels may store "POS\u00A0".
   for (size_t k = 0; k < model.labels.size(); ++k)
-    label_ids[model.labels[k]] = static_cast<int32_t>(k);
+    label_ids[normalize_label(model.labels[k])] = static_cast<int32_t>(k);
   const auto label_id = [&](std::string_view name, const io::LineReader& in) {
     const auto it = label_ids.find(std::string(name));
     if (it == label_ids.end()) {

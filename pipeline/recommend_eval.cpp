@@ -21,6 +21,7 @@ nlohmann::json RankingMetrics::to_json(int k) const {
   };
   nlohmann::json j;
   j["users"] = users;
+  j["fewest_negatives"] = fewest_negatives;
   j[key("hr", "sampled")] = hr_sampled;
   j[key("ndcg", "sampled")] = ndcg_sampled;
   j[key("hr", "full")] = hr_full;
@@ -50,6 +51,7 @@ RankingMetrics evaluate_ranking(const io::DatasetSplit& split, int64_t items, co
     std::sort(rows.begin(), rows.end());
   }
   RankingMetrics m;
+  m.fewest_negatives = o.negatives;
   const auto columns = static_cast<size_t>(items + 1);
   std::vector<float> scores;
   std::vector<float> others;
@@ -77,6 +79,7 @@ RankingMetrics evaluate_ranking(const io::DatasetSplit& split, int64_t items, co
       const int64_t unseen =
           items + 1 - static_cast<int64_t>(std::count(seen.begin(), seen.end(), char{1}));
       const int64_t want = std::min<int64_t>(o.negatives, unseen);
+      m.fewest_negatives = std::min(m.fewest_negatives, want);
       std::unordered_set<int32_t> drawn;
       others.clear();
       while (static_cast<int64_t>(drawn.size()) < want) {

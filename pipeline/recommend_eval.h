@@ -37,8 +37,12 @@ struct RankingMetrics {
   double ndcg_sampled = 0;
   double hr_full = 0;  // when options.full
   double ndcg_full = 0;
+  // The fewest negatives a user got: fewer than asked when the catalogue has fewer items the user
+  // has not seen.
+  int64_t fewest_negatives = 0;
 
-  // {"hr@10_sampled", "ndcg@10_sampled", "hr@10_full", "ndcg@10_full", "users"} for k = 10.
+  // {"hr@10_sampled", "ndcg@10_sampled", "hr@10_full", "ndcg@10_full", "users",
+  // "fewest_negatives"} for k = 10.
   nlohmann::json to_json(int k) const;
 };
 

@@ -179,8 +179,8 @@ SubwordTrainSummary train_subword_model(const SubwordTrainOptions& o) {
     // left, with nothing but the check's code to say so.
     const std::string why =
         std::string(status.message()).find("!sentences_.empty()") != std::string::npos
-            ? "no sentence is at most --max-sentence-bytes " +
-                  std::to_string(o.max_sentence_bytes) + " bytes long (longer ones are left out)"
+            ? "no sentence left to train on: each is longer than --max-sentence-bytes " +
+                  std::to_string(o.max_sentence_bytes) + " or empty after normalization"
             : readable(status.message());
     throw io::DataError("SentencePiece training on " + o.inputs.front() + " failed: " + why);
   }

@@ -272,7 +272,7 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"eval --task translate" + model + " --src a --ref b --beam 0", "--beam must be between 1"},
       {"translate" + model + " --beam -1", "--beam must be between 1"},
       {"translate" + model + " --beam 1001", "--beam must be between 1 (greedy) and 1000"},
-      {"translate" + model + " --attention-out -", "--attention-out needs a file name"},
+      {"translate" + model + " --attention-out -", "--attention-out needs a file name, not stdout"},
       {"train --task translate" + data + out + " --attention luong-dot",
        "--attention is for --arch rnn"},
       {"train --task translate" + data + out + " --hard-attention", "--hard-attention is for"},
