@@ -265,6 +265,9 @@ int run_train(const std::vector<std::string>& args) {
     if (!(p >= 0 && p < 1)) throw UsageError(std::string("--") + name + " must be in [0, 1)");
   }
   if (o.patience < 0) throw UsageError("--patience must be >= 0 (0: never stop early)");
+  if (o.valid_beam < 1 || o.valid_beam > 1000) {  // as translate's --beam
+    throw UsageError("--valid-beam must be between 1 (greedy) and 1000");
+  }
   if (!(o.clip_norm >= 0)) throw UsageError("--clip-norm must be >= 0 (0: off)");
   if (!(o.max_minutes >= 0)) throw UsageError("--max-time must be >= 0 (0: no limit)");
   // An option of the other architecture is a mistake (a forgotten --arch rnn, say), not a no-op.

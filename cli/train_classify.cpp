@@ -109,6 +109,9 @@ int run_train_classify(const std::vector<std::string>& args) {
   if (task != "classify") throw UsageError("--task: expected classify, got '" + task + "'");
   const auto given = [&](const std::string& name) { return cli::given(values, name); };
   if (o.resume) {
+    // Initial embeddings start a model; a resume goes on with the run's own weights.
+    refuse_given(values, {"init-embeddings"},
+                 "starts a new model; a --resume goes on with the run's weights");
     const std::string note =
         keep_stored_options(o.output, "classify", values,
                             {{"arch", "model.arch", &m.arch},

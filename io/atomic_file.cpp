@@ -171,11 +171,16 @@ void remove_abandoned_in(const std::string& directory, TargetName target_name) {
     const std::string name = entries->path().filename().string();
     const size_t temp = name.rfind(kTemp);  // the random part after it is hex
     if (temp == std::string::npos || !target_name(std::string_view(name).substr(0, temp))) continue;
+    // Exactly the names AtomicFile makes: digits, a dot and 16 hex digits; a user's
+    // "out.tmp.2024.backup" stays.
     const size_t digits = temp + kTemp.size();
     const size_t dot = name.find('.', digits);
+    if (dot == std::string::npos) continue;
     const std::string pid_text = name.substr(digits, dot - digits);
-    if (dot == std::string::npos || pid_text.empty() || pid_text.size() > 9 ||
-        pid_text.find_first_not_of("0123456789") != std::string::npos) {
+    const std::string random = name.substr(dot + 1);
+    if (pid_text.empty() || pid_text.size() > 9 ||
+        pid_text.find_first_not_of("0123456789") != std::string::npos || random.size() != 16 ||
+        random.find_first_not_of("0123456789abcdef") != std::string::npos) {
       continue;
     }
     remove_if_abandoned(entries->path());

@@ -99,6 +99,26 @@ std::string one_line(std::string_view text) {
   return out;
 }
 
+namespace {
+
+// The code point of one well-formed UTF-8 sequence.
+unsigned code_point(std::string_view sequence) {
+  const auto byte = [&](size_t k) {
+    return static_cast<unsigned>(static_cast<unsigned char>(sequence[k]));
+  };
+  switch (sequence.size()) {
+    case 2:
+      return (byte(0) & 0x1Fu) << 6 | (byte(1) & 0x3Fu);
+    case 3:
+      return (byte(0) & 0x0Fu) << 12 | (byte(1) & 0x3Fu) << 6 | (byte(2) & 0x3Fu);
+    default:
+      return (byte(0) & 0x07u) << 18 | (byte(1) & 0x3Fu) << 12 | (byte(2) & 0x3Fu) << 6 |
+             (byte(3) & 0x3Fu);
+  }
+}
+
+}  // namespace
+
 std::string quoted(std::string_view text, size_t max_chars) {
   std::string out = "'";
   size_t chars = 0;
@@ -128,11 +148,13 @@ std::string quoted(std::string_view text, size_t max_chars) {
       continue;
     }
     const std::string_view sequence = text.substr(i, length);
-    // C1 controls (NEL among them) and the line and paragraph separators.
-    if (sequence == "\u2028" || sequence == "\u2029" ||
-        (length == 2 && byte == 0xC2 && static_cast<unsigned char>(text[i + 1]) < 0xA0)) {
-      const unsigned code = length == 2 ? static_cast<unsigned char>(text[i + 1])
-                                        : (sequence == "\u2028" ? 0x2028u : 0x2029u);
+    const unsigned code = code_point(sequence);
+    // C1 controls (NEL among them), the line and paragraph separators, and the invisible ones
+    // that hide or reorder what a terminal shows: soft hyphen, zero-width and direction marks,
+    // bidi embeddings and isolates, the byte order mark.
+    if ((code >= 0x80 && code < 0xA0) || code == 0xAD || (code >= 0x200B && code <= 0x200F) ||
+        (code >= 0x2028 && code <= 0x202E) || (code >= 0x2060 && code <= 0x2069) ||
+        code == 0xFEFF) {
       std::snprintf(escaped, sizeof escaped, "\\u{%04X}", code);
       out += escaped;
     } else {

@@ -9,7 +9,8 @@ namespace huiyan::pipeline {
 
 size_t resolve_split_size(double size, size_t total) {
   if (!(size >= 0))
-    throw std::invalid_argument("split size must be >= 0, got " + std::to_string(size));
+    throw std::invalid_argument("--valid-size and --test-size must be >= 0, got " +
+                                std::to_string(size));
   // Rounded down, so fractions that add up to at most 1 always fit.
   if (size < 1) return static_cast<size_t>(std::floor(size * static_cast<double>(total)));
   if (size > static_cast<double>(total)) {

@@ -177,8 +177,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                                 " learned positions, so at most " +
                                 std::to_string(longest_pair(o)));
   }
-  if (o.valid_bleu && valid != nullptr && o.valid_beam < 1) {
-    throw std::invalid_argument("--valid-beam must be >= 1");
+  if (o.valid_beam < 1 || o.valid_beam > 1000) {  // as translate's --beam
+    throw std::invalid_argument("--valid-beam must be between 1 (greedy) and 1000");
   }
   model.train(true);
   nn::Adam adam(model.parameters(), 0.9f, 0.98f, 1e-9f, o.weight_decay);
@@ -264,9 +264,11 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     } else {
       ++stale;
     }
+    // The checkpoint before the run's state: a stop while writing it leaves NAME.last.h5 at the
+    // step before, so the resume writes it again instead of going on without it.
+    if (o.keep_checkpoints > 0) save(checkpoint_path(o.output, step), false);
     save(last_path, true);
     if (o.keep_checkpoints > 0) {
-      save(checkpoint_path(o.output, step), false);
       // Only this run's older checkpoints go: another run's stay (unless this run saved over
       // them at the same step).
       std::vector<std::string> kept = latest_run_checkpoints(o.output).paths;
@@ -275,8 +277,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
       const auto keep_from =
           newest - std::min<std::ptrdiff_t>(o.keep_checkpoints - 1, newest - kept.begin());
       for (auto it = kept.begin(); it != keep_from; ++it) std::filesystem::remove(*it);
-      // A checkpoint whose writing was killed is never written again (the run resumes past its
-      // step): its temporary file goes here.
+      // A checkpoint whose writing was killed leaves a temporary file under a name no later write
+      // reuses: it goes here.
       io::remove_abandoned_temporaries(checkpoint_prefix(o.output));
     }
     progress.finish();

@@ -134,6 +134,11 @@ TEST_F(ClassifyCli, PretrainedTokenVectorsStartTheEmbedding) {
   const Outcome wrong = run_huiyan(train + " --embed-dim 16");
   EXPECT_EQ(wrong.exit_code, 1);
   EXPECT_NE(wrong.err.find("vectors.h5"), std::string::npos) << wrong.err;
+  // A resume goes on with the run's weights: initial embeddings would be silently replaced.
+  const Outcome resumed = run_huiyan(train + " --embed-dim 32 --resume");
+  EXPECT_EQ(resumed.exit_code, 2) << resumed.err;
+  EXPECT_NE(resumed.err.find("--init-embeddings starts a new model"), std::string::npos)
+      << resumed.err;
 }
 
 TEST_F(ClassifyCli, ClearErrors) {

@@ -279,6 +279,7 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"train --task translate --arch rnn" + data + out + " --heads 4",
        "--heads is for --arch transformer"},
       {"train --task translate" + data + out + " --valid-beam 0", "--valid-beam"},
+      {"train --task translate" + data + out + " --valid-beam 1001", "between 1 (greedy) and 1000"},
       {"train --task translate" + data + out + " --learned-positions --max-length 5000",
        "--max-length 5000"},
       {"train --task translate" + data + out + " --dim 0", "--dim must be > 0"},

@@ -57,7 +57,12 @@ TEST_F(AtomicFileTest, TempFilesNoWriterHoldsAreRemoved) {
   const std::string destination = path("model.h5");
   const std::string killed = destination + ".tmp.1.0123456789abcdef";
   const std::string other = path("other.h5.tmp.1.0123456789abcdef");
+  // Names AtomicFile never makes are a user's files.
+  const std::string users[] = {destination + ".tmp.2024.backup",
+                               destination + ".tmp.1.0123456789abcdef.gz",
+                               destination + ".tmp.1.0123456789ABCDEF"};
   for (const auto& name : {killed, other}) std::ofstream(name) << "partial";
+  for (const auto& name : users) std::ofstream(name) << "notes";
 
   int ready[2], finish[2];
   ASSERT_EQ(::pipe(ready), 0);
@@ -95,6 +100,7 @@ TEST_F(AtomicFileTest, TempFilesNoWriterHoldsAreRemoved) {
   }
   EXPECT_FALSE(fs::exists(killed));
   EXPECT_TRUE(fs::exists(other));
+  for (const auto& name : users) EXPECT_TRUE(fs::exists(name)) << name;
   EXPECT_EQ(child_temps(), 1u);
   EXPECT_EQ(read_file(destination), "model");
 

@@ -42,6 +42,7 @@ TEST(Utf8, QuotedTextIsOneLineOfPlainCharacters) {
             "'5\\x006'");
   EXPECT_EQ(quoted("a\rb\x1B[31mc\x7F"), "'a\\x0Db\\x1B[31mc\\x7F'");
   EXPECT_EQ(quoted("x\u0085y\u2028z"), "'x\\u{0085}y\\u{2028}z'");
+  EXPECT_EQ(quoted("1\u00AD \u202Eab\u2066\uFEFF"), "'1\\u{00AD} \\u{202E}ab\\u{2066}\\u{FEFF}'");
   EXPECT_EQ(quoted("bad\xFF\xC3"), "'bad\\xFF\\xC3'");
   EXPECT_EQ(quoted("\u6771\u4eac\u90fd", 2), "'\u6771\u4eac\u2026'");
 }
