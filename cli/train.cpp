@@ -14,16 +14,25 @@ namespace huiyan::cli {
 
 namespace {
 
+// The model config the run at `last` stored, or null when the file holds none a translation
+// trainer wrote (the trainer then reports what is wrong with it).
+nlohmann::json stored_model(const std::string& last) {
+  const nlohmann::json stored = pipeline::stored_config(last, "translate");
+  if (!stored.is_object() || !stored.contains("model") || !stored["model"].is_object()) {
+    return nullptr;
+  }
+  nlohmann::json model = stored["model"];
+  model["arch"] = stored.value("arch", "");
+  return model;
+}
+
 // A resume with --preset keeps the run's sizes only if the preset has them: a difference is
 // named as the preset's (a size given as its own option is compared by the trainer).
 void check_resume_preset(const pipeline::TranslationTrainOptions& o,
                          const po::variables_map& values, const std::string& preset) {
   const std::string last = pipeline::last_model_path(o.output);
-  const nlohmann::json stored = pipeline::stored_config(last, "translate");
-  if (!stored.is_object() || stored.value("arch", "") != "transformer" ||
-      !stored.contains("model") || !stored["model"].is_object()) {
-    return;  // the trainer reports what is wrong with the file
-  }
+  const nlohmann::json model = stored_model(last);
+  if (model.is_null() || model["arch"] != "transformer") return;
   const bool layers = given(values, "layers");
   const struct {
     const char* option;
@@ -40,7 +49,7 @@ void check_resume_preset(const pipeline::TranslationTrainOptions& o,
        !layers && !given(values, "decoder-layers")},
   };
   for (const auto& size : sizes) {
-    const auto& trained = stored["model"].value(size.key, nlohmann::json());
+    const auto& trained = model.value(size.key, nlohmann::json());
     if (!size.set_by_preset || !trained.is_number_integer() ||
         trained.get<int64_t>() == size.value) {
       continue;
@@ -58,9 +67,8 @@ void check_resume_layers(const std::string& output, const po::variables_map& val
                          int64_t layers) {
   if (given(values, "encoder-layers") || given(values, "decoder-layers")) return;
   const std::string last = pipeline::last_model_path(output);
-  const nlohmann::json stored = pipeline::stored_config(last, "translate");
-  if (!stored.is_object() || !stored.contains("model") || !stored["model"].is_object()) return;
-  const auto& model = stored["model"];
+  const nlohmann::json model = stored_model(last);
+  if (model.is_null()) return;
   const auto encoder = model.value("encoder_layers", nlohmann::json());
   const auto decoder = model.value("decoder_layers", nlohmann::json());
   if (!encoder.is_number_integer() || !decoder.is_number_integer() ||
