@@ -141,7 +141,7 @@ Explanation explain(const ClassifierFile& model, const Prediction& p, const Docu
   static const std::string kWordStart = "\xE2\x96\x81";  // ▁ starts a word in SentencePiece
   static const std::string kCut = "\xE2\x80\xA6";        // … marks a word truncation cut
   const auto starts_word = [&](int32_t id) {
-    return model.tokenizer->piece(id).rfind(kWordStart, 0) == 0;
+    return model.tokenizer->piece(id).starts_with(kWordStart);
   };
   // Whether the model read a word cut short after this token: the next one, which it did not read,
   // continues the word.
@@ -160,7 +160,7 @@ Explanation explain(const ClassifierFile& model, const Prediction& p, const Docu
       const auto sentence = static_cast<size_t>(o.sentence);
       const auto token = static_cast<size_t>(o.token);
       std::string piece = model.tokenizer->piece(doc[sentence][token]);
-      const bool starts = starts_word(doc[sentence][token]);
+      const bool starts = piece.starts_with(kWordStart);
       if (surfaces != nullptr) {
         const std::string& surface = (*surfaces)[sentence][token];
         piece = surface.substr(std::min(surface.find_first_not_of(' '), surface.size()));
