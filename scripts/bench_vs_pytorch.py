@@ -205,6 +205,8 @@ def decode(args, beam):
                 scores, best = total.topk(beam, dim=1)
                 parents = best // vocab + torch.arange(batch)[:, None] * beam
                 last = (best % vocab).reshape(-1)
+                if beam == 1:
+                    continue  # each row is its own parent: no cache to reorder
                 parents = parents.reshape(-1)
                 for cache in caches:
                     cache[0] = cache[0].index_select(0, parents)

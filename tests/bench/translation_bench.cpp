@@ -212,11 +212,11 @@ void decode(const Args& a, int beam) {
   DecodeOptions o;
   o.beam = beam;
   o.n_best = 1;
+  // As huiyan translate does: the weights' packed copies are made once (in the warm-up), not
+  // after each batch's reset or in each timed run.
+  Graph weight_copies;
   const auto run = [&](int64_t sentences) {
     int64_t tokens = 0;
-    // As huiyan translate does: the weights' packed copies are made once, not after each
-    // batch's reset.
-    Graph weight_copies;
     Graph graph;
     graph.share_weight_copies_of(weight_copies);
     NoGrad no_grad(graph);
