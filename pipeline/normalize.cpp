@@ -111,6 +111,10 @@ std::string TextNormalizer::operator()(std::string_view text) const {
       continue;
     }
     if (u_charType(c) == U_CONTROL_CHAR || is_invisible(c)) continue;
+    if (options_.drop_ignorable && c != 0x200C && c != 0x200D &&
+        u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) {
+      continue;
+    }
     if (pending_space) {
       cleaned.append(static_cast<UChar>(' '));
       pending_space = false;
@@ -124,7 +128,7 @@ std::string TextNormalizer::operator()(std::string_view text) const {
 }
 
 std::string normalize_label(std::string_view label) {
-  static const TextNormalizer normalize(NormalizeOptions{false, false});
+  static const TextNormalizer normalize(NormalizeOptions{false, false, true});
   return normalize(label);
 }
 

@@ -11,11 +11,14 @@ struct NormalizeOptions {
   bool lowercase = false;
   // `<br />`, `<br>` and `<br/>` (any case) become spaces, as in IMDB reviews.
   bool strip_line_break_tags = true;
+  // Drops every default-ignorable code point (soft hyphen, direction marks, variation selectors)
+  // but the zero-width joiner and non-joiner, which change how text reads.
+  bool drop_ignorable = false;
 };
 
-// A label as a corpus line gives it (valid UTF-8): NFKC, controls dropped, white space squeezed
-// and trimmed, case and tags kept, so that "POS\u00A0" and "POS" are one label and none breaks
-// a line.
+// A label as a corpus line gives it (valid UTF-8): NFKC, controls and invisible marks dropped,
+// white space squeezed and trimmed, case and tags kept, so that "POS\u00A0", "POS\u00AD",
+// "\u200EPOS" and "POS" are one label and none breaks a line.
 std::string normalize_label(std::string_view label);
 
 class TextNormalizer {

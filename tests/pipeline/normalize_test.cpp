@@ -46,6 +46,14 @@ TEST(Normalize, LabelsAreCleanedButKeepTheirCase) {
   EXPECT_EQ(normalize_label("\uFF30\uFF2F\uFF33"), "POS");
   EXPECT_EQ(normalize_label("a<br />b"), "a<br />b");
   EXPECT_EQ(normalize_label("Sci-Fi,Drama"), "Sci-Fi,Drama");
+  // Invisible marks a copy from other text brings along: soft hyphen, direction marks and
+  // isolates, a variation selector. The joiners stay: they change what an emoji or a word is.
+  EXPECT_EQ(normalize_label("PO\u00ADS"), "POS");
+  EXPECT_EQ(normalize_label("\u200EPOS\u200F"), "POS");
+  EXPECT_EQ(normalize_label("\u2067POS\u2069"), "POS");
+  EXPECT_EQ(normalize_label("\u2764\uFE0F"), "\u2764");
+  EXPECT_EQ(normalize_label("\U0001F468\u200D\U0001F469"), "\U0001F468\u200D\U0001F469");
+  EXPECT_EQ(normalize_label("a\u200Cb"), "a\u200Cb");
 }
 
 TEST(Normalize, LowercasesWhenAsked) {
