@@ -51,7 +51,7 @@ const std::vector<Command>& commands() {
       {"train",
        "train a model: translation (Transformer, or RNN with attention), classification (HAN, "
        "self-attentive, Transformer) or recommendation (SASRec, ACF)",
-       run_train},
+       run_train, false, true},
       {"translate", "translate text with a model file: stdin to stdout, beam search", run_translate,
        true},
   };

@@ -44,6 +44,9 @@ struct Command {
   // Runs a trained model without training it: its memory comes in 2 MB pages
   // (nn::prefer_huge_pages).
   bool runs_a_model = false;
+  // Takes Ctrl-C, SIGTERM and SIGHUP itself (training saves first); for the others, main quits at
+  // once, removing the outputs' temporary files (OnSignal::quit).
+  bool watches_signals = false;
 };
 
 const std::vector<Command>& commands();

@@ -6,10 +6,12 @@
 #include <iomanip>
 #include <iostream>
 #include <new>
+#include <optional>
 #include <string>
 #include <vector>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "nn/arena.h"
 
 namespace {
@@ -59,6 +61,8 @@ int main(int argc, char** argv) {
     if (name != command.name) continue;
     const std::vector<std::string> rest(args.begin() + 1, args.end());
     if (command.runs_a_model) huiyan::nn::prefer_huge_pages();
+    std::optional<huiyan::cli::StopSignals> quit_on_signal;  // before any thread starts
+    if (!command.watches_signals) quit_on_signal.emplace(name, huiyan::cli::OnSignal::quit);
     try {
       return with_stdout_checked(command.run(rest), "huiyan " + name);
     } catch (const huiyan::cli::po::error& e) {

@@ -11,6 +11,9 @@
 #include <cstdint>
 #include <iostream>
 #include <utility>
+#include <vector>
+
+#include "io/atomic_file.h"
 
 namespace huiyan::cli {
 
@@ -26,7 +29,8 @@ void write_all(int fd, const std::string& text) {
 }
 
 std::string signal_name(int number) {
-  return number == SIGINT ? "Ctrl-C (SIGINT)" : "SIGTERM";
+  if (number == SIGINT) return "Ctrl-C (SIGINT)";
+  return number == SIGHUP ? "SIGHUP" : "SIGTERM";
 }
 
 // Ends the process by `number` with its default action, from the calling thread.
@@ -37,14 +41,27 @@ std::string signal_name(int number) {
   sigaddset(&one, number);
   ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
   ::raise(number);
-  ::_exit(128 + number);  // not reached: the default action of both signals ends the process
+  ::_exit(128 + number);  // not reached: the default action of these signals ends the process
+}
+
+// Quits by `number` at once, from the watcher: the outputs not committed yet are left as they were.
+[[noreturn]] void quit_by(int number, const std::string& command) {
+  const std::vector<std::string> untouched = io::remove_own_temporaries();
+  if (!untouched.empty()) {
+    std::string said =
+        "huiyan " + command + ": stopped by " + signal_name(number) + "; left as before:";
+    for (const auto& file : untouched) said += " " + file;
+    write_all(STDERR_FILENO, said + "\n");
+  }
+  die_by(number);
 }
 
 }  // namespace
 
-StopSignals::StopSignals(std::string command) : command_(std::move(command)) {
+StopSignals::StopSignals(std::string command, OnSignal on_signal)
+    : command_(std::move(command)), on_signal_(on_signal) {
   sigemptyset(&handled_);
-  for (const int number : {SIGINT, SIGTERM}) {
+  for (const int number : {SIGINT, SIGTERM, SIGHUP}) {
     struct sigaction current = {};
     if (::sigaction(number, nullptr, &current) == 0 && current.sa_handler != SIG_IGN) {
       sigaddset(&handled_, number);
@@ -116,6 +133,7 @@ void StopSignals::watch() {
     signalfd_siginfo info = {};
     if (::read(signal_fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
     const int number = static_cast<int>(info.ssi_signo);
+    if (on_signal_ == OnSignal::quit) quit_by(number, command_);
     int none = 0;
     if (signal_.compare_exchange_strong(none, number)) {
       first = std::chrono::steady_clock::now();
@@ -125,7 +143,7 @@ void StopSignals::watch() {
       continue;
     }
     if (std::chrono::steady_clock::now() - first < std::chrono::seconds(1)) continue;
-    die_by(number);  // a second signal: now
+    quit_by(number, command_);  // a second signal: now
   }
 }
 

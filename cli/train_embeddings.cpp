@@ -4,6 +4,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "cli/stop_signals.h"
 #include "pipeline/word_vectors.h"
 
 namespace huiyan::cli {
@@ -52,6 +53,8 @@ int run_train_embeddings(const std::vector<std::string>& args) {
   v.progress = !common.quiet;
   if (!common.quiet) v.log = [](const std::string& line) { std::cerr << line << "\n"; };
   check_model_output(o.output, o.data, WrittenBeside::nothing);
+  // Nothing to save for a resume: a signal quits, leaving no partial file.
+  StopSignals signals("train", OnSignal::quit);  // before training starts any thread
   const auto summary = pipeline::train_embeddings(o);
   if (!common.quiet) {
     std::cerr << "token vectors of " << summary.tokens << " tokens x " << v.epochs << " epochs in "

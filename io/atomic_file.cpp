@@ -9,6 +9,7 @@
 #include <cstdio>
 #include <cstring>
 #include <filesystem>
+#include <optional>
 #include <random>
 #include <stdexcept>
 #include <utility>
@@ -158,32 +159,45 @@ void remove_if_abandoned(const std::filesystem::path& path) {
   ::close(fd);
 }
 
+// What the temporary file of an output through an open descriptor is named for.
+constexpr std::string_view kDescriptorOutput = "huiyan-output";
+
+// A temporary file's name as AtomicFile makes it, "<file>.tmp.<pid>.<random>", taken apart.
+struct TempName {
+  std::string_view target;  // <file>
+  std::string_view pid;
+};
+
+// Exactly the names AtomicFile makes: digits, a dot and 16 hex digits after ".tmp."; a user's
+// "out.tmp.2024.backup" is none.
+std::optional<TempName> parse_temp_name(std::string_view name) {
+  static constexpr std::string_view kTemp = ".tmp.";
+  const size_t temp = name.rfind(kTemp);  // the random part after it is hex
+  if (temp == std::string_view::npos) return std::nullopt;
+  const size_t digits = temp + kTemp.size();
+  const size_t dot = name.find('.', digits);
+  if (dot == std::string_view::npos) return std::nullopt;
+  const std::string_view pid = name.substr(digits, dot - digits);
+  const std::string_view random = name.substr(dot + 1);
+  if (pid.empty() || pid.size() > 9 || pid.find_first_not_of("0123456789") != pid.npos ||
+      random.size() != 16 || random.find_first_not_of("0123456789abcdef") != random.npos) {
+    return std::nullopt;
+  }
+  return TempName{name.substr(0, temp), pid};
+}
+
 // Removes "<file>.tmp.<pid>.<random>" files that no writer holds, which can be as large as a
 // model, for every <file> that `target_name` accepts. A file whose writer runs stays, so writers
 // of one name never remove each other's.
 template <typename TargetName>
 void remove_abandoned_in(const std::string& directory, TargetName target_name) {
   namespace fs = std::filesystem;
-  static constexpr std::string_view kTemp = ".tmp.";
   std::error_code error;
   fs::directory_iterator entries(directory, error);
   for (; !error && entries != fs::directory_iterator(); entries.increment(error)) {
     const std::string name = entries->path().filename().string();
-    const size_t temp = name.rfind(kTemp);  // the random part after it is hex
-    if (temp == std::string::npos || !target_name(std::string_view(name).substr(0, temp))) continue;
-    // Exactly the names AtomicFile makes: digits, a dot and 16 hex digits; a user's
-    // "out.tmp.2024.backup" stays.
-    const size_t digits = temp + kTemp.size();
-    const size_t dot = name.find('.', digits);
-    if (dot == std::string::npos) continue;
-    const std::string pid_text = name.substr(digits, dot - digits);
-    const std::string random = name.substr(dot + 1);
-    if (pid_text.empty() || pid_text.size() > 9 ||
-        pid_text.find_first_not_of("0123456789") != std::string::npos || random.size() != 16 ||
-        random.find_first_not_of("0123456789abcdef") != std::string::npos) {
-      continue;
-    }
-    remove_if_abandoned(entries->path());
+    const auto temp = parse_temp_name(name);
+    if (temp && target_name(temp->target)) remove_if_abandoned(entries->path());
   }
 }
 
@@ -240,7 +254,7 @@ AtomicFile::AtomicFile(std::string destination)
     descriptor_ = descriptor;
     std::error_code error;
     const auto directory = std::filesystem::temp_directory_path(error);
-    replaced_ = ((error ? std::filesystem::path("/tmp") : directory) / "huiyan-output").string();
+    replaced_ = ((error ? std::filesystem::path("/tmp") : directory) / kDescriptorOutput).string();
   } else if (exists && S_ISSOCK(target.st_mode)) {
     errno = ENXIO;
     throw_system_error(destination_, "a socket cannot be written by its name");
@@ -355,6 +369,28 @@ void remove_abandoned_temporaries(const std::string& path_prefix) {
   const std::string start = std::filesystem::path(path_prefix).filename().string();
   remove_abandoned_in(directory_of(path_prefix),
                       [&](std::string_view target) { return target.starts_with(start); });
+}
+
+std::vector<std::string> remove_own_temporaries() {
+  namespace fs = std::filesystem;
+  // A writer keeps its temporary file open (locked) until it commits, so this process's open
+  // descriptors name every one: no list of them needs keeping.
+  const std::string own_pid = std::to_string(::getpid());
+  std::vector<std::string> removed;
+  std::error_code error;
+  fs::directory_iterator descriptors("/proc/self/fd", error);
+  for (; !error && descriptors != fs::directory_iterator(); descriptors.increment(error)) {
+    std::error_code unreadable;
+    const fs::path file = fs::read_symlink(descriptors->path(), unreadable);
+    if (unreadable || !file.is_absolute()) continue;  // a pipe, a socket
+    const std::string name = file.filename().string();
+    const auto temp = parse_temp_name(name);
+    if (!temp || temp->pid != own_pid) continue;
+    // Two descriptors of one file (the lock's and the writer's) name it twice.
+    if (::unlink(file.c_str()) != 0 || temp->target == kDescriptorOutput) continue;
+    removed.push_back((file.parent_path() / std::string(temp->target)).string());
+  }
+  return removed;
 }
 
 void write_file_atomically(const std::string& path, std::string_view contents) {

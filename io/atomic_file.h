@@ -71,6 +71,13 @@ class AtomicFile {
 // would never come to sweep them.
 void remove_abandoned_temporaries(const std::string& path_prefix);
 
+// Removes the temporary files of this process's AtomicFiles that are not committed yet, for a
+// process about to end by a signal: the destinations stay as they were, and no temporary file is
+// left for a later write to sweep. Returns the destinations that are files (those at the end of
+// links, with absolute paths; not outputs through an open descriptor). Call it from a thread of its
+// own: it stops none of the writers.
+std::vector<std::string> remove_own_temporaries();
+
 // Replaces the file at path with contents.
 void write_file_atomically(const std::string& path, std::string_view contents);
 

@@ -2,12 +2,15 @@
 
 #include <gtest/gtest.h>
 #include <signal.h>
+#include <sys/stat.h>
 #include <sys/wait.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <chrono>
 #include <cstdlib>
 #include <filesystem>
+#include <fstream>
 #include <memory>
 #include <nlohmann/json.hpp>
 #include <sstream>
@@ -499,6 +502,60 @@ TEST_F(TranslateCli, CtrlCSavesTheRunForResume) {
   EXPECT_EQ(resumed.exit_code, 0) << resumed.err;
   EXPECT_NE(resumed.err.find("trained " + std::to_string(step + 3) + " steps"), std::string::npos)
       << resumed.err;
+}
+
+// Ctrl-C while translate waits for more input quits at once, by the signal: the output and the
+// attention file stay as they were (an earlier file keeps its content, a new one is not made),
+// no temporary file is left beside them, and stderr names them. SIGTERM and SIGHUP do the same.
+TEST_F(TranslateCli, ASignalLeavesTheOutputsAsTheyWere) {
+  for (const int number : {SIGINT, SIGTERM, SIGHUP}) {
+    TempDir scratch;
+    const std::string fifo = scratch / "stdin";
+    ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
+    const std::string out = scratch.write("out.en", "earlier\n");
+    const std::string err = scratch / "stderr";
+    const pid_t child = ::fork();
+    ASSERT_GE(child, 0);
+    if (child == 0) {
+      const std::string command = "exec " + std::string(HUIYAN_BINARY) + " translate -m " +
+                                  (*dir_ / "model.h5") + " --threads 1 -o " + out +
+                                  " --attention-out " + (scratch / "att.h5") + " < " + fifo +
+                                  " 2> " + err;
+      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
+      ::_exit(127);
+    }
+    // One line, and the input held open: translate has its outputs' temporary files and waits.
+    {
+      std::ofstream input(fifo);
+      input << "Ein Hund.\n" << std::flush;
+      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+      const auto temporaries = [&] {
+        size_t count = 0;
+        for (const auto& entry : std::filesystem::directory_iterator(scratch.path()))
+          count += entry.path().filename().string().find(".tmp.") != std::string::npos ? 1 : 0;
+        return count;
+      };
+      while (temporaries() < 2 && std::chrono::steady_clock::now() < give_up) {
+        std::this_thread::sleep_for(std::chrono::milliseconds(20));
+      }
+      ASSERT_EQ(temporaries(), 2u);
+      ::kill(child, number);
+      int status = 0;
+      ASSERT_EQ(::waitpid(child, &status, 0), child);
+      EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == number) << status;
+    }
+    std::vector<std::string> left;
+    for (const auto& entry : std::filesystem::directory_iterator(scratch.path()))
+      left.push_back(entry.path().filename().string());
+    std::sort(left.begin(), left.end());
+    EXPECT_EQ(left, (std::vector<std::string>{"out.en", "stderr", "stdin"}));
+    EXPECT_EQ(read_file(out), "earlier\n");
+    const std::string said = read_file(err);
+    EXPECT_NE(said.find("huiyan translate: stopped by "), std::string::npos) << said;
+    const auto at = std::filesystem::canonical(scratch.path());
+    EXPECT_NE(said.find((at / "out.en").string()), std::string::npos) << said;
+    EXPECT_NE(said.find((at / "att.h5").string()), std::string::npos) << said;
+  }
 }
 
 // eval --task translate warns about source lines as translate does, and checks the references'

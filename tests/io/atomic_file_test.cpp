@@ -10,8 +10,10 @@
 #include <fstream>
 #include <iterator>
 #include <random>
+#include <set>
 #include <string>
 #include <thread>
+#include <vector>
 
 #include "io/error.h"
 #include "io/hdf5_file.h"
@@ -182,6 +184,39 @@ TEST_F(AtomicFileTest, WithoutCommitTheOldFileStaysAndNoTempFileRemains) {
   }
   EXPECT_EQ(read_file(destination), "old");
   EXPECT_EQ(file_count(), 1u);
+}
+
+// What a process ended by a signal removes: the temporary files of its outputs not committed yet
+// (found through its open descriptors), each named by its destination; a committed output, an
+// output through an open descriptor and another process's temporary file stay.
+TEST_F(AtomicFileTest, OwnTemporariesAreRemovedByTheirDestinations) {
+  const std::string kept = path("kept.txt");
+  const std::string old = path("old.txt");
+  std::ofstream(old) << "old";
+  AtomicFile committed(kept);
+  std::ofstream committed_stream = committed.open_stream();
+  committed_stream << "done";
+  committed.commit(committed_stream);
+  AtomicFile replacing(old);
+  std::ofstream replacing_stream = replacing.open_stream();
+  replacing_stream << "half";
+  replacing_stream.flush();
+  AtomicFile fresh(path("new.h5"));
+  const std::string foreign = path("model.h5.tmp.1.0123456789abcdef");
+  std::ofstream(foreign) << "another process's";
+  std::ifstream foreign_open(foreign);  // held open here, but not this process's name
+
+  const std::vector<std::string> removed = remove_own_temporaries();
+  const fs::path at = fs::canonical(dir_);
+  EXPECT_EQ(std::set<std::string>(removed.begin(), removed.end()),
+            (std::set<std::string>{at / "old.txt", at / "new.h5"}));
+  EXPECT_FALSE(fs::exists(replacing.temp_path()));
+  EXPECT_FALSE(fs::exists(fresh.temp_path()));
+  EXPECT_EQ(read_file(old), "old");
+  EXPECT_EQ(read_file(kept), "done");
+  EXPECT_TRUE(fs::exists(foreign));
+  EXPECT_FALSE(fs::exists(path("new.h5")));
+  EXPECT_TRUE(remove_own_temporaries().empty());
 }
 
 TEST_F(AtomicFileTest, WorksForHdf5FilesWrittenToTheTempPath) {
