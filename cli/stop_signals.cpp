@@ -41,18 +41,27 @@ std::string signal_name(int number) {
   sigaddset(&one, number);
   ::pthread_sigmask(SIG_UNBLOCK, &one, nullptr);
   ::raise(number);
-  ::_exit(128 + number);  // not reached: the default action of these signals ends the process
+  // Reached only where the default action does nothing: in a namespace's init process (pid 1).
+  ::_exit(128 + number);
 }
 
 // Quits by `number` at once, from the watcher: the outputs not committed yet are left as they were.
+// The work goes on meanwhile, so the message may wait for stderr only briefly (a full pipe, a
+// terminal stopped by Ctrl-S), and the temporary files are looked for again just before the end.
 [[noreturn]] void quit_by(int number, const std::string& command) {
   const std::vector<std::string> untouched = io::remove_own_temporaries();
   if (!untouched.empty()) {
-    std::string said =
-        "huiyan " + command + ": stopped by " + signal_name(number) + "; left as before:";
+    // A progress line on a terminal has no line end yet.
+    std::string said = ::isatty(STDERR_FILENO) ? "\n" : "";
+    said += "huiyan " + command + ": stopped by " + signal_name(number) + "; left as before:";
     for (const auto& file : untouched) said += " " + file;
-    write_all(STDERR_FILENO, said + "\n");
+    said += "\n";
+    pollfd out = {STDERR_FILENO, POLLOUT, 0};
+    if (::poll(&out, 1, 100) == 1 && (out.revents & POLLOUT) != 0) {
+      static_cast<void>(::write(STDERR_FILENO, said.data(), said.size()));
+    }
   }
+  io::remove_own_temporaries();
   die_by(number);
 }
 
@@ -126,8 +135,9 @@ void StopSignals::watch() {
   for (;;) {
     pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
     if (::poll(fds, 2, -1) < 0) {
-      if (errno == EINTR) continue;
-      return;
+      // Returning would leave the signals blocked with nothing to read them.
+      if (errno != EINTR) std::this_thread::sleep_for(std::chrono::milliseconds(10));
+      continue;
     }
     if (fds[1].revents != 0) return;
     signalfd_siginfo info = {};

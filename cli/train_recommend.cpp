@@ -25,7 +25,8 @@ int run_train_recommend(const std::vector<std::string>& args) {
       "model file to write (the best on valid); the last, with optimizer state, goes to "
       "NAME.last.h5")(
       "resume", po::bool_switch(&o.resume),
-      "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C or SIGTERM "
+      "continue exactly from NAME.last.h5 (saved at each validation, and when Ctrl-C, SIGTERM or "
+      "SIGHUP "
       "stops training after its current step; a second one quits at once); options not given "
       "keep the run's values (all but --max-time), and --max-steps or --max-epochs alone says "
       "where it ends");

@@ -7,6 +7,7 @@
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
+#include <cstdlib>
 #include <cstring>
 #include <filesystem>
 #include <optional>
@@ -376,10 +377,17 @@ std::vector<std::string> remove_own_temporaries() {
   // A writer keeps its temporary file open (locked) until it commits, so this process's open
   // descriptors name every one: no list of them needs keeping.
   const std::string own_pid = std::to_string(::getpid());
+  std::error_code no_temp_directory;
+  const fs::path temp_directory = fs::temp_directory_path(no_temp_directory);
   std::vector<std::string> removed;
   std::error_code error;
   fs::directory_iterator descriptors("/proc/self/fd", error);
   for (; !error && descriptors != fs::directory_iterator(); descriptors.increment(error)) {
+    // Only writers' descriptors: a sweep opens other writers' files read-only for a moment, and
+    // their names may carry this process's id too (pid 1 in every container).
+    const std::string number = descriptors->path().filename().string();
+    const int flags = ::fcntl(std::atoi(number.c_str()), F_GETFL);
+    if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) continue;
     std::error_code unreadable;
     const fs::path file = fs::read_symlink(descriptors->path(), unreadable);
     if (unreadable || !file.is_absolute()) continue;  // a pipe, a socket
@@ -387,8 +395,11 @@ std::vector<std::string> remove_own_temporaries() {
     const auto temp = parse_temp_name(name);
     if (!temp || temp->pid != own_pid) continue;
     // Two descriptors of one file (the lock's and the writer's) name it twice.
-    if (::unlink(file.c_str()) != 0 || temp->target == kDescriptorOutput) continue;
-    removed.push_back((file.parent_path() / std::string(temp->target)).string());
+    if (::unlink(file.c_str()) != 0) continue;
+    const bool through_descriptor = temp->target == kDescriptorOutput && !no_temp_directory &&
+                                    file.parent_path() == temp_directory;
+    if (!through_descriptor)
+      removed.push_back((file.parent_path() / std::string(temp->target)).string());
   }
   return removed;
 }

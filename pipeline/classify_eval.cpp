@@ -21,8 +21,19 @@ ClassifyEvaluation evaluate_labeled_tsv(ClassifierFile& model, const std::string
   const bool multi = model.model->config().multi_label;
   std::map<std::string, int32_t> label_ids;
   // Both sides cleaned alike: models from before preprocess cleaned labels may store "POS\u00A0".
-  for (size_t k = 0; k < model.labels.size(); ++k)
-    label_ids[normalize_label(model.labels[k])] = static_cast<int32_t>(k);
+  for (size_t k = 0; k < model.labels.size(); ++k) {
+    const auto [at, added] =
+        label_ids.emplace(normalize_label(model.labels[k]), static_cast<int32_t>(k));
+    if (!added) {
+      // Scores would silently count one class for the other.
+      throw io::DataError("the model's labels " +
+                          io::quoted(model.labels[static_cast<size_t>(at->second)]) + " and " +
+                          io::quoted(model.labels[k]) + " are one label once cleaned (" +
+                          io::quoted(at->first) +
+                          "); this model was trained on labels huiyan now cleans: preprocess and "
+                          "train it again");
+    }
+  }
   const auto label_id = [&](std::string_view name, const io::LineReader& in) {
     const auto it = label_ids.find(std::string(name));
     if (it == label_ids.end()) {

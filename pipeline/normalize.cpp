@@ -53,6 +53,26 @@ bool is_invisible(UChar32 c) {
   return c == 0xFEFF || c == 0x200B || c == 0x2060;
 }
 
+// Soft hyphen, Arabic letter mark, direction marks, embeddings, overrides and isolates, variation
+// selectors.
+bool is_invisible_mark(UChar32 c) {
+  return c == 0x00AD || c == 0x061C || c == 0x200E || c == 0x200F || (c >= 0x202A && c <= 0x202E) ||
+         (c >= 0x2066 && c <= 0x2069) || (c >= 0xFE00 && c <= 0xFE0F) ||
+         (c >= 0xE0100 && c <= 0xE01EF);
+}
+
+// `text` without invisible marks, before NFKC: dropped after it, a mark between a letter and its
+// combining accent would leave the two uncomposed ("e\u00AD\u0301" not "\u00E9").
+icu::UnicodeString without_invisible_marks(const icu::UnicodeString& text) {
+  icu::UnicodeString kept;
+  for (int32_t i = 0; i < text.length();) {
+    const UChar32 c = text.char32At(i);
+    i += U16_LENGTH(c);
+    if (!is_invisible_mark(c)) kept.append(c);
+  }
+  return kept;
+}
+
 bool is_printable_ascii(std::string_view text) {
   for (const char c : text) {
     if (c < 0x20 || c > 0x7E) return false;
@@ -92,8 +112,10 @@ std::string TextNormalizer::operator()(std::string_view text) const {
   if (is_printable_ascii(text)) return normalize_printable_ascii(text, options_.lowercase);
 
   UErrorCode status = U_ZERO_ERROR;
-  icu::UnicodeString normalized = nfkc().normalize(
-      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size())), status);
+  icu::UnicodeString decoded =
+      icu::UnicodeString::fromUTF8(icu::StringPiece(text.data(), text.size()));
+  if (options_.drop_invisible_marks) decoded = without_invisible_marks(decoded);
+  icu::UnicodeString normalized = nfkc().normalize(decoded, status);
   if (U_FAILURE(status)) {
     throw std::runtime_error(std::string("NFKC normalization failed: ") + u_errorName(status));
   }
@@ -111,10 +133,6 @@ std::string TextNormalizer::operator()(std::string_view text) const {
       continue;
     }
     if (u_charType(c) == U_CONTROL_CHAR || is_invisible(c)) continue;
-    if (options_.drop_ignorable && c != 0x200C && c != 0x200D &&
-        u_hasBinaryProperty(c, UCHAR_DEFAULT_IGNORABLE_CODE_POINT)) {
-      continue;
-    }
     if (pending_space) {
       cleaned.append(static_cast<UChar>(' '));
       pending_space = false;

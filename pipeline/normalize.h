@@ -11,9 +11,10 @@ struct NormalizeOptions {
   bool lowercase = false;
   // `<br />`, `<br>` and `<br/>` (any case) become spaces, as in IMDB reviews.
   bool strip_line_break_tags = true;
-  // Drops every default-ignorable code point (soft hyphen, direction marks, variation selectors)
-  // but the zero-width joiner and non-joiner, which change how text reads.
-  bool drop_ignorable = false;
+  // Drops the marks a copy from other text brings along unseen: soft hyphens, direction marks,
+  // embeddings and isolates, variation selectors (not joiners or emoji tags, which change what
+  // text or an emoji is).
+  bool drop_invisible_marks = false;
 };
 
 // A label as a corpus line gives it (valid UTF-8): NFKC, controls and invisible marks dropped,

@@ -1,5 +1,6 @@
 // huiyan train and huiyan translate as users run them, on the committed sample.
 
+#include <fcntl.h>
 #include <gtest/gtest.h>
 #include <signal.h>
 #include <sys/stat.h>
@@ -30,6 +31,50 @@ const std::string kData = HUIYAN_TEST_DATA_DIR;
 
 using testing::Outcome;
 using testing::run_huiyan;
+
+// A child process running `command` through the shell, with the signals a test sends at their
+// default action whatever the test runner ignores or blocks (nohup, a background job); killed
+// and reaped when the test ends without waiting for it (a failed assertion).
+class Child {
+ public:
+  explicit Child(const std::string& command) : pid_(::fork()) {
+    if (pid_ != 0) return;
+    sigset_t all;
+    sigemptyset(&all);
+    for (const int number : {SIGINT, SIGTERM, SIGHUP, SIGPIPE}) {
+      ::signal(number, SIG_DFL);
+      sigaddset(&all, number);
+    }
+    ::sigprocmask(SIG_UNBLOCK, &all, nullptr);
+    const std::string line = "exec " + command;
+    ::execl("/bin/sh", "sh", "-c", line.c_str(), static_cast<char*>(nullptr));
+    ::_exit(127);
+  }
+  ~Child() {
+    if (pid_ <= 0) return;
+    ::kill(pid_, SIGKILL);
+    ::waitpid(pid_, nullptr, 0);
+  }
+  Child(const Child&) = delete;
+  Child& operator=(const Child&) = delete;
+
+  pid_t pid() const { return pid_; }
+  // The child's wait status once it ended within `seconds` (then SIGKILL): -1 if it had to be
+  // killed.
+  int wait(int seconds) {
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(seconds);
+    int status = 0;
+    while (::waitpid(pid_, &status, WNOHANG) == 0) {
+      if (std::chrono::steady_clock::now() > give_up) return -1;  // the destructor kills it
+      std::this_thread::sleep_for(std::chrono::milliseconds(10));
+    }
+    pid_ = -1;
+    return status;
+  }
+
+ private:
+  pid_t pid_;
+};
 
 size_t lines(const std::string& text) {
   return static_cast<size_t>(std::count(text.begin(), text.end(), '\n'));
@@ -473,22 +518,16 @@ TEST_F(TranslateCli, CtrlCSavesTheRunForResume) {
                             " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 600 "
                             "--valid-every 20 --warmup 10 --lr 2e-3 --threads 1 --no-valid-bleu";
   const std::string err = scratch / "stderr";
-  const pid_t child = ::fork();
-  ASSERT_GE(child, 0);
-  if (child == 0) {
-    const std::string command = "exec " + train + " --max-steps 1000000 2> " + err;
-    ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-    ::_exit(127);
-  }
+  Child child(train + " --max-steps 1000000 2> " + err);
+  ASSERT_GE(child.pid(), 0);
   // Once the first validation saved the model, training is under way: interrupt it.
   const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(120);
   while (read_file(err).find("valid loss") == std::string::npos &&
          std::chrono::steady_clock::now() < give_up) {
     std::this_thread::sleep_for(std::chrono::milliseconds(20));
   }
-  ::kill(child, SIGINT);
-  int status = 0;
-  ASSERT_EQ(::waitpid(child, &status, 0), child);
+  ::kill(child.pid(), SIGINT);
+  const int status = child.wait(120);
   const std::string said = read_file(err);
   ASSERT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == SIGINT) << status << "\n" << said;
   const std::string stopped = "stopped by Ctrl-C (SIGINT) at step ";
@@ -514,36 +553,32 @@ TEST_F(TranslateCli, ASignalLeavesTheOutputsAsTheyWere) {
     ASSERT_EQ(::mkfifo(fifo.c_str(), 0600), 0);
     const std::string out = scratch.write("out.en", "earlier\n");
     const std::string err = scratch / "stderr";
-    const pid_t child = ::fork();
-    ASSERT_GE(child, 0);
-    if (child == 0) {
-      const std::string command = "exec " + std::string(HUIYAN_BINARY) + " translate -m " +
-                                  (*dir_ / "model.h5") + " --threads 1 -o " + out +
-                                  " --attention-out " + (scratch / "att.h5") + " < " + fifo +
-                                  " 2> " + err;
-      ::execl("/bin/sh", "sh", "-c", command.c_str(), static_cast<char*>(nullptr));
-      ::_exit(127);
-    }
+    // Opened for reading and writing, the pipe has a reader from the start (no open blocks, and no
+    // write raises SIGPIPE should translate end early), and a writer until the test ends.
+    const int input = ::open(fifo.c_str(), O_RDWR | O_CLOEXEC);
+    ASSERT_GE(input, 0);
+    Child child(std::string(HUIYAN_BINARY) + " translate -m " + (*dir_ / "model.h5") +
+                " --threads 1 -o " + out + " --attention-out " + (scratch / "att.h5") + " < " +
+                fifo + " 2> " + err);
+    ASSERT_GE(child.pid(), 0);
+    const std::string line = "Ein Hund.\n";
+    ASSERT_EQ(::write(input, line.data(), line.size()), static_cast<ssize_t>(line.size()));
     // One line, and the input held open: translate has its outputs' temporary files and waits.
-    {
-      std::ofstream input(fifo);
-      input << "Ein Hund.\n" << std::flush;
-      const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
-      const auto temporaries = [&] {
-        size_t count = 0;
-        for (const auto& entry : std::filesystem::directory_iterator(scratch.path()))
-          count += entry.path().filename().string().find(".tmp.") != std::string::npos ? 1 : 0;
-        return count;
-      };
-      while (temporaries() < 2 && std::chrono::steady_clock::now() < give_up) {
-        std::this_thread::sleep_for(std::chrono::milliseconds(20));
-      }
-      ASSERT_EQ(temporaries(), 2u);
-      ::kill(child, number);
-      int status = 0;
-      ASSERT_EQ(::waitpid(child, &status, 0), child);
-      EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == number) << status;
+    const auto temporaries = [&] {
+      size_t count = 0;
+      for (const auto& entry : std::filesystem::directory_iterator(scratch.path()))
+        count += entry.path().filename().string().find(".tmp.") != std::string::npos ? 1 : 0;
+      return count;
+    };
+    const auto give_up = std::chrono::steady_clock::now() + std::chrono::seconds(60);
+    while (temporaries() < 2 && std::chrono::steady_clock::now() < give_up) {
+      std::this_thread::sleep_for(std::chrono::milliseconds(20));
     }
+    ASSERT_EQ(temporaries(), 2u);
+    ::kill(child.pid(), number);
+    const int status = child.wait(60);
+    ::close(input);
+    EXPECT_TRUE(WIFSIGNALED(status) && WTERMSIG(status) == number) << status;
     std::vector<std::string> left;
     for (const auto& entry : std::filesystem::directory_iterator(scratch.path()))
       left.push_back(entry.path().filename().string());

@@ -202,9 +202,21 @@ TEST_F(AtomicFileTest, OwnTemporariesAreRemovedByTheirDestinations) {
   replacing_stream << "half";
   replacing_stream.flush();
   AtomicFile fresh(path("new.h5"));
-  const std::string foreign = path("model.h5.tmp.1.0123456789abcdef");
+  // Pid 0 is no process's. A file with this process's id that it only reads (as a sweep does
+  // another writer's, whose id may be the same in another container) is not its own either.
+  const std::string foreign = path("model.h5.tmp.0.0123456789abcdef");
   std::ofstream(foreign) << "another process's";
-  std::ifstream foreign_open(foreign);  // held open here, but not this process's name
+  std::ifstream foreign_open(foreign);
+  const std::string read_only =
+      path("other.h5.tmp." + std::to_string(::getpid()) + ".0123456789abcdef");
+  std::ofstream(read_only) << "read only";
+  std::ifstream read_only_open(read_only);
+  // An output through an open descriptor: its temporary file goes, unnamed (it has no file).
+  const std::string behind = path("behind.txt");
+  const int descriptor = ::open(behind.c_str(), O_WRONLY | O_CREAT | O_CLOEXEC, 0600);
+  ASSERT_GE(descriptor, 0);
+  AtomicFile through("/dev/fd/" + std::to_string(descriptor));
+  ASSERT_TRUE(fs::exists(through.temp_path()));
 
   const std::vector<std::string> removed = remove_own_temporaries();
   const fs::path at = fs::canonical(dir_);
@@ -215,8 +227,11 @@ TEST_F(AtomicFileTest, OwnTemporariesAreRemovedByTheirDestinations) {
   EXPECT_EQ(read_file(old), "old");
   EXPECT_EQ(read_file(kept), "done");
   EXPECT_TRUE(fs::exists(foreign));
+  EXPECT_TRUE(fs::exists(read_only));
+  EXPECT_FALSE(fs::exists(through.temp_path()));
   EXPECT_FALSE(fs::exists(path("new.h5")));
   EXPECT_TRUE(remove_own_temporaries().empty());
+  ::close(descriptor);
 }
 
 TEST_F(AtomicFileTest, WorksForHdf5FilesWrittenToTheTempPath) {

@@ -174,6 +174,16 @@ TEST_F(Trained, EvaluatesALabelledTsv) {
     EXPECT_NE(std::string(error.what()).find("line 41: label 'meh'"), std::string::npos)
         << error.what();
   }
+  // A model from before labels lost their invisible marks may hold two that are now one: scoring
+  // one class for the other would be silently wrong.
+  m.labels[1] = m.labels[0] + "\u200E";
+  try {
+    evaluate_labeled_tsv(m, tsv, o);
+    FAIL() << "labels that clean to one must be an error";
+  } catch (const io::DataError& error) {
+    EXPECT_NE(std::string(error.what()).find("are one label once cleaned"), std::string::npos)
+        << error.what();
+  }
 }
 
 TEST(ClassifyModel, LongDocumentsAreReadAtTheirHeadAndTail) {

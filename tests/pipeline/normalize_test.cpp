@@ -54,6 +54,13 @@ TEST(Normalize, LabelsAreCleanedButKeepTheirCase) {
   EXPECT_EQ(normalize_label("\u2764\uFE0F"), "\u2764");
   EXPECT_EQ(normalize_label("\U0001F468\u200D\U0001F469"), "\U0001F468\u200D\U0001F469");
   EXPECT_EQ(normalize_label("a\u200Cb"), "a\u200Cb");
+  // Dropped before NFKC composes: a mark between a letter and its accent does not keep them apart.
+  EXPECT_EQ(normalize_label("POSe\u00AD\u0301"), "POS\u00E9");
+  EXPECT_EQ(normalize_label("e\u200E\u0301"), "\u00E9");
+  // Emoji tag sequences (the flag of England) keep their tags.
+  const std::string england =
+      "\U0001F3F4\U000E0067\U000E0062\U000E0065\U000E006E\U000E0067\U000E007F";
+  EXPECT_EQ(normalize_label(england), england);
 }
 
 TEST(Normalize, LowercasesWhenAsked) {
