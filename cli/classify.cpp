@@ -69,6 +69,7 @@ int run_classify(const std::vector<std::string>& args) {
     };
   }
   io::check_output_is_not_an_input(html, {model_path, input}, "--explain-html");
+  io::check_outputs_apart("-", html, "--explain-html", "the labels");
   pipeline::ClassifierFile model = pipeline::load_classifier(model_path);
   if (model.model->config().multi_label && given(values, "top-k")) {
     throw UsageError(model_path +

@@ -2,7 +2,6 @@
 // and turns failures into one line on stderr and an exit code (1 bad data or I/O, 2 usage).
 
 #include <exception>
-#include <filesystem>
 #include <iomanip>
 #include <iostream>
 #include <new>
@@ -63,22 +62,24 @@ int main(int argc, char** argv) {
     if (command.runs_a_model) huiyan::nn::prefer_huge_pages();
     std::optional<huiyan::cli::StopSignals> quit_on_signal;  // before any thread starts
     if (!command.watches_signals) quit_on_signal.emplace(name, huiyan::cli::OnSignal::quit);
+    // A failure the quit caused (a removed temporary file) is not the user's to read: the process
+    // ends by the signal as soon as the watcher has cleaned up.
+    const auto say = [&](const std::string& line) {
+      if (!(quit_on_signal && quit_on_signal->requested())) std::cerr << line << "\n";
+    };
     try {
       return with_stdout_checked(command.run(rest), "huiyan " + name);
     } catch (const huiyan::cli::po::error& e) {
-      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name << " --help)\n";
+      say("huiyan " + name + ": " + e.what() + " (see huiyan " + name + " --help)");
       return 2;
     } catch (const std::invalid_argument& e) {
-      std::cerr << "huiyan " << name << ": " << e.what() << " (see huiyan " << name << " --help)\n";
+      say("huiyan " + name + ": " + e.what() + " (see huiyan " + name + " --help)");
       return 2;
     } catch (const std::bad_alloc&) {
-      std::cerr << "huiyan " << name << ": error: out of memory (smaller batches need less)\n";
-      return 1;
-    } catch (const std::filesystem::filesystem_error& e) {
-      std::cerr << "huiyan " << name << ": error: " << e.what() << "\n";
+      say("huiyan " + name + ": error: out of memory (smaller batches need less)");
       return 1;
     } catch (const std::exception& e) {
-      std::cerr << "huiyan " << name << ": error: " << e.what() << "\n";
+      say("huiyan " + name + ": error: " + e.what());
       return 1;
     }
   }

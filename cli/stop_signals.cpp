@@ -143,11 +143,15 @@ void StopSignals::watch() {
     signalfd_siginfo info = {};
     if (::read(signal_fd_, &info, sizeof info) != static_cast<ssize_t>(sizeof info)) continue;
     const int number = static_cast<int>(info.ssi_signo);
-    if (on_signal_ == OnSignal::quit) quit_by(number, command_);
+    if (on_signal_ == OnSignal::quit) {
+      signal_.store(number);  // the work's errors from now on are the quit's doing
+      quit_by(number, command_);
+    }
     int none = 0;
     if (signal_.compare_exchange_strong(none, number)) {
       first = std::chrono::steady_clock::now();
-      write_all(STDERR_FILENO, "\nhuiyan " + command_ + ": " + signal_name(number) +
+      write_all(STDERR_FILENO, std::string(::isatty(STDERR_FILENO) ? "\n" : "") + "huiyan " +
+                                   command_ + ": " + signal_name(number) +
                                    ": stopping after this step and saving for --resume; "
                                    "again, a second from now, to quit at once\n");
       continue;

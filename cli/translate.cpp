@@ -2,10 +2,6 @@
 
 #include "pipeline/translate.h"
 
-#include <sys/stat.h>
-#include <unistd.h>
-
-#include <filesystem>
 #include <fstream>
 #include <iostream>
 #include <memory>
@@ -16,27 +12,6 @@
 #include "io/line_reader.h"
 
 namespace huiyan::cli {
-
-namespace {
-
-// Whether two names (or a name and an open descriptor) reach one file that two writers would
-// interleave in: a regular file, a pipe or a socket (a terminal or /dev/null takes both).
-bool shared_stream(const struct stat& a, const struct stat& b) {
-  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && !S_ISCHR(a.st_mode);
-}
-bool same_file(const std::string& path, int fd) {
-  struct stat a = {};
-  struct stat b = {};
-  return ::stat(path.c_str(), &a) == 0 && ::fstat(fd, &b) == 0 && shared_stream(a, b);
-}
-bool same_file(const std::string& path, const std::string& other) {
-  struct stat a = {};
-  struct stat b = {};
-  if (::stat(path.c_str(), &a) != 0) return path == other;  // one file yet to be made
-  return ::stat(other.c_str(), &b) == 0 && shared_stream(a, b);
-}
-
-}  // namespace
 
 int run_translate(const std::vector<std::string>& args) {
   std::string model_path;
@@ -102,17 +77,7 @@ int run_translate(const std::vector<std::string>& args) {
   io::check_output_is_not_an_input(output, {model_path, input});
   if (!attention_out.empty()) {
     io::check_output_is_not_an_input(attention_out, {model_path, input}, "--attention-out");
-    // Two writers of one file would interleave (stdout, a pipe) or one replace the other.
-    // (A file yet to be made by its absolute path: ./x is x.)
-    std::error_code error;
-    const bool one_new_name = !std::filesystem::exists(attention_out, error) &&
-                              std::filesystem::weakly_canonical(attention_out, error) ==
-                                  std::filesystem::weakly_canonical(output, error);
-    if (output == "-" ? same_file(attention_out, STDOUT_FILENO)
-                      : same_file(attention_out, output) || one_new_name) {
-      throw UsageError(
-          "--attention-out names where the translations go; give it a file of its own");
-    }
+    io::check_outputs_apart(output, attention_out, "--attention-out", "the translations");
   }
   pipeline::Translator translator = pipeline::load_translator(model_path);
   io::LineReader reader(input);

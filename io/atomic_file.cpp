@@ -233,6 +233,29 @@ int create_locked(const std::string& path, mode_t mode) {
   return fd;
 }
 
+// Whether two names (or a name and an open descriptor) reach one file that two writers would
+// interleave in: a regular file, a pipe or a socket (a terminal or /dev/null takes both).
+bool shared_stream(const struct stat& a, const struct stat& b) {
+  return a.st_dev == b.st_dev && a.st_ino == b.st_ino && !S_ISCHR(a.st_mode);
+}
+bool same_stream(const std::string& path, int fd) {
+  struct stat a = {};
+  struct stat b = {};
+  return ::stat(path.c_str(), &a) == 0 && ::fstat(fd, &b) == 0 && shared_stream(a, b);
+}
+bool same_stream(const std::string& path, const std::string& other) {
+  struct stat a = {};
+  struct stat b = {};
+  if (::stat(path.c_str(), &a) != 0) {  // yet to be made: ./x is x
+    std::error_code error;
+    return path == other || (!std::filesystem::exists(path, error) && !error &&
+                             std::filesystem::weakly_canonical(path, error) ==
+                                 std::filesystem::weakly_canonical(other, error) &&
+                             !error);
+  }
+  return ::stat(other.c_str(), &b) == 0 && shared_stream(a, b);
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string destination)
@@ -299,6 +322,18 @@ AtomicFile::~AtomicFile() {
   release_lock();
 }
 
+void AtomicFile::check_still_held() const {
+  struct stat held {};
+  struct stat named {};
+  if (lock_fd_ < 0 || ::fstat(lock_fd_, &held) != 0) return;  // no lock to compare with
+  if (::stat(temp_path_.c_str(), &named) != 0 || named.st_ino != held.st_ino ||
+      named.st_dev != held.st_dev) {
+    throw DataError(destination_ + ": its temporary file " + temp_path_ +
+                    " was removed before it was complete (a signal stopping the command, or "
+                    "another program); the file is as it was");
+  }
+}
+
 void AtomicFile::release_lock() {
   if (lock_fd_ >= 0) ::close(std::exchange(lock_fd_, -1));
 }
@@ -346,6 +381,7 @@ void AtomicFile::commit() {
     return;
   }
   if (how_ == How::through_descriptor) {
+    check_still_held();
     copy_to_descriptor(temp_path_, descriptor_, destination_);
     ::unlink(temp_path_.c_str());
     release_lock();
@@ -356,6 +392,7 @@ void AtomicFile::commit() {
     throw_system_error(destination_, "cannot give the new file the old one's permissions");
   }
   sync_path(temp_path_, O_RDONLY, destination_, "cannot sync the temporary file");
+  check_still_held();
   if (::rename(temp_path_.c_str(), replaced_.c_str()) != 0) {
     throw_system_error(destination_, "cannot replace the file");
   }
@@ -433,6 +470,15 @@ void check_output_is_not_an_input(const std::string& output, const std::vector<s
       throw std::invalid_argument(option + " " + output + ", which is also an input (" + input +
                                   "); give the output a name of its own");
     }
+  }
+}
+
+void check_outputs_apart(const std::string& output, const std::string& other,
+                         const std::string& option, const std::string& what) {
+  if (other.empty()) return;
+  if (output == "-" ? same_stream(other, STDOUT_FILENO) : same_stream(other, output)) {
+    throw std::invalid_argument(option + " " + other + " names where " + what +
+                                " go; give it a file of its own");
   }
 }
 

@@ -64,12 +64,23 @@ class AtomicFile {
   bool committed_ = false;
 
   void release_lock();
+  // The file at temp_path is still the one this writer created and locks: a quitting command
+  // removes it, and a writer that opens it by name afterwards makes a new one, which must not
+  // replace the destination.
+  void check_still_held() const;
 };
 
 // Removes the temporary files no writer holds of every file whose path starts with `path_prefix`
 // ("run/m.step" for all of a run's checkpoints): for files written once, whose own next write
 // would never come to sweep them.
 void remove_abandoned_temporaries(const std::string& path_prefix);
+
+// Two outputs of one command that reach one file or stream (stdout by another name such as
+// /dev/stdout, one file by two names, a pipe) would interleave or one replace the other:
+// std::invalid_argument naming `option` and `other`, `what` saying what `output` ("-": stdout)
+// holds. A terminal or /dev/null takes both.
+void check_outputs_apart(const std::string& output, const std::string& other,
+                         const std::string& option, const std::string& what);
 
 // Removes the temporary files of this process's AtomicFiles that are not committed yet, for a
 // process about to end by a signal: the destinations stay as they were, and no temporary file is

@@ -160,6 +160,14 @@ TEST_F(ClassifyCli, ClearErrors) {
   EXPECT_EQ(page.exit_code, 1) << page.err;
   EXPECT_EQ(page.out, "");
   EXPECT_NE(page.err.find("none/x.html"), std::string::npos) << page.err;
+  // The page and the labels in one stream (stdout is a file here) would interleave.
+  const Outcome into_labels =
+      run_huiyan("classify -m " + model() + " --explain-html /dev/stdout", "x\n");
+  EXPECT_EQ(into_labels.exit_code, 2) << into_labels.err;
+  EXPECT_EQ(into_labels.out, "");
+  EXPECT_NE(into_labels.err.find("--explain-html /dev/stdout names where the labels go"),
+            std::string::npos)
+      << into_labels.err;
   const std::string tsv = dir_->write("bad.tsv", "1\t0\t0\tGood.\nmaybe\t0\t0\tHm.\n");
   const Outcome bad = run_huiyan("eval --task classify -m " + model() + " --input " + tsv +
                                  " --label-column 1 --text-column 4");

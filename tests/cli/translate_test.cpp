@@ -309,7 +309,7 @@ TEST_F(TranslateCli, UsageErrorsComeBeforeAnyWork) {
       {"translate" + model + " --attention-out " + (*dir_ / "model.h5"), "which is also an input"},
       {"translate" + model + " -o " + (scratch / "t.out") + " --attention-out " +
            scratch.path().string() + "/./t.out",
-       "--attention-out names where the translations go"},
+       "names where the translations go"},
       {"tokenize encode -m " + (*dir_ / "joint.model") + " -o " + (*dir_ / "joint.model"),
        "which is also an input"},
       {"translate" + model + " --max-length-ratio -5", "--max-length-ratio"},

@@ -234,6 +234,26 @@ TEST_F(AtomicFileTest, OwnTemporariesAreRemovedByTheirDestinations) {
   ::close(descriptor);
 }
 
+// A temporary file removed while it was written (a command quitting on a signal removes them) and
+// made again by a writer that opens it by name never replaces the destination.
+TEST_F(AtomicFileTest, ATemporaryFileMadeAgainIsNotCommitted) {
+  const std::string destination = path("out.txt");
+  std::ofstream(destination) << "old";
+  AtomicFile file(destination);
+  fs::remove(file.temp_path());
+  std::ofstream again(file.temp_path());
+  again << "written after the quit";
+  try {
+    file.commit(again);
+    FAIL() << "a temporary file made again must not be committed";
+  } catch (const DataError& error) {
+    EXPECT_NE(std::string(error.what()).find("was removed before it was complete"),
+              std::string::npos)
+        << error.what();
+  }
+  EXPECT_EQ(read_file(destination), "old");
+}
+
 TEST_F(AtomicFileTest, WorksForHdf5FilesWrittenToTheTempPath) {
   const std::string destination = path("data.h5");
   AtomicFile file(destination);
