@@ -65,10 +65,28 @@ std::string signal_name(int number) {
   die_by(number);
 }
 
+// SIGPIPE goes to the thread whose write to a closed pipe raised it, which the watcher is not: a
+// handler removes the temporary files there, then the signal takes its default action.
+void quit_on_closed_pipe(int) {
+  io::remove_own_temporaries_in_signal_handler();
+  ::raise(SIGPIPE);  // SA_RESETHAND restored the default action, SA_NODEFER lets it through
+}
+
 }  // namespace
 
 StopSignals::StopSignals(std::string command, OnSignal on_signal)
     : command_(std::move(command)), on_signal_(on_signal) {
+  if (on_signal_ == OnSignal::quit) {
+    struct sigaction quit = {};
+    quit.sa_handler = quit_on_closed_pipe;
+    quit.sa_flags = SA_RESETHAND | SA_NODEFER;
+    sigemptyset(&quit.sa_mask);
+    struct sigaction current = {};
+    if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL &&
+        ::sigaction(SIGPIPE, &quit, &saved_pipe_action_) == 0) {
+      pipe_handled_ = true;
+    }
+  }
   sigemptyset(&handled_);
   for (const int number : {SIGINT, SIGTERM, SIGHUP}) {
     struct sigaction current = {};
@@ -94,6 +112,7 @@ StopSignals::StopSignals(std::string command, OnSignal on_signal)
 StopSignals::~StopSignals() {
   stop_watching();
   ::pthread_sigmask(SIG_SETMASK, &saved_mask_, nullptr);
+  if (pipe_handled_) ::sigaction(SIGPIPE, &saved_pipe_action_, nullptr);
 }
 
 void StopSignals::stop_watching() {

@@ -14,7 +14,9 @@
 //
 // Quitting (OnSignal::quit, every other command; and a second signal in training) removes the
 // temporary files of the outputs not committed yet, so each is as it was before the command, and
-// no partial file is left beside it; then the process ends by the signal.
+// no partial file is left beside it; then the process ends by the signal. In quit mode a closed
+// pipe on stdout (SIGPIPE, as in `huiyan translate --attention-out a.h5 | head`) does the same,
+// silently, as a pipeline's commands end.
 //
 // No global state: the signals are blocked in this thread (and in every thread started after),
 // and a watcher thread reads them from a signalfd.
@@ -62,6 +64,8 @@ class StopSignals {
   OnSignal on_signal_;
   sigset_t handled_{};
   sigset_t saved_mask_{};
+  struct sigaction saved_pipe_action_ {};
+  bool pipe_handled_ = false;  // quit: SIGPIPE's handler is installed
   int signal_fd_ = -1;
   int wake_fd_ = -1;  // an eventfd that ends the watcher
   std::atomic<int> signal_{0};

@@ -1,9 +1,11 @@
 #include "io/atomic_file.h"
 
+#include <dirent.h>
 #include <fcntl.h>
 #include <sys/stat.h>
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstdint>
 #include <cstdio>
@@ -256,6 +258,49 @@ bool same_stream(const std::string& path, const std::string& other) {
   return ::stat(other.c_str(), &b) == 0 && shared_stream(a, b);
 }
 
+// Calls visit(path, name) for each temporary file this process writes (of its AtomicFiles: a
+// writer keeps its temporary file open and locked until it commits, so the open descriptors name
+// every one, and no list of them needs keeping). Only system calls and no allocation, so that a
+// signal handler may call it.
+template <typename Visit>
+void for_each_own_temporary(Visit visit) {
+  char pid_digits[24];
+  int digits = 0;
+  for (auto pid = static_cast<uint64_t>(::getpid()); digits == 0 || pid > 0; pid /= 10) {
+    pid_digits[digits++] = static_cast<char>('0' + pid % 10);
+  }
+  std::reverse(pid_digits, pid_digits + digits);
+  const std::string_view own_pid(pid_digits, static_cast<size_t>(digits));
+  const int directory = ::open("/proc/self/fd", O_RDONLY | O_DIRECTORY | O_CLOEXEC);
+  if (directory < 0) return;
+  alignas(dirent64) char entries[4096];
+  for (ssize_t got; (got = ::getdents64(directory, entries, sizeof entries)) > 0;) {
+    for (ssize_t at = 0; at < got;) {
+      const auto* entry = reinterpret_cast<const dirent64*>(entries + at);
+      at += entry->d_reclen;
+      int fd = 0;
+      bool number = entry->d_name[0] != '\0';
+      for (const char* c = entry->d_name; *c != '\0' && number; ++c) {
+        number = *c >= '0' && *c <= '9';
+        fd = fd * 10 + (*c - '0');
+      }
+      if (!number || fd == directory) continue;
+      // Only writers' descriptors: a sweep opens other writers' files read-only for a moment, and
+      // their names may carry this process's id too (pid 1 in every container).
+      const int flags = ::fcntl(fd, F_GETFL);
+      if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) continue;
+      char path[4096];
+      const ssize_t length = ::readlinkat(directory, entry->d_name, path, sizeof path - 1);
+      if (length <= 0 || path[0] != '/') continue;  // a pipe, a socket
+      path[length] = '\0';
+      const std::string_view whole(path, static_cast<size_t>(length));
+      const auto temp = parse_temp_name(whole.substr(whole.rfind('/') + 1));
+      if (temp && temp->pid == own_pid) visit(static_cast<const char*>(path), *temp);
+    }
+  }
+  ::close(directory);
+}
+
 }  // namespace
 
 AtomicFile::AtomicFile(std::string destination)
@@ -411,34 +456,24 @@ void remove_abandoned_temporaries(const std::string& path_prefix) {
 
 std::vector<std::string> remove_own_temporaries() {
   namespace fs = std::filesystem;
-  // A writer keeps its temporary file open (locked) until it commits, so this process's open
-  // descriptors name every one: no list of them needs keeping.
-  const std::string own_pid = std::to_string(::getpid());
   std::error_code no_temp_directory;
   const fs::path temp_directory = fs::temp_directory_path(no_temp_directory);
   std::vector<std::string> removed;
-  std::error_code error;
-  fs::directory_iterator descriptors("/proc/self/fd", error);
-  for (; !error && descriptors != fs::directory_iterator(); descriptors.increment(error)) {
-    // Only writers' descriptors: a sweep opens other writers' files read-only for a moment, and
-    // their names may carry this process's id too (pid 1 in every container).
-    const std::string number = descriptors->path().filename().string();
-    const int flags = ::fcntl(std::atoi(number.c_str()), F_GETFL);
-    if (flags < 0 || (flags & O_ACCMODE) == O_RDONLY) continue;
-    std::error_code unreadable;
-    const fs::path file = fs::read_symlink(descriptors->path(), unreadable);
-    if (unreadable || !file.is_absolute()) continue;  // a pipe, a socket
-    const std::string name = file.filename().string();
-    const auto temp = parse_temp_name(name);
-    if (!temp || temp->pid != own_pid) continue;
+  for_each_own_temporary([&](const char* path, const TempName& temp) {
     // Two descriptors of one file (the lock's and the writer's) name it twice.
-    if (::unlink(file.c_str()) != 0) continue;
-    const bool through_descriptor = temp->target == kDescriptorOutput && !no_temp_directory &&
+    if (::unlink(path) != 0) return;
+    const fs::path file(path);
+    const bool through_descriptor = temp.target == kDescriptorOutput && !no_temp_directory &&
                                     file.parent_path() == temp_directory;
-    if (!through_descriptor)
-      removed.push_back((file.parent_path() / std::string(temp->target)).string());
-  }
+    if (!through_descriptor) {
+      removed.push_back((file.parent_path() / std::string(temp.target)).string());
+    }
+  });
   return removed;
+}
+
+void remove_own_temporaries_in_signal_handler() noexcept {
+  for_each_own_temporary([](const char* path, const TempName&) { ::unlink(path); });
 }
 
 void write_file_atomically(const std::string& path, std::string_view contents) {

@@ -88,6 +88,9 @@ void check_outputs_apart(const std::string& output, const std::string& other,
 // links, with absolute paths; not outputs through an open descriptor). Call it from a thread of its
 // own: it stops none of the writers.
 std::vector<std::string> remove_own_temporaries();
+// The same without names, safe in a signal handler (system calls only, no allocation): for a
+// signal sent to the thread whose write raised it (SIGPIPE), which no watcher thread sees.
+void remove_own_temporaries_in_signal_handler() noexcept;
 
 // Replaces the file at path with contents.
 void write_file_atomically(const std::string& path, std::string_view contents);

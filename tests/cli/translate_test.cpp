@@ -593,6 +593,31 @@ TEST_F(TranslateCli, ASignalLeavesTheOutputsAsTheyWere) {
   }
 }
 
+// A closed pipe on stdout (`| head` after its lines) ends translate by SIGPIPE, silently as a pipeline's commands
+// end, and leaves no temporary file of --attention-out beside it.
+TEST_F(TranslateCli, AClosedPipeLeavesNoTemporaryFile) {
+  TempDir scratch;
+  std::string many;
+  for (int i = 0; i < 500; ++i) many += "Ein Hund läuft über die Wiese.\n";
+  const std::string input = scratch.write("in.de", many);
+  const std::string err = scratch / "stderr";
+  const std::string command = "set -o pipefail; " + std::string(HUIYAN_BINARY) + " translate -m " +
+                              (*dir_ / "model.h5") + " --threads 1 --beam 1 --attention-out " +
+                              (scratch / "att.h5") + " < " + input + " 2> " + err +
+                              " | true";  // the reader is gone before the first translation
+  // The test runner may ignore SIGPIPE; the command must see its default action.
+  const std::string shell = "trap - PIPE; " + command;
+  const int status = std::system(("bash -c '" + shell + "'").c_str());
+  ASSERT_TRUE(WIFEXITED(status)) << status;
+  EXPECT_EQ(WEXITSTATUS(status), 128 + SIGPIPE) << read_file(err);
+  EXPECT_EQ(read_file(err), "");
+  std::vector<std::string> left;
+  for (const auto& entry : std::filesystem::directory_iterator(scratch.path()))
+    left.push_back(entry.path().filename().string());
+  std::sort(left.begin(), left.end());
+  EXPECT_EQ(left, (std::vector<std::string>{"in.de", "stderr"}));
+}
+
 // eval --task translate warns about source lines as translate does, and checks the references'
 // line count before translating, naming the source.
 TEST_F(TranslateCli, EvalWarnsOnBadSourceLinesAndChecksReferencesFirst) {
