@@ -69,7 +69,14 @@ std::string signal_name(int number) {
 // handler removes the temporary files there, then the signal takes its default action.
 void quit_on_closed_pipe(int) {
   io::remove_own_temporaries_in_signal_handler();
-  ::raise(SIGPIPE);  // SA_RESETHAND restored the default action, SA_NODEFER lets it through
+  // The default action only now, not on entry (SA_RESETHAND): another thread's SIGPIPE meanwhile
+  // would end the process before the files are gone. SA_NODEFER lets the raise through.
+  struct sigaction default_action = {};
+  default_action.sa_handler = SIG_DFL;
+  sigemptyset(&default_action.sa_mask);
+  ::sigaction(SIGPIPE, &default_action, nullptr);
+  ::raise(SIGPIPE);
+  ::_exit(128 + SIGPIPE);  // in a namespace's init process (pid 1) the default action does nothing
 }
 
 }  // namespace
@@ -79,7 +86,7 @@ StopSignals::StopSignals(std::string command, OnSignal on_signal)
   if (on_signal_ == OnSignal::quit) {
     struct sigaction quit = {};
     quit.sa_handler = quit_on_closed_pipe;
-    quit.sa_flags = SA_RESETHAND | SA_NODEFER;
+    quit.sa_flags = SA_NODEFER;
     sigemptyset(&quit.sa_mask);
     struct sigaction current = {};
     if (::sigaction(SIGPIPE, nullptr, &current) == 0 && current.sa_handler == SIG_DFL &&
@@ -150,6 +157,12 @@ void StopSignals::end_if_requested(bool stopped_early, int64_t step, const std::
 }
 
 void StopSignals::watch() {
+  // A message to a stderr nobody reads fails (EPIPE) rather than ending the process by SIGPIPE:
+  // it ends by the signal that came (and training still saves).
+  sigset_t pipe;
+  sigemptyset(&pipe);
+  sigaddset(&pipe, SIGPIPE);
+  ::pthread_sigmask(SIG_BLOCK, &pipe, nullptr);
   std::chrono::steady_clock::time_point first;
   for (;;) {
     pollfd fds[2] = {{signal_fd_, POLLIN, 0}, {wake_fd_, POLLIN, 0}};
