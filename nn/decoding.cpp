@@ -168,7 +168,9 @@ std::vector<std::vector<Hypothesis>> beam_search(StepDecoder& decoder, int64_t b
         const Candidate& c = candidates[i];
         const Live& parent = hyps[static_cast<size_t>(c.row)];
         if (c.token == o.eos) {
-          if (static_cast<int>(done.size()) < beam) {
+          // Only an end among the best `beam` finishes a hypothesis (as in fairseq): one ranked
+          // below them, taken, would end greedy decoding whenever eos came second.
+          if (i < static_cast<size_t>(beam) && static_cast<int>(done.size()) < beam) {
             Hypothesis h{parent.tokens, c.log_prob, 0, {}};
             h.score = c.log_prob / length_penalty(length, o.length_penalty);
             h.attention = with_step(parent.attention, row_base + static_cast<size_t>(c.row));

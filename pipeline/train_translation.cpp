@@ -223,16 +223,28 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                             o.progress, o.log);
   nn::Graph graph;
   bool stop = false;
-  const auto valid_bleu = [&]() -> double {
-    std::vector<std::vector<int32_t>> sources(valid->src.size());
-    std::vector<std::string> references(valid->src.size());
-    for (size_t i = 0; i < sources.size(); ++i) {
+  // The valid split's sources and reference texts, read once. A pair without a reference text
+  // is found now, not at the first validation after training steps.
+  std::vector<std::vector<int32_t>> valid_sources;
+  std::vector<std::string> references;
+  if (valid != nullptr && o.valid_bleu) {
+    valid_sources.resize(valid->src.size());
+    references.resize(valid->src.size());
+    for (size_t i = 0; i < valid_sources.size(); ++i) {
       const auto src = valid->src[i];
       const auto n = std::min<size_t>(src.size(), static_cast<size_t>(model.max_length()));
-      sources[i].assign(src.begin(), src.begin() + static_cast<int64_t>(n));
+      valid_sources[i].assign(src.begin(), src.begin() + static_cast<int64_t>(n));
       const auto ref = (*valid->tgt)[i];
       references[i] = tgt_tokenizer.decode_ids(std::vector<int>(ref.begin(), ref.end()));
+      if (references[i].empty()) {
+        throw io::DataError(o.data + ": /valid: pair " + std::to_string(i + 1) +
+                            " has an empty target, and BLEU needs a reference (preprocess drops "
+                            "such pairs; or train with --no-valid-bleu)");
+      }
     }
+  }
+  const auto valid_bleu = [&]() -> double {
+    const auto& sources = valid_sources;
     TranslateOptions decode;
     decode.beam = o.valid_beam;
     decode.n_best = 1;

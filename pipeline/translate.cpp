@@ -88,10 +88,13 @@ std::vector<std::vector<nn::Hypothesis>> translate_ids(
       const auto& source = sources[order[start + static_cast<size_t>(b)]];
       std::copy(source.begin(), source.end(), ids.begin() + b * longest);
       lengths[static_cast<size_t>(b)] = static_cast<int32_t>(source.size());
-      const auto limit =
-          static_cast<int64_t>(o.max_length_ratio * static_cast<float>(source.size())) +
-          o.max_length_offset;
-      max_lengths[static_cast<size_t>(b)] = std::clamp<int64_t>(limit, 1, max_positions - 1);
+      // Output tokens the options allow, eos not counted (as in fairseq), then the eos step; in
+      // double, which holds any ratio and offset the options take without overflowing.
+      const double tokens =
+          std::floor(static_cast<double>(o.max_length_ratio) * static_cast<double>(source.size())) +
+          static_cast<double>(o.max_length_offset);
+      max_lengths[static_cast<size_t>(b)] = static_cast<int64_t>(
+          std::clamp(tokens + 1.0, 1.0, static_cast<double>(max_positions - 1)));
     }
     const nn::IntTensor src_lengths = graph.ids({batch}, lengths);
     const nn::Tensor memory = model.encode(graph.ids({batch, longest}, ids), src_lengths);

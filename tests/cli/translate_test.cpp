@@ -543,6 +543,56 @@ TEST_F(TranslateCli, CtrlCSavesTheRunForResume) {
       << resumed.err;
 }
 
+// Length limits beyond any sentence (a ratio of 1e20, the largest offset) allow as much as the
+// model's positions do, not nothing; the offset counts output tokens, eos aside (the test model
+// is too young to stop: it fills whatever room it gets).
+TEST_F(TranslateCli, LengthLimitsCountOutputTokens) {
+  TempDir scratch;
+  const std::string translate = "translate --beam 1 -m " + (*dir_ / "model.h5");
+  const std::string line = "Ein Hund läuft im Park.\n";
+  const Outcome wide = run_huiyan(translate + " --max-length-ratio 1000", line);
+  ASSERT_EQ(wide.exit_code, 0) << wide.err;
+  for (const std::string limit :
+       {" --max-length-ratio 1e20", " --max-length-offset 9223372036854775807"}) {
+    const Outcome huge = run_huiyan(translate + limit, line);
+    EXPECT_EQ(huge.exit_code, 0) << limit << ": " << huge.err;
+    EXPECT_EQ(huge.out, wide.out) << limit;
+  }
+  // The target pieces exported with the attention: the output tokens, then eos.
+  const auto pieces = [&](const std::string& limits) {
+    const std::string json = scratch / "attention.jsonl";
+    const Outcome run =
+        run_huiyan(translate + limits + " --attention-out " + json + " --json", line);
+    EXPECT_EQ(run.exit_code, 0) << run.err;
+    return nlohmann::json::parse(read_file(json))["target"].size();
+  };
+  ASSERT_GT(pieces(" --max-length-ratio 1000"), 4u);
+  EXPECT_EQ(pieces(" --max-length-ratio 0 --max-length-offset 3"), 4u);
+  EXPECT_EQ(pieces(" --max-length-ratio 0 --max-length-offset 1"), 2u);
+}
+
+// A valid pair with an empty target (data that did not go through preprocess) is an error before
+// training, naming the dataset and the pair, not a crash at the first validation.
+TEST_F(TranslateCli, AnEmptyValidReferenceIsFoundBeforeTraining) {
+  TempDir scratch;
+  std::filesystem::copy(*dir_ / "data", scratch / "data");
+  std::string targets = read_file(scratch / "data/valid.tgt");
+  targets = "\n" + targets.substr(targets.find('\n') + 1);
+  scratch.write("data/valid.tgt", targets);
+  ASSERT_EQ(run_huiyan("tokenize build -q --task translate --data-dir " + (scratch / "data") +
+                       " -m " + (*dir_ / "joint.model") + " -o " + (scratch / "data.h5"))
+                .exit_code,
+            0);
+  const Outcome train =
+      run_huiyan("train -q --task translate --data " + (scratch / "data.h5") + " -o " +
+                 (scratch / "m.h5") + " --dim 16 --heads 2 --layers 1 --ff-dim 32 --max-steps 5");
+  EXPECT_EQ(train.exit_code, 1) << train.err;
+  EXPECT_NE(train.err.find((scratch / "data.h5") + ": /valid: pair 1 has an empty target"),
+            std::string::npos)
+      << train.err;
+  EXPECT_FALSE(std::filesystem::exists(scratch / "m.h5"));
+}
+
 // Ctrl-C while translate waits for more input quits at once, by the signal: the output and the
 // attention file stay as they were (an earlier file keeps its content, a new one is not made),
 // no temporary file is left beside them, and stderr names them. SIGTERM and SIGHUP do the same.
@@ -593,8 +643,8 @@ TEST_F(TranslateCli, ASignalLeavesTheOutputsAsTheyWere) {
   }
 }
 
-// A closed pipe on stdout (`| head` after its lines) ends translate by SIGPIPE, silently as a pipeline's commands
-// end, and leaves no temporary file of --attention-out beside it.
+// A closed pipe on stdout (`| head` after its lines) ends translate by SIGPIPE, silently as a
+// pipeline's commands end, and leaves no temporary file of --attention-out beside it.
 TEST_F(TranslateCli, AClosedPipeLeavesNoTemporaryFile) {
   TempDir scratch;
   std::string many;

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include <algorithm>
 #include <cmath>
 #include <functional>
 #include <map>
@@ -143,8 +144,9 @@ class WideDecoder : public TrackedRows {
     std::vector<float> out(kWide);
     for (auto& v : out) v = rng.uniform(-8.0f, 8.0f);
     out[kBos] = -30;
-    if (sentence == 1 && position == 0)
-      out[kEos] = 7.97f;  // among the best first tokens, not the best
+    if (sentence == 1 && position == 0) {  // among the best first tokens, not the best
+      out[kEos] = *std::max_element(out.begin(), out.end()) - 1e-4f;
+    }
     return out;
   }
   Tensor step(const std::vector<int32_t>& tokens) override {
@@ -193,13 +195,13 @@ TEST(BeamSearch, WideVocabularyMatchesPlainTopK) {
     std::stable_sort(order.begin(), order.end(), [&](int32_t x, int32_t y) {
       return first[static_cast<size_t>(x)] > first[static_cast<size_t>(y)];
     });
-    // Beam search's own rule on the 10 best first tokens: eos ends (while fewer than 5 have
-    // ended), the first 5 others go on and must end at the next step, best first.
+    // Beam search's own rule on the 10 best first tokens: eos among the 5 best ends, the first 5
+    // others go on and must end at the next step, best first.
     std::vector<std::pair<double, std::vector<int32_t>>> expected, ending;
     for (size_t i = 0; i < 10; ++i) {
       const int32_t v = order[i];
       if (v == kEos) {
-        expected.push_back({first[kEos], {}});
+        if (i < 5) expected.push_back({first[kEos], {}});
       } else if (ending.size() < 5) {
         ending.push_back(
             {first[static_cast<size_t>(v)] + log_probs(WideDecoder::logits(b, v, 1))[kEos], {v}});
@@ -297,6 +299,62 @@ TEST(BeamSearch, AttentionFollowsEachHypothesisPath) {
       }
     }
   }
+}
+
+// A decoder whose next-token probabilities are scripted by (previous token, position); tokens
+// not in the script get a small remainder.
+class ScriptedDecoder : public TrackedRows {
+ public:
+  using Script = std::map<std::pair<int32_t, int64_t>, std::map<int32_t, float>>;
+  ScriptedDecoder(int64_t batch, Script script) : TrackedRows(batch), script_(std::move(script)) {}
+  Tensor step(const std::vector<int32_t>& tokens) override {
+    Tensor out = graph_.empty({static_cast<int64_t>(tokens.size()), kVocab});
+    for (size_t r = 0; r < tokens.size(); ++r) {
+      const auto& p = script_.at({tokens[r], rows_[r].position});
+      for (int32_t v = 0; v < kVocab; ++v) {
+        const auto it = p.find(v);
+        out.data()[r * kVocab + v] = std::log(it != p.end() ? it->second : 0.001f);
+      }
+      ++rows_[r].position;
+    }
+    return out;
+  }
+
+ private:
+  Script script_;
+};
+
+// An end ranked below the best `beam` extensions does not finish a hypothesis: greedy decoding
+// follows the most likely token when eos comes second, and a beam of 2 does not fill up with ends
+// ranked third and fourth while better hypotheses are still growing.
+TEST(BeamSearch, OnlyAnEndAmongTheBestBeamFinishes) {
+  const ScriptedDecoder::Script second = {
+      {{kBos, 0}, {{4, 0.6f}, {kEos, 0.3f}, {0, 0.05f}}},
+      {{4, 1}, {{kEos, 0.9f}, {0, 0.05f}}},
+      {{0, 1}, {{kEos, 0.9f}}},
+  };
+  ScriptedDecoder greedy_decoder(1, second);
+  DecodeOptions o;
+  o.bos = kBos;
+  o.eos = kEos;
+  o.length_penalty = 0;
+  const auto greedy = beam_search(greedy_decoder, 1, {5}, o);
+  ASSERT_EQ(greedy[0].size(), 1u);
+  EXPECT_EQ(greedy[0][0].tokens, std::vector<int32_t>{4});
+
+  const ScriptedDecoder::Script ranked_low = {
+      {{kBos, 0}, {{4, 0.5f}, {0, 0.4f}, {kEos, 0.08f}}},
+      {{4, 1}, {{1, 0.85f}, {kEos, 0.1f}}},
+      {{0, 1}, {{1, 0.85f}, {kEos, 0.1f}}},
+      {{1, 2}, {{kEos, 0.95f}}},
+  };
+  ScriptedDecoder beam_decoder(1, ranked_low);
+  o.beam = 2;
+  o.n_best = 2;
+  const auto beam = beam_search(beam_decoder, 1, {6}, o);
+  ASSERT_EQ(beam[0].size(), 2u);
+  EXPECT_EQ(beam[0][0].tokens, (std::vector<int32_t>{4, 1}));
+  EXPECT_EQ(beam[0][1].tokens, (std::vector<int32_t>{0, 1}));
 }
 
 TEST(BeamSearch, LengthPenaltyIsGnmts) {
