@@ -8,3 +8,12 @@ find_huiyan() {
     huiyan="$1/build/cli/huiyan"
   fi
 }
+
+# For option parsing: "$@" starts with an option that takes a value; without one, a usage error
+# (exit 2) naming the option, rather than bash's "unbound variable".
+need_value() {
+  if [ $# -lt 2 ]; then
+    echo "$0: $1 needs a value (see --help)" >&2
+    exit 2
+  fi
+}

@@ -21,20 +21,30 @@ models=bahdanau,luong-general,transformer
 quick=false
 threads=0
 vocab=
+# shellcheck source=recipes/lib/huiyan.sh
+source "$root/recipes/lib/huiyan.sh"
 while [ $# -gt 0 ]; do
   case $1 in
-    --data) data=$2; shift 2 ;;
-    --work) work=$2; shift 2 ;;
-    --minutes) minutes=$2; shift 2 ;;
-    --models) models=$2; shift 2 ;;
+    --data) need_value "$@"; data=$2; shift 2 ;;
+    --work) need_value "$@"; work=$2; shift 2 ;;
+    --minutes) need_value "$@"; minutes=$2; shift 2 ;;
+    --models) need_value "$@"; models=$2; shift 2 ;;
     --quick) quick=true; shift ;;
-    --threads) threads=$2; shift 2 ;;
-    --vocab) vocab=$2; shift 2 ;;
+    --threads) need_value "$@"; threads=$2; shift 2 ;;
+    --vocab) need_value "$@"; vocab=$2; shift 2 ;;
     -h|--help) sed -n '2,14p' "$0"; exit 0 ;;
     *) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
 done
 log() { printf '\n== %s\n' "$*" >&2; }
+# Model names are checked before any work (preprocessing and SentencePiece take minutes).
+IFS=, read -r -a model_list <<<"$models"
+for model in "${model_list[@]}"; do
+  case $model in
+    bahdanau | luong-general | transformer) ;;
+    *) echo "$0: --models: unknown model '$model' (bahdanau, luong-general, transformer)" >&2; exit 2 ;;
+  esac
+done
 mkdir -p "$work"
 
 upstream=${HUIYAN_MULTI30K_URL:-https://github.com/multi30k/dataset/raw/a3d2e0d26b56f3846f66a952536ffed4e401d05a/data/task1/raw}
@@ -60,8 +70,6 @@ file() {  # the first of NAME.gz, NAME that exists
     echo "$0: $data/$1(.gz) not found: give --data DIR with the Multi30k task 1 raw files" >&2; exit 1
   fi
 }
-# shellcheck source=recipes/lib/huiyan.sh
-source "$root/recipes/lib/huiyan.sh"
 find_huiyan "$root"  # HUIYAN_BIN, or a fresh build
 
 log "preprocess (NFKC, whitespace; train pairs up to 100 words, length ratio 3)"
@@ -99,10 +107,12 @@ flags_for() {
   esac
 }
 label_for() {
+  local quick_size=""
+  $quick && quick_size=" (--quick size)"
   case $1 in
-    transformer) echo "Transformer-small" ;;
-    bahdanau) echo "RNN + Bahdanau" ;;
-    luong-general) echo "RNN + Luong (general)" ;;
+    transformer) echo "Transformer-$($quick && echo "d64" || echo "small")$quick_size" ;;
+    bahdanau) echo "RNN + Bahdanau$quick_size" ;;
+    luong-general) echo "RNN + Luong (general)$quick_size" ;;
   esac
 }
 
@@ -116,7 +126,6 @@ for test in test_2016_flickr test_2017_mscoco; do
   if [[ "$(file $test.en)" == *.gz ]]; then zcat "$(file $test.en)" >"$ref"; else cp "$(file $test.en)" "$ref"; fi
 done
 
-IFS=, read -r -a model_list <<<"$models"
 for model in "${model_list[@]}"; do
   flags=$(flags_for "$model")
   log "train $(label_for "$model") ($($quick && echo "quick" || echo "$minutes minutes at most"))"

@@ -25,16 +25,18 @@ minutes=600
 slice=0
 quick=false
 threads=0
+# shellcheck source=recipes/lib/huiyan.sh
+source "$root/recipes/lib/huiyan.sh"
 while [ $# -gt 0 ]; do
   case $1 in
-    --data) data=$2; shift 2 ;;
-    --test) test_dir=$2; shift 2 ;;
-    --work) work=$2; shift 2 ;;
-    --direction) direction=$2; shift 2 ;;
-    --minutes) minutes=$2; shift 2 ;;
-    --train-slice) slice=$2; shift 2 ;;
+    --data) need_value "$@"; data=$2; shift 2 ;;
+    --test) need_value "$@"; test_dir=$2; shift 2 ;;
+    --work) need_value "$@"; work=$2; shift 2 ;;
+    --direction) need_value "$@"; direction=$2; shift 2 ;;
+    --minutes) need_value "$@"; minutes=$2; shift 2 ;;
+    --train-slice) need_value "$@"; slice=$2; shift 2 ;;
     --quick) quick=true; shift ;;
-    --threads) threads=$2; shift 2 ;;
+    --threads) need_value "$@"; threads=$2; shift 2 ;;
     -h|--help) sed -n '2,17p' "$0"; exit 0 ;;
     *) echo "$0: unknown option $1 (see --help)" >&2; exit 2 ;;
   esac
@@ -103,8 +105,6 @@ if [ -z "$test_src" ] || [ -z "$test_ref" ]; then
   exit 1
 fi
 
-# shellcheck source=recipes/lib/huiyan.sh
-source "$root/recipes/lib/huiyan.sh"
 find_huiyan "$root"  # HUIYAN_BIN, or a fresh build
 
 log "preprocess: $train_label"

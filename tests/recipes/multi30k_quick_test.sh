@@ -9,6 +9,20 @@ huiyan=$1
 sample=$2
 work=$(mktemp -d)
 trap 'rm -rf "$work"' EXIT
+# Usage mistakes stop the recipe at once (exit 2, a message naming them), before any work.
+usage_case() {  # expected message, then the options
+  local expected=$1 status=0
+  shift
+  HUIYAN_BIN=$huiyan bash "$root/recipes/multi30k/run.sh" --work "$work/usage" "$@" \
+    >/dev/null 2>"$work/usage.err" || status=$?
+  if [ "$status" -ne 2 ] || ! grep -qF -- "$expected" "$work/usage.err" || [ -e "$work/usage" ]; then
+    echo "recipe $*: exit $status, expected 2 and '$expected' before any work:" >&2
+    cat "$work/usage.err" >&2
+    exit 1
+  fi
+}
+usage_case "--data needs a value" --data
+usage_case "unknown model 'nope'" --models transformer,nope
 mkdir -p "$work/raw"
 for l in de en; do
   cp "$sample/train.$l" "$work/raw/train.$l"
