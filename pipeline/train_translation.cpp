@@ -336,9 +336,10 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
     if (batches.empty()) throw io::DataError(o.data + ": /train has no pair within --max-length");
     for (; batch_in_epoch < static_cast<int64_t>(batches.size()) && !stop;) {
       double step_loss = 0;
-      int parts = 0;
-      for (int part = 0;
-           part < o.accumulate && batch_in_epoch < static_cast<int64_t>(batches.size()); ++part) {
+      // An epoch's last step may have fewer batches than --accumulate.
+      const int parts = static_cast<int>(
+          std::min<int64_t>(o.accumulate, static_cast<int64_t>(batches.size()) - batch_in_epoch));
+      for (int part = 0; part < parts; ++part) {
         const Seq2SeqBatch batch =
             make_batch(graph, train->src, *train->tgt,
                        batches[static_cast<size_t>(batch_in_epoch++)], kBos, kEos);
@@ -350,9 +351,8 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         const nn::Tensor auxiliary = model.auxiliary_loss(logits, batch.tgt_out);
         const nn::Tensor objective = auxiliary.defined() ? nn::add(loss, auxiliary) : loss;
         // Each part weighs by its share of the step's batches.
-        graph.backward(nn::affine(objective, 1.0f / static_cast<float>(o.accumulate)));
+        graph.backward(nn::affine(objective, 1.0f / static_cast<float>(parts)));
         step_loss += loss.item();
-        ++parts;
         tokens_seen += batch.target_tokens;
         graph.reset();
       }
