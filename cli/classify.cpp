@@ -10,6 +10,7 @@
 #include "cli/command.h"
 #include "io/atomic_file.h"
 #include "io/counted.h"
+#include "io/descriptor_output.h"
 #include "io/line_reader.h"
 #include "pipeline/explain_html.h"
 
@@ -91,8 +92,7 @@ int run_classify(const std::vector<std::string>& args) {
   }
   io::LineReader reader(input);
   pipeline::classify_stream(model, reader, std::cout, o);
-  std::cout.flush();
-  if (!std::cout) throw std::runtime_error("<stdout>: write failed");
+  io::check_stdout_written();
   if (!html.empty()) {
     page.write(*html_file);
     if (!common.quiet)

@@ -6,6 +6,7 @@
 #include <iostream>
 
 #include "io/counted.h"
+#include "io/descriptor_output.h"
 
 namespace huiyan::cli {
 
@@ -37,7 +38,7 @@ int run_classify_eval(const ClassifyEvalArgs& a) {
               << "\n"
               << e.metrics.to_text() << std::flush;
   }
-  if (!std::cout) throw std::runtime_error("<stdout>: write failed");
+  io::check_stdout_written();
   return 0;
 }
 

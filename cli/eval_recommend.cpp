@@ -7,6 +7,7 @@
 #include <iostream>
 
 #include "io/dataset.h"
+#include "io/descriptor_output.h"
 #include "io/error.h"
 #include "pipeline/recommend_model.h"
 
@@ -74,7 +75,7 @@ int run_recommend_eval(const RecommendEvalArgs& a) {
               << "  (vs the full catalogue of " << items << " items, seen items excluded)\n"
               << std::flush;
   }
-  if (!std::cout) throw io::DataError("<stdout>: write failed");
+  io::check_stdout_written();
   return 0;
 }
 

@@ -1,6 +1,9 @@
 // huiyan: attention-based NLP from the command line. This file only dispatches to a subcommand
 // and turns failures into one line on stderr and an exit code (1 bad data or I/O, 2 usage).
 
+#include <unistd.h>
+
+#include <csignal>
 #include <exception>
 #include <iomanip>
 #include <iostream>
@@ -11,6 +14,8 @@
 
 #include "cli/command.h"
 #include "cli/stop_signals.h"
+#include "io/descriptor_output.h"
+#include "io/error.h"
 #include "nn/arena.h"
 
 namespace {
@@ -29,18 +34,42 @@ void print_help(std::ostream& out) {
 // What a command wrote to stdout must have arrived (a full disk, a closed pipe): a failed write
 // makes a successful run exit 1, so no result is lost silently.
 int with_stdout_checked(int status, const std::string& who) {
-  std::cout.flush();
-  if (status == 0 && !std::cout) {
-    std::cerr << who << ": error: <stdout>: write failed\n";
-    return 1;
+  try {
+    huiyan::io::check_stdout_written();
+  } catch (const huiyan::io::DataError& e) {
+    if (status == 0) {
+      std::cerr << who << ": error: " << e.what() << "\n";
+      return 1;
+    }
   }
   return status;
 }
+
+// std::cout writes through a DescriptorOutput for main's lifetime, so a failed write can say why;
+// the stream gets its own buffer back before the C++ runtime's last flush at exit.
+class StdoutWithReasons {
+ public:
+  StdoutWithReasons() : previous_(std::cout.rdbuf(&output_)) {}
+  ~StdoutWithReasons() {
+    std::cout.flush();
+    std::cout.rdbuf(previous_);
+  }
+  StdoutWithReasons(const StdoutWithReasons&) = delete;
+  StdoutWithReasons& operator=(const StdoutWithReasons&) = delete;
+
+ private:
+  huiyan::io::DescriptorOutput output_{STDOUT_FILENO};
+  std::streambuf* previous_;
+};
 
 }  // namespace
 
 int main(int argc, char** argv) {
   std::ios::sync_with_stdio(false);
+  const StdoutWithReasons stdout_with_reasons;
+  // Past `ulimit -f` a write fails (EFBIG) and is reported like a full disk, its output's
+  // temporary file removed, rather than the process ending by SIGXFSZ with that file left behind.
+  std::signal(SIGXFSZ, SIG_IGN);
   huiyan::nn::keep_freed_memory();
   const std::vector<std::string> args(argv + 1, argv + argc);
   if (args.empty()) {

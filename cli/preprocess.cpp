@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "io/descriptor_output.h"
 #include "io/error.h"
 #include "pipeline/preprocess_interactions.h"
 
@@ -27,7 +28,7 @@ void report(const Summary& summary, bool json, bool quiet) {
     std::cout << summary.to_json().dump(2, ' ', false, nlohmann::json::error_handler_t::replace)
               << "\n"
               << std::flush;
-    if (!std::cout) throw io::DataError("<stdout>: write failed");
+    io::check_stdout_written();
   }
   if (!quiet) std::cerr << summary.to_text();
   if constexpr (requires { summary.warnings; }) {

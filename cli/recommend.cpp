@@ -5,6 +5,7 @@
 #include <iostream>
 
 #include "cli/command.h"
+#include "io/descriptor_output.h"
 #include "io/line_reader.h"
 
 namespace huiyan::cli {
@@ -50,8 +51,7 @@ int run_recommend(const std::vector<std::string>& args) {
   pipeline::RecommenderFile model = pipeline::load_recommender(model_path);
   io::LineReader reader(input);
   pipeline::recommend_stream(model, reader, std::cout, o);
-  std::cout.flush();
-  if (!std::cout) throw std::runtime_error("<stdout>: write failed");
+  io::check_stdout_written();
   return 0;
 }
 

@@ -7,6 +7,7 @@
 #include "cli/command.h"
 #include "cli/tokenize_actions.h"
 #include "io/atomic_file.h"
+#include "io/descriptor_output.h"
 #include "io/error.h"
 #include "io/line_reader.h"
 #include "pipeline/subword_stream.h"
@@ -50,7 +51,7 @@ int run_codec(const std::vector<std::string>& args, bool encode) {
   };
   if (output == "-") {
     run(std::cout);
-    if (!std::cout) throw io::DataError("<stdout>: write failed");
+    io::check_stdout_written();
     return 0;
   }
   io::AtomicFile file(output);

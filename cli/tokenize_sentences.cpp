@@ -4,6 +4,7 @@
 
 #include "cli/command.h"
 #include "cli/tokenize_actions.h"
+#include "io/descriptor_output.h"
 #include "io/error.h"
 #include "io/line_reader.h"
 #include "pipeline/sentence_stream.h"
@@ -33,7 +34,7 @@ int run_tokenize_sentences(const std::vector<std::string>& args) {
   apply(common);
   io::LineReader reader(input);
   pipeline::split_sentences_stream(reader, std::cout, locale, joined);
-  if (!std::cout) throw io::DataError("<stdout>: write failed");
+  io::check_stdout_written();
   return 0;
 }
 

@@ -8,6 +8,7 @@
 
 #include "cli/command.h"
 #include "io/atomic_file.h"
+#include "io/descriptor_output.h"
 #include "io/error.h"
 #include "io/line_reader.h"
 
@@ -88,7 +89,7 @@ int run_translate(const std::vector<std::string>& args) {
   }
   if (output == "-") {
     pipeline::translate_stream(translator, reader, std::cout, o);
-    if (!std::cout) throw io::DataError("<stdout>: write failed");
+    io::check_stdout_written();
   } else {
     io::AtomicFile file(output);
     std::ofstream out = file.open_stream();

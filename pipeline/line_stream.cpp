@@ -55,7 +55,9 @@ size_t transform_line_batches(io::LineReader& in, std::ostream& out, size_t max_
   });
   try {
     std::string line;
-    while (in.next(line)) {
+    // Once a write failed nothing more arrives: the rest is not worked on, and the caller
+    // reports the failure when it checks the stream.
+    while (out && in.next(line)) {
       batch.push_back(std::move(line));
       ++total;
       if (batch.size() == max_batch) run_batch();

@@ -15,7 +15,8 @@ namespace huiyan::pipeline {
 
 // `convert(line, line_number, thread)` runs concurrently on several threads; `thread` is in
 // [0, omp_get_max_threads()) so callers can keep one non-thread-safe helper per thread. The first
-// exception thrown is rethrown here. Returns the number of lines.
+// exception thrown is rethrown here. Reading stops at the first failed write to `out`, which the
+// caller reports. Returns the number of lines read.
 using LineConverter =
     std::function<std::string(const std::string& line, size_t line_number, int thread)>;
 size_t transform_lines(io::LineReader& in, std::ostream& out, const LineConverter& convert);

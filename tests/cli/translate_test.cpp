@@ -397,11 +397,11 @@ TEST_F(TranslateCli, UnwritableModelFileFailsBeforeTraining) {
 // exit after such a failure.
 TEST_F(TranslateCli, AWriteThatFailsMidwayIsAnErrorNotACrash) {
   TempDir scratch;
-  const std::string command =
-      "sh -c \"trap '' XFSZ; ulimit -f 20; exec " + std::string(HUIYAN_BINARY) +
-      " train -q --task translate --max-steps 5 --valid-every 5 --data " + (*dir_ / "data.h5") +
-      " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 600 -o " + (scratch / "m.h5") +
-      "\" 2> " + (scratch / "err");
+  const std::string command = "sh -c \"ulimit -f 20; exec " + std::string(HUIYAN_BINARY) +
+                              " train -q --task translate --max-steps 5 --valid-every 5 --data " +
+                              (*dir_ / "data.h5") +
+                              " --dim 32 --heads 2 --layers 1 --ff-dim 64 --batch-tokens 600 -o " +
+                              (scratch / "m.h5") + "\" 2> " + (scratch / "err");
   const int status = std::system(command.c_str());
   ASSERT_TRUE(WIFEXITED(status)) << "ended by a signal";
   EXPECT_EQ(WEXITSTATUS(status), 1);
@@ -413,6 +413,36 @@ TEST_F(TranslateCli, AWriteThatFailsMidwayIsAnErrorNotACrash) {
   for (const auto& entry : std::filesystem::directory_iterator(scratch.path())) {
     EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
   }
+}
+
+// Text output past `ulimit -f` (SIGXFSZ at its default, which would end the process and leave
+// the temporary file) is an error with the reason, to a file by -o or to stdout, and the work
+// stops there.
+TEST_F(TranslateCli, TextOutputPastTheFileSizeLimitIsAnError) {
+  TempDir scratch;
+  std::string source;
+  for (int i = 0; i < 2000; ++i) source += "Ein Mann fährt Fahrrad " + std::to_string(i) + ".\n";
+  const std::string input = scratch.write("in.de", source);
+  const std::string translate =
+      std::string(HUIYAN_BINARY) + " translate --beam 1 -m " + (*dir_ / "model.h5");
+  for (const std::string& output : {" -o " + (scratch / "out.en"), " > " + (scratch / "out.en")}) {
+    const std::string command = "sh -c \"ulimit -f 4; exec " + translate + output + " < " + input +
+                                "\" 2> " + (scratch / "err");
+    const int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << output << ": ended by a signal";
+    EXPECT_EQ(WEXITSTATUS(status), 1) << output;
+    const std::string err = read_file(scratch / "err");
+    EXPECT_EQ(lines(err), 1u) << err;
+    EXPECT_NE(err.find("(File too large)"), std::string::npos) << err;
+    for (const auto& entry : std::filesystem::directory_iterator(scratch.path())) {
+      EXPECT_EQ(entry.path().string().find(".tmp."), std::string::npos) << entry.path();
+    }
+    if (output.starts_with(" -o")) {
+      EXPECT_FALSE(std::filesystem::exists(scratch / "out.en"));
+    }
+  }
+  // stdout holds what fitted (sh counts the limit in 512-byte blocks).
+  EXPECT_EQ(std::filesystem::file_size(scratch / "out.en"), 2048u);
 }
 
 // Resuming a run that already reached --max-steps trains nothing and leaves its files as they are.
