@@ -104,7 +104,7 @@ HUIYAN_VECTORIZED void unary_backward_chunk(UnaryOp op, int64_t n, const float* 
     case UnaryOp::gelu:
       each([&](int64_t i) {
         const float cdf = 0.5f * (1.0f + std::erf(x[i] * kInvSqrt2));
-        const float pdf = kInvSqrt2Pi * exp_fast(-0.5f * x[i] * x[i]);
+        const float pdf = kInvSqrt2Pi * exp_below_88(-0.5f * x[i] * x[i]);
         return dy[i] * (cdf + x[i] * pdf);
       });
       break;

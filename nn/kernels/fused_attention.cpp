@@ -80,10 +80,10 @@ void fused_attention_forward(const FusedAttentionShape& s, const float* q, const
             continue;
           }
           // Rescale what was accumulated under the old maximum.
-          const float correction = exp_fast(row_max[r] - new_max);
+          const float correction = exp_below_88(row_max[r] - new_max);
           float sum = 0;
           for (int64_t c = 0; c < cols; ++c) {
-            row[c] = exp_fast(row[c] - new_max);
+            row[c] = exp_below_88(row[c] - new_max);
             sum += row[c];
           }
           row_sum[r] = row_sum[r] * correction + sum;
@@ -135,7 +135,7 @@ void fused_attention_backward(const FusedAttentionShape& s, const float* q, cons
       const float d = delta[static_cast<size_t>(bh * s.query_len + q0 + r)];
       for (int64_t c = 0; c < cols; ++c) {
         const bool seen = l != -INFINITY && visible(b, q0 + r, k0 + c);
-        const float prob = seen ? exp_fast(p[r * cols + c] - l) : 0.0f;
+        const float prob = seen ? exp_below_88(p[r * cols + c] - l) : 0.0f;
         p[r * cols + c] = prob;
         ds[r * cols + c] = prob * (ds[r * cols + c] - d);
       }

@@ -17,14 +17,14 @@ HUIYAN_VECTORIZED void row_stats(int64_t n, const float* z, float& max, double& 
                                  double& sum) {
   const float m = lane_max(n, z);
   max = m;
-  sum_exp = lane_sum(n, [&](int64_t j) { return exp_fast(z[j] - m); });
+  sum_exp = lane_sum(n, [&](int64_t j) { return exp_below_88(z[j] - m); });
   sum = lane_sum(n, [&](int64_t j) { return z[j]; });
 }
 
 HUIYAN_VECTORIZED void row_gradient(int64_t n, const float* z, float lse, float scale,
                                     float uniform, float* dz, bool accumulate) {
   for (int64_t j = 0; j < n; ++j) {
-    const float d = scale * (exp_fast(z[j] - lse) - uniform);
+    const float d = scale * (exp_below_88(z[j] - lse) - uniform);
     dz[j] = accumulate ? dz[j] + d : d;
   }
 }

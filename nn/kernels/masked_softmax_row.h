@@ -25,7 +25,7 @@ inline bool masked_softmax_row(int64_t cols, const float* in, Kept kept, float* 
     std::fill_n(out, cols, 0.0f);
     return false;
   }
-  for (int64_t c = 0; c < cols; ++c) out[c] = kept(c) ? exp_fast(in[c] - max) : 0.0f;
+  for (int64_t c = 0; c < cols; ++c) out[c] = kept(c) ? exp_below_88(in[c] - max) : 0.0f;
   const float inverse = 1.0f / lane_sum(cols, [&](int64_t c) { return out[c]; });
   for (int64_t c = 0; c < cols; ++c) out[c] *= inverse;
   return true;

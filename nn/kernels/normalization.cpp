@@ -20,7 +20,7 @@ HUIYAN_VECTORIZED void softmax_backward_row(int64_t n, const float* y, const flo
   const float dot = log ? lane_sum(n, [&](int64_t i) { return dy[i]; })
                         : lane_sum(n, [&](int64_t i) { return dy[i] * y[i]; });
   for (int64_t i = 0; i < n; ++i) {
-    const float d = log ? dy[i] - exp_fast(y[i]) * dot : y[i] * (dy[i] - dot);
+    const float d = log ? dy[i] - exp_below_88(y[i]) * dot : y[i] * (dy[i] - dot);
     dx[i] = accumulate ? dx[i] + d : d;
   }
 }
@@ -35,7 +35,7 @@ HUIYAN_VECTORIZED void softmax_row(int64_t n, const float* x, float* y, bool log
     return;
   }
   const float max = lane_max(n, x);
-  for (int64_t i = 0; i < n; ++i) y[i] = exp_fast(x[i] - max);
+  for (int64_t i = 0; i < n; ++i) y[i] = exp_below_88(x[i] - max);
   const float inverse = 1.0f / lane_sum(n, [&](int64_t i) { return y[i]; });
   for (int64_t i = 0; i < n; ++i) y[i] *= inverse;
 }
@@ -71,7 +71,7 @@ void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log) {
 
 // log Σ e^x = max + log Σ e^(x - max).
 HUIYAN_VECTORIZED float log_sum_exp(int64_t n, const float* x, float max) {
-  return max + std::log(lane_sum(n, [&](int64_t i) { return exp_fast(x[i] - max); }));
+  return max + std::log(lane_sum(n, [&](int64_t i) { return exp_below_88(x[i] - max); }));
 }
 
 HUIYAN_VECTORIZED float log_sum_exp(int64_t n, const float* x) {

@@ -39,5 +39,29 @@ TEST(FastExp, EdgesAreZeroInfinityAndNan) {
   EXPECT_TRUE(std::isfinite(exp_fast(88.72f)));
 }
 
+// The form for softmax gives exp_fast's very bits over the floats up to 88 (every 97th of the
+// non-negative ones, every 89th of the negative ones down past the underflow to -inf) and NaN.
+TEST(FastExp, BelowEightyEightMatchesBitForBit) {
+  int64_t checked = 0;
+  const auto expect_same = [&](uint32_t bits) {
+    float x;
+    std::memcpy(&x, &bits, sizeof x);
+    const float a = exp_fast(x), b = exp_below_88(x);
+    ++checked;
+    return std::memcmp(&a, &b, sizeof a) == 0 ? ::testing::AssertionSuccess()
+                                              : ::testing::AssertionFailure() << "at x = " << x;
+  };
+  uint32_t limit;
+  const float eighty_eight = 88.0f;
+  std::memcpy(&limit, &eighty_eight, sizeof limit);
+  for (uint32_t bits = 0; bits <= limit; bits += 97) ASSERT_TRUE(expect_same(bits));
+  ASSERT_TRUE(expect_same(limit));
+  for (uint32_t bits = 0x80000000u; bits <= 0xFF800000u; bits += 89) ASSERT_TRUE(expect_same(bits));
+  EXPECT_GT(checked, 30000000);
+  EXPECT_EQ(exp_below_88(-INFINITY), 0.0f);
+  EXPECT_EQ(exp_below_88(-0.0f), 1.0f);
+  EXPECT_TRUE(std::isnan(exp_below_88(NAN)));
+}
+
 }  // namespace
 }  // namespace huiyan::nn::kernels
