@@ -84,6 +84,9 @@ class KvCache {
   void store(int64_t at, const float* new_keys, const float* new_values, int64_t count);
   kernels::CacheValues view() const;
   bool bf16() const { return bf16_; }
+  // The f32 storage, for products that write a position of every row in place (null in bf16).
+  float* f32_keys() { return bf16_ ? nullptr : keys_.data(); }
+  float* f32_values() { return bf16_ ? nullptr : values_.data(); }
 
  private:
   bool bf16_ = false;

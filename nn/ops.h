@@ -20,6 +20,10 @@ namespace huiyan::nn {
 Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a = false, bool transpose_b = false);
 // x [..., in] · weightᵀ + bias, weight [out, in], bias [out] (may be undefined).
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias);
+// The same product for inference (no gradient, a weight outside any graph), written into `out`:
+// x's rows [rows, in] give rows of weight.shape()[0] values, out_row_stride apart.
+void linear_into(const Tensor& x, const Tensor& weight, const Tensor& bias, float* out,
+                 int64_t out_row_stride);
 
 // ## Elementwise
 // b broadcasts to a's shape (numpy rules, b's dims equal to a's or 1).

@@ -68,7 +68,8 @@ Matmul matmul_for(const GemmShape& s, dt type, int64_t a_stride, int64_t b_strid
   if (packed_b) {
     mm.a = two_d(mm.a);
     mm.b = packed_b_md(s, type);
-    mm.c = two_d(mm.c);
+    mm.c = s.c_row_stride > 0 ? dnnl::memory::desc({s.m, s.n}, dt::f32, {s.c_row_stride, 1})
+                              : two_d(mm.c);
     mm.bias = two_d(mm.bias);
   }
   PrimitiveKey key;
@@ -84,7 +85,8 @@ Matmul matmul_for(const GemmShape& s, dt type, int64_t a_stride, int64_t b_strid
       .add(accumulate)
       .add(bias)
       .add(a_stride)
-      .add(packed_b ? 0 : b_stride);
+      .add(packed_b ? 0 : b_stride)
+      .add(packed_b ? s.c_row_stride : 0);
   mm.primitive = &Engine::get().primitive(key, [&] {
     const dnnl::primitive_attr attr = accumulate_attr(accumulate);
     const auto desc =
@@ -157,6 +159,9 @@ void gemm(const GemmShape& s, const float* a, const float* b, float* c, bool acc
 void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c,
                    const float* bias) {
   if (s.batch_a != 1 || s.batch_b != 1 || s.m == 0 || s.n == 0 || s.k == 0) {
+    if (s.c_row_stride > 0 && s.c_row_stride != s.n) {
+      throw std::logic_error("gemm: a strided C needs one nonempty product");
+    }
     kernels::gemm(s, a, b, c, false, bias);
     return;
   }

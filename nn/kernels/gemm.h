@@ -23,6 +23,9 @@ struct GemmShape {
   // read the first rows of larger matrices, as a key/value cache does.
   int64_t a_batch_stride = 0;
   int64_t b_batch_stride = 0;
+  // Distance between consecutive rows of C; 0 means n. PackedB's products only: lets a product
+  // write straight into a key/value cache, whose rows lie a whole cache row apart.
+  int64_t c_row_stride = 0;
 };
 
 // A and/or B already rounded to bf16, each laid out as its f32 original (a weight, or a

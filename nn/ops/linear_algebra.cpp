@@ -98,6 +98,26 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   return out;
 }
 
+void linear_into(const Tensor& x, const Tensor& weight, const Tensor& bias, float* out,
+                 int64_t out_row_stride) {
+  const Shape& xs = x.shape();
+  const Shape& ws = weight.shape();
+  if (ws.rank != 2 || xs.rank < 1 || xs[-1] != ws[1] || out_row_stride < ws[0] ||
+      (bias.defined() && !(bias.shape().rank == 1 && bias.shape()[0] == ws[0]))) {
+    throw std::invalid_argument("linear: input " + xs.str() + ", weight " + ws.str() +
+                                (bias.defined() ? ", bias " + bias.shape().str() : "") +
+                                ", output rows " + std::to_string(out_row_stride) + " apart");
+  }
+  Graph& graph = graph_of({&x, &weight, &bias});
+  if (graph.recording() || x.requires_grad() || weight.graph() != nullptr) {
+    throw std::logic_error("linear_into is for inference: use it under NoGrad on a model's weight");
+  }
+  kernels::GemmShape shape{1, 1, xs.rows(), ws[0], ws[1], false, true};
+  shape.c_row_stride = out_row_stride;
+  graph.packed(weight).gemm(shape, x.data(), weight.data(), out,
+                            bias.defined() ? bias.data() : nullptr);
+}
+
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const Shape& xs = x.shape();
   const Shape& ws = weight.shape();

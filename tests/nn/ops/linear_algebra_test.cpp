@@ -1,6 +1,9 @@
 #include <gtest/gtest.h>
 
+#include "nn/graph.h"
+#include "nn/layers.h"
 #include "nn/ops.h"
+#include "nn/random.h"
 #include "tests/nn/gradcheck.h"
 
 namespace huiyan::nn {
@@ -94,6 +97,31 @@ TEST(Linear, GradientsMatchFiniteDifferences) {
   expect_gradients(
       {random_input({2, 3, 5}, 4), random_input({1, 5}, 5)},
       [](Graph&, const std::vector<Tensor>& in) { return linear(in[0], in[1], Tensor()); });
+}
+
+// Into rows 100 apart (as a key/value cache's), the very values linear gives, and nothing
+// written between them; only for inference.
+TEST(Linear, IntoStridedRowsGivesTheSameValues) {
+  Random rng(7);
+  const Linear layer(64, 48, rng);
+  Graph graph;
+  const NoGrad no_grad(graph);
+  const auto x_values = random_input({7, 64}, 1);
+  const Tensor x = graph.from(x_values.shape, x_values.values);
+  const auto want = layer(x).values();
+  std::vector<float> out(3 + 7 * 100, -7.0f);
+  linear_into(x, layer.weight, layer.bias, out.data() + 3, 100);
+  for (int64_t i = 0; i < static_cast<int64_t>(out.size()); ++i) {
+    const int64_t row = (i - 3) / 100, col = (i - 3) % 100;
+    if (i < 3 || col >= 48) {
+      ASSERT_EQ(out[static_cast<size_t>(i)], -7.0f) << i;
+    } else {
+      ASSERT_EQ(out[static_cast<size_t>(i)], want[static_cast<size_t>(row * 48 + col)]) << i;
+    }
+  }
+  EXPECT_THROW(linear_into(x, layer.weight, layer.bias, out.data(), 47), std::invalid_argument);
+  graph.set_recording(true);
+  EXPECT_THROW(linear_into(x, layer.weight, layer.bias, out.data(), 100), std::logic_error);
 }
 
 }  // namespace
