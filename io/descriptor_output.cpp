@@ -2,6 +2,7 @@
 
 #include <unistd.h>
 
+#include <algorithm>
 #include <cerrno>
 #include <cstring>
 #include <iostream>
@@ -10,7 +11,7 @@
 namespace huiyan::io {
 
 DescriptorOutput::DescriptorOutput(int descriptor, size_t buffer_bytes)
-    : descriptor_(descriptor), buffer_(buffer_bytes) {
+    : descriptor_(descriptor), buffer_(std::max<size_t>(buffer_bytes, 1)) {
   setp(buffer_.data(), buffer_.data() + buffer_.size());
 }
 

@@ -187,11 +187,17 @@ DecoderState Transformer::start_decoding(const Tensor& memory, const IntTensor& 
   DecoderState state;
   state.memory_keep = sequence_mask(graph, src_lengths, memory.shape()[1]);
   const int64_t batch = memory.shape()[0];
+  // Positions rounded up to a multiple of 16: each step's keys and values are written into the
+  // cache by products built for its row stride, and a batch of its own capacity each would build
+  // them anew for nearly every batch of a long input.
+  constexpr int64_t kCapacityStep = 16;
+  const int64_t capacity =
+      steps > 0 ? std::min((steps + kCapacityStep - 1) / kCapacityStep * kCapacityStep,
+                           config_.max_positions)
+                : config_.max_positions;
   for (auto& layer : decoder) {
     state.memory_caches.push_back(layer->cross_attn.precompute(memory));
-    state.self_caches.emplace_back(
-        batch, config_.heads, config_.dim / config_.heads,
-        steps > 0 ? std::min(steps, config_.max_positions) : config_.max_positions);
+    state.self_caches.emplace_back(batch, config_.heads, config_.dim / config_.heads, capacity);
   }
   state.row_sentence.resize(static_cast<size_t>(batch));
   std::iota(state.row_sentence.begin(), state.row_sentence.end(), 0);

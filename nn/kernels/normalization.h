@@ -10,7 +10,7 @@ void softmax(int64_t rows, int64_t cols, const float* x, float* y, bool log);
 // log Σ_i e^x[i] over one row of n, computed as log-softmax computes it: x - log_sum_exp(n, x)
 // is bit for bit what softmax(..., log = true) gives.
 float log_sum_exp(int64_t n, const float* x);
-// The same with x's maximum (as lane_max finds it) already known.
+// The same with x's maximum (as lane_max finds it) already known; nothing in x may exceed it.
 float log_sum_exp(int64_t n, const float* x, float max);
 // dx (+)= y * (dy - sum(dy * y))  (softmax)   or   dy - exp(y) * sum(dy)  (log-softmax)
 void softmax_backward(int64_t rows, int64_t cols, const float* y, const float* dy, float* dx,

@@ -421,7 +421,7 @@ TEST_F(TranslateCli, AWriteThatFailsMidwayIsAnErrorNotACrash) {
 TEST_F(TranslateCli, TextOutputPastTheFileSizeLimitIsAnError) {
   TempDir scratch;
   std::string source;
-  for (int i = 0; i < 2000; ++i) source += "Ein Mann fährt Fahrrad " + std::to_string(i) + ".\n";
+  for (int i = 0; i < 3000; ++i) source += "Ein Mann fährt Fahrrad " + std::to_string(i) + ".\n";
   const std::string input = scratch.write("in.de", source);
   const std::string translate =
       std::string(HUIYAN_BINARY) + " translate --beam 1 -m " + (*dir_ / "model.h5");

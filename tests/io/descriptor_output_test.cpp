@@ -25,7 +25,8 @@ std::string read_all(const std::string& path) {
   return text.str();
 }
 
-// Small writes, one larger than the buffer and one just under it arrive whole and in order.
+// Small writes, one larger than the buffer, one just under it and single characters arrive whole
+// and in order.
 TEST(DescriptorOutput, WritesEverythingInOrder) {
   TempDir dir;
   const std::string path = dir / "out";
@@ -40,6 +41,8 @@ TEST(DescriptorOutput, WritesEverythingInOrder) {
       out << i << 'x' << big << near << "\n";
       expected += std::to_string(i) + "x" + big + near + "\n";
     }
+    for (char c : std::string(40, 'c')) out.put(c);  // one character at a time: overflow's path
+    expected += std::string(40, 'c');
     out.flush();
     EXPECT_TRUE(out.good());
     EXPECT_EQ(buffer.error(), 0);

@@ -2,6 +2,7 @@
 
 #include <gtest/gtest.h>
 
+#include "nn/engine.h"
 #include "nn/optimizer.h"
 #include "tests/nn/seq2seq_checks.h"
 
@@ -65,6 +66,29 @@ TEST(Transformer, SelectRowsReordersEveryCache) {
   Transformer model(tiny(), 4);
   model.train(false);
   testing::expect_select_rows_reorders(model, 1e-5);
+}
+
+// Batches whose outputs may run to 17 or to 31 steps share the products that write keys and
+// values into the caches (built for the caches' row stride): a long input of batches of many
+// lengths builds few, not some for every batch.
+TEST(Transformer, DecodingBatchesOfNearbyLengthsShareTheirProducts) {
+  TransformerConfig config = tiny();
+  config.max_positions = 64;
+  Transformer model(config, 5);
+  model.train(false);
+  Graph graph;
+  NoGrad no_grad(graph);
+  const IntTensor lengths = graph.ids({2}, std::vector<int32_t>{3, 2});
+  const Tensor memory =
+      model.encode(graph.ids({2, 3}, std::vector<int32_t>{5, 6, 7, 8, 9, 0}), lengths);
+  size_t after_first = 0;
+  for (const int64_t steps : {17, 31, 20, 26}) {
+    const auto decoder = model.step_decoder(memory, lengths, steps);
+    decoder->step({2, 2});
+    decoder->step({10, 11});
+    if (after_first == 0) after_first = Engine::get().cached_primitives();
+    EXPECT_EQ(Engine::get().cached_primitives(), after_first) << steps << " steps";
+  }
 }
 
 // A tiny Transformer learns to reverse sequences of 5 tokens.
