@@ -1,9 +1,12 @@
 // huiyan: attention-based NLP from the command line. This file only dispatches to a subcommand
 // and turns failures into one line on stderr and an exit code (1 bad data or I/O, 2 usage).
 
+#include <fcntl.h>
 #include <unistd.h>
 
+#include <cerrno>
 #include <csignal>
+#include <cstdlib>
 #include <exception>
 #include <iomanip>
 #include <iostream>
@@ -45,6 +48,24 @@ int with_stdout_checked(int status, const std::string& who) {
   return status;
 }
 
+// A standard descriptor the caller closed (`<&-`, `>&-`) would go to the next file opened: the
+// signal watcher's descriptor became stdin, which then read signals as text and never stopped.
+// Each closed one gets /dev/null, stdin and stdout opened the wrong way round, so that reading or
+// writing them fails (EBADF, as on the closed descriptor) rather than seeing an empty input or
+// losing the output; stderr's messages have nowhere to go either way.
+void hold_standard_descriptors() {
+  for (const int fd : {STDIN_FILENO, STDOUT_FILENO, STDERR_FILENO}) {
+    if (::fcntl(fd, F_GETFD) != -1 || errno != EBADF) continue;
+    const int flags = fd == STDOUT_FILENO ? O_RDONLY : O_WRONLY;
+    const int opened = ::open("/dev/null", flags);
+    if (opened < 0) std::_Exit(127);  // no /dev/null: nothing sensible can run
+    if (opened != fd) {
+      ::dup2(opened, fd);
+      ::close(opened);
+    }
+  }
+}
+
 // std::cout writes through a DescriptorOutput for main's lifetime, so a failed write can say why;
 // the stream gets its own buffer back before the C++ runtime's last flush at exit.
 class StdoutWithReasons {
@@ -65,6 +86,7 @@ class StdoutWithReasons {
 }  // namespace
 
 int main(int argc, char** argv) {
+  hold_standard_descriptors();
   std::ios::sync_with_stdio(false);
   const StdoutWithReasons stdout_with_reasons;
   // Past `ulimit -f` a write fails (EFBIG) and is reported like a full disk, its output's

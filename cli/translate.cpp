@@ -90,13 +90,17 @@ int run_translate(const std::vector<std::string>& args) {
   if (output == "-") {
     pipeline::translate_stream(translator, reader, std::cout, o);
     io::check_stdout_written();
+    if (exported) exported->commit();
   } else {
     io::AtomicFile file(output);
     std::ofstream out = file.open_stream();
     pipeline::translate_stream(translator, reader, out, o);
-    file.commit(out);
+    // Both outputs complete before either replaces its file: a failure leaves both as they were.
+    if (exported) exported->finish();
+    file.finish(out);
+    file.commit();
+    if (exported) exported->commit();
   }
-  if (exported) exported->commit();
   return 0;
 }
 

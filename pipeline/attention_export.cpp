@@ -14,6 +14,7 @@ struct AttentionExport::Impl {
   io::AtomicFile file;
   bool json;
   int64_t count = 0;
+  bool finished = false;
   std::ofstream lines;             // json
   std::optional<io::h5::File> h5;  // hdf5
 
@@ -59,13 +60,19 @@ void AttentionExport::write(const AttentionRecord& r) {
   group.write_matrix<float>("weights", std::span<const float>(r.weights), shape);
 }
 
-void AttentionExport::commit() {
+void AttentionExport::finish() {
+  if (impl_->finished) return;
   if (impl_->json) {
-    impl_->file.commit(impl_->lines);
-    return;
+    impl_->file.finish(impl_->lines);
+  } else {
+    impl_->h5->root().set_attr("sentences", impl_->count);
+    impl_->h5->close();
   }
-  impl_->h5->root().set_attr("sentences", impl_->count);
-  impl_->h5->close();
+  impl_->finished = true;
+}
+
+void AttentionExport::commit() {
+  finish();
   impl_->file.commit();
 }
 

@@ -32,7 +32,11 @@ class AttentionExport {
   AttentionExport& operator=(const AttentionExport&) = delete;
 
   void write(const AttentionRecord& record);
-  // Completes the file; without it, nothing is left at `path`.
+  // Completes and closes the file, reporting a failed write, without putting it at `path`: a
+  // command finishes all its outputs before it commits any, so a failure leaves every one as it
+  // was.
+  void finish();
+  // Makes the file `path` (finishing it first if need be); without it, nothing is left there.
   void commit();
 
  private:

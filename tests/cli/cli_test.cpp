@@ -51,6 +51,25 @@ TEST(Cli, AFailedWriteToStdoutExitsWithOne) {
   }
 }
 
+// Standard descriptors the caller closed are errors on use, not a hang: a closed stdin once
+// became the signal watcher's descriptor, read signals as text and ignored Ctrl-C.
+TEST(Cli, ClosedStandardDescriptorsAreErrorsOnUse) {
+  TempDir dir;
+  const std::string text = dir.write("text.txt", "a cat sat\n");
+  const std::string eval = "timeout -k 5 60 " + std::string(HUIYAN_BINARY) + " eval --ref " + text;
+  for (const auto& [redirect, message] :
+       {std::pair<std::string, std::string>{" --hyp - <&-",
+                                            "<stdin>: cannot read: Bad file descriptor"},
+        std::pair<std::string, std::string>{" --hyp " + text + " >&-",
+                                            "<stdout>: write failed (Bad file descriptor)"}}) {
+    const std::string command = eval + redirect + " 2> " + (dir / "err");
+    const int status = std::system(command.c_str());
+    ASSERT_TRUE(WIFEXITED(status)) << redirect;
+    EXPECT_EQ(WEXITSTATUS(status), 1) << redirect;  // timeout's would be 124
+    EXPECT_NE(read_file(dir / "err").find(message), std::string::npos) << read_file(dir / "err");
+  }
+}
+
 TEST(Cli, HelpListsBuiltCommandsAndVersion) {
   const auto help = huiyan("--help");
   EXPECT_EQ(help.exit_code, 0);

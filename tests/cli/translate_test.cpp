@@ -445,6 +445,35 @@ TEST_F(TranslateCli, TextOutputPastTheFileSizeLimitIsAnError) {
   EXPECT_EQ(std::filesystem::file_size(scratch / "out.en"), 2048u);
 }
 
+// Translations and attention belong together: when the attention file cannot be written (here
+// past a file size limit the translations fit within), -o's file keeps its old content too.
+TEST_F(TranslateCli, AFailedAttentionFileLeavesTheTranslationsFileAsItWas) {
+  TempDir scratch;
+  std::string source;
+  for (int i = 0; i < 200; ++i) source += "Ein Mann fährt Fahrrad " + std::to_string(i) + ".\n";
+  const std::string input = scratch.write("in.de", source);
+  const std::string out = scratch.write("out.en", "ORIG\n");
+  const std::string command = "sh -c \"ulimit -f 100; exec " + std::string(HUIYAN_BINARY) +
+                              " translate --beam 1 -m " + (*dir_ / "model.h5") + " -o " + out +
+                              " --attention-out " + (scratch / "a.jsonl") + " --json < " + input +
+                              "\" 2> " + (scratch / "err");
+  const int status = std::system(command.c_str());
+  ASSERT_TRUE(WIFEXITED(status));
+  EXPECT_EQ(WEXITSTATUS(status), 1);
+  const std::string err = read_file(scratch / "err");
+  EXPECT_NE(err.find(scratch / "a.jsonl"), std::string::npos) << err;
+  EXPECT_EQ(read_file(out), "ORIG\n");
+  EXPECT_FALSE(std::filesystem::exists(scratch / "a.jsonl"));
+  // Without the limit both are written.
+  const Outcome r =
+      run_huiyan("translate --beam 1 -m " + (*dir_ / "model.h5") + " -i " + input + " -o " + out +
+                     " --attention-out " + (scratch / "a.jsonl") + " --json",
+                 "");
+  EXPECT_EQ(r.exit_code, 0) << r.err;
+  EXPECT_EQ(lines(read_file(out)), 200u);
+  EXPECT_LT(std::filesystem::file_size(out), 51200u);  // the limit above left room for it
+}
+
 // Resuming a run that already reached --max-steps trains nothing and leaves its files as they are.
 TEST_F(TranslateCli, ResumingAFinishedRunTrainsNothing) {
   TempDir scratch;
