@@ -124,6 +124,23 @@ std::string end_of_links(const std::string& path, const std::string& destination
   throw_system_error(destination, "cannot follow the link");
 }
 
+// Why a write to the file at `path` fails, asked again with one byte at its end: a stream keeps no
+// errno, and one that failed on a write larger than its buffer has nothing left to write when it
+// closes. Only for a regular file (which then is not committed) or a device such as /dev/full,
+// never a pipe, which a byte could reach. 0 when the byte went through.
+int reason_writes_fail(const std::string& path) {
+  struct stat info {};
+  if (::stat(path.c_str(), &info) != 0) return errno;
+  if (!S_ISREG(info.st_mode) && !S_ISCHR(info.st_mode)) return 0;
+  const int fd = ::open(path.c_str(), O_WRONLY | O_APPEND | O_CLOEXEC | O_NOCTTY);
+  if (fd < 0) return errno;
+  const char byte = 0;
+  const ssize_t put = ::write(fd, &byte, 1);
+  const int reason = put == 1 ? 0 : (put < 0 ? errno : EIO);
+  ::close(fd);
+  return reason;
+}
+
 std::string directory_of(const std::string& path) {
   const std::filesystem::path parent = std::filesystem::path(path).parent_path();
   return parent.empty() ? "." : parent.string();
@@ -411,6 +428,7 @@ void AtomicFile::commit(std::ofstream& stream) {
 void AtomicFile::finish(std::ofstream& stream) {
   errno = 0;
   stream.close();
+  if (stream.fail() && errno == 0) errno = reason_writes_fail(temp_path_);
   if (how_ != How::replace) {
     if (stream.fail()) throw_system_error(destination_, "cannot write");
     return;  // a pipe, a device, or a copy for a descriptor: nothing to sync
