@@ -165,16 +165,9 @@ void PackedB::gemm(const GemmShape& s, const float* a, const float* b, float* c,
     throw std::logic_error("gemm: rows of C closer than their length");
   }
   if (s.m == 0 || s.n == 0) return;
-  if (s.c_row_stride > s.n && s.k == 0) {
-    // An empty sum, as gemm gives it: C = bias or 0.
-    for (int64_t row = 0; row < s.m; ++row) {
-      for (int64_t col = 0; col < s.n; ++col)
-        c[row * s.c_row_stride + col] = bias ? bias[col] : 0.0f;
-    }
-    return;
-  }
   if (s.batch_a != 1 || s.batch_b != 1 || s.k == 0) {
-    if (s.c_row_stride > s.n) throw std::logic_error("gemm: a strided C needs one product");
+    if (s.c_row_stride > s.n)
+      throw std::logic_error("gemm: a strided C needs one nonempty product");
     kernels::gemm(s, a, b, c, false, bias);
     return;
   }

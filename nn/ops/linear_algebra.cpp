@@ -98,15 +98,29 @@ Tensor matmul(const Tensor& a, const Tensor& b, bool transpose_a, bool transpose
   return out;
 }
 
-void linear_into(const Tensor& x, const Tensor& weight, const Tensor& bias, float* out,
-                 int64_t out_row_stride) {
+namespace {
+
+// linear's operands: x [..., in], weight [out, in], bias [out] or undefined.
+void check_linear_operands(const Tensor& x, const Tensor& weight, const Tensor& bias) {
   const Shape& xs = x.shape();
   const Shape& ws = weight.shape();
-  if (ws.rank != 2 || xs.rank < 1 || xs[-1] != ws[1] || out_row_stride < ws[0] ||
+  if (ws.rank != 2 || xs.rank < 1 || xs[-1] != ws[1] ||
       (bias.defined() && !(bias.shape().rank == 1 && bias.shape()[0] == ws[0]))) {
     throw std::invalid_argument("linear: input " + xs.str() + ", weight " + ws.str() +
-                                (bias.defined() ? ", bias " + bias.shape().str() : "") +
-                                ", output rows " + std::to_string(out_row_stride) + " apart");
+                                (bias.defined() ? ", bias " + bias.shape().str() : ""));
+  }
+}
+
+}  // namespace
+
+void linear_into(const Tensor& x, const Tensor& weight, const Tensor& bias, float* out,
+                 int64_t out_row_stride) {
+  check_linear_operands(x, weight, bias);
+  const Shape& xs = x.shape();
+  const Shape& ws = weight.shape();
+  if (out_row_stride < ws[0]) {
+    throw std::invalid_argument("linear: output rows " + std::to_string(out_row_stride) +
+                                " apart hold no " + std::to_string(ws[0]) + " values");
   }
   Graph& graph = graph_of({&x, &weight, &bias});
   if (graph.recording() || x.requires_grad() || weight.graph() != nullptr) {
@@ -119,13 +133,9 @@ void linear_into(const Tensor& x, const Tensor& weight, const Tensor& bias, floa
 }
 
 Tensor linear(const Tensor& x, const Tensor& weight, const Tensor& bias) {
+  check_linear_operands(x, weight, bias);
   const Shape& xs = x.shape();
   const Shape& ws = weight.shape();
-  if (ws.rank != 2 || xs.rank < 1 || xs[-1] != ws[1] ||
-      (bias.defined() && !(bias.shape().rank == 1 && bias.shape()[0] == ws[0]))) {
-    throw std::invalid_argument("linear: input " + xs.str() + ", weight " + ws.str() +
-                                (bias.defined() ? ", bias " + bias.shape().str() : ""));
-  }
   const int64_t rows = xs.rows();
   const int64_t in = ws[1];
   const int64_t out_dim = ws[0];
