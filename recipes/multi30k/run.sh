@@ -70,6 +70,11 @@ file() {  # the first of NAME.gz, NAME that exists
     echo "$0: $data/$1(.gz) not found: give --data DIR with the Multi30k task 1 raw files" >&2; exit 1
   fi
 }
+# Every input is looked for now, not after the first model's hours of training (`file` exits the
+# script here; inside a $(...) below it could only exit its subshell).
+for f in train val test_2016_flickr test_2017_mscoco; do
+  for l in de en; do file "$f.$l" >/dev/null; done
+done
 find_huiyan "$root"  # HUIYAN_BIN, or a fresh build
 
 log "preprocess (NFKC, whitespace; train pairs up to 100 words, length ratio 3)"
@@ -135,7 +140,9 @@ for model in "${model_list[@]}"; do
     --batch-tokens 4096 $flags 2>&1 | tee "$work/$model.train.log" | grep -v '^$' >&2
   train_minutes=$(( ($(date +%s) - start + 30) / 60 ))
   # The best checkpoint on validation loss, and the average of the last ones kept.
-  "$huiyan" average -q -o "$work/$model.avg.h5" --last 5 --checkpoints-of "$work/$model.h5"
+  # As many as the run kept (fewer than --keep-checkpoints when it ended early), named in the table.
+  keep=$(sed -n 's/.*--keep-checkpoints \([0-9]*\).*/\1/p' <<<"$flags")
+  averaged=$(average_last "$keep" "$work/$model.h5" "$work/$model.avg.h5")
   for checkpoint in best avg; do
     model_file="$work/$model.h5"
     [ $checkpoint = avg ] && model_file="$work/$model.avg.h5"
@@ -147,8 +154,8 @@ for model in "${model_list[@]}"; do
       bleu=$(echo "$scores" | sed -n 's/^ *"bleu": \([0-9.]*\),*$/\1/p')
       chrf=$(echo "$scores" | sed -n 's/^ *"chrf": \([0-9.]*\),*$/\1/p')
       "$huiyan" eval --metric bleu,chrf --hyp "$hyp" --ref "$work/$test.ref.en" >&2
-      printf '| %s | %s | %s | %.2f | %.2f | %d min |\n' "$(label_for "$model")" \
-        "$([ $checkpoint = avg ] && echo "average of last" || echo "best valid loss")" \
+      LC_ALL=C printf '| %s | %s | %s | %.2f | %.2f | %d min |\n' "$(label_for "$model")" \
+        "$([ $checkpoint = avg ] && echo "average of last $averaged" || echo "best valid loss")" \
         "$test" "$bleu" "$chrf" "$train_minutes" >>"$table"
     done
   done

@@ -167,7 +167,8 @@ start=$(date +%s)
 "$huiyan" train --threads "$threads" --task translate --data "$work/data.h5" \
   -o "$work/transformer.h5" "${flags[@]}" 2>&1 | tee "$work/train.log" | grep -v '^$' >&2
 train_minutes=$(( ($(date +%s) - start + 30) / 60 ))
-"$huiyan" average -q -o "$work/transformer.avg.h5" --last 5 --checkpoints-of "$work/transformer.h5"
+keep=$(sed -n 's/.*--keep-checkpoints \([0-9]*\).*/\1/p' <<<"${flags[*]}")
+averaged=$(average_last "$keep" "$work/transformer.h5" "$work/transformer.avg.h5")
 
 log "translate newstest2014 (beam 4, length penalty 0.6) and score (sacreBLEU 13a, detokenized)"
 # --quick scores the first 500 segments only (a tiny model's long garbage outputs are slow).
@@ -194,8 +195,8 @@ for checkpoint in best avg; do
   bleu=$(echo "$scores" | sed -n 's/^ *"bleu": \([0-9.]*\),*$/\1/p')
   chrf=$(echo "$scores" | sed -n 's/^ *"chrf": \([0-9.]*\),*$/\1/p')
   "$huiyan" eval --metric bleu,chrf --hyp "$hyp" --ref "$work/newstest2014.ref.$tgt" >&2
-  printf '| %s | %s | %s | %.2f | %.2f | %d min |\n' "$model_label" \
-    "$([ $checkpoint = avg ] && echo "average of last" || echo "best valid loss")" "$test_set" \
+  LC_ALL=C printf '| %s | %s | %s | %.2f | %.2f | %d min |\n' "$model_label" \
+    "$([ $checkpoint = avg ] && echo "average of last $averaged" || echo "best valid loss")" "$test_set" \
     "$bleu" "$chrf" "$train_minutes" >>"$table"
 done
 cat "$table"
