@@ -194,7 +194,10 @@ int run_train(const std::vector<std::string>& args) {
       "valid-beam", po::value(&o.valid_beam)->value_name("N")->default_value(1),
       "beam for the valid BLEU (1: greedy, fast)")(
       "patience", po::value(&o.patience)->value_name("N")->default_value(0),
-      "stop after N validations without improvement (0: never)")(
+      ("stop after N validations without a better valid loss (0: never, or " +
+       std::to_string(pipeline::kDefaultPatience) +
+       " when no --max-steps, --max-epochs or --max-time is given)")
+          .c_str())(
       "keep-checkpoints", po::value(&o.keep_checkpoints)->value_name("K")->default_value(0),
       "also keep the last K validated models as NAME.step<N>.h5, for huiyan average (0: none)")(
       "seed", po::value(&seed)->value_name("N")->default_value(Count{1}),
@@ -273,7 +276,7 @@ int run_train(const std::vector<std::string>& args) {
                                 std::pair{"attention-dropout", o.model.attention_dropout}}) {
     if (!(p >= 0 && p < 1)) throw UsageError(std::string("--") + name + " must be in [0, 1)");
   }
-  if (o.patience < 0) throw UsageError("--patience must be >= 0 (0: never stop early)");
+  if (o.patience < 0) throw UsageError("--patience must be >= 0");
   if (o.valid_beam < 1 || o.valid_beam > 1000) {  // as translate's --beam
     throw UsageError("--valid-beam must be between 1 (greedy) and 1000");
   }

@@ -112,9 +112,6 @@ RunCheckpoints latest_run_checkpoints(const std::string& output) {
 }
 
 TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
-  if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
-    throw std::invalid_argument("give --max-steps, --max-epochs or --max-time");
-  }
   if (o.accumulate < 1) throw std::invalid_argument("--accumulate must be >= 1");
   const io::Dataset dataset = io::read_dataset(o.data);
   if (dataset.task != "translate") {
@@ -125,6 +122,17 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   const io::DatasetSplit* valid = dataset.split("valid");
   // An empty valid split (a small corpus split by fraction) measures nothing: none at all.
   if (valid != nullptr && valid->src.size() == 0) valid = nullptr;
+  // Training without a limit ends as Marian's does by default: at a run of validations without a
+  // better loss. Without a valid split nothing would end it.
+  int patience = o.patience;
+  if (o.max_steps <= 0 && o.max_epochs <= 0 && o.max_minutes <= 0) {
+    if (valid == nullptr) {
+      throw std::invalid_argument(
+          "give --max-steps, --max-epochs or --max-time: " + o.data +
+          " has no valid split, so early stopping (--patience) cannot end training");
+    }
+    if (patience <= 0) patience = kDefaultPatience;
+  }
   const SubwordModel src_tokenizer =
       SubwordModel::from_bytes(dataset.src_tokenizer, o.data + ": /tokenizer/src");
   const SubwordModel tgt_tokenizer =
@@ -162,7 +170,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         {"max_steps", o.max_steps},
         {"max_epochs", o.max_epochs},
         {"valid_every", o.valid_every},
-        {"patience", o.patience},
+        {"patience", patience},
         {"valid_bleu", o.valid_bleu},
         {"valid_beam", o.valid_beam},
         {"keep_checkpoints", o.keep_checkpoints}}}};
@@ -216,6 +224,10 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
   const auto say = [&](const std::string& line) {
     if (o.log) o.log(line);
   };
+  if (patience != o.patience) {
+    say("no --max-steps, --max-epochs or --max-time: training stops after " +
+        std::to_string(patience) + " validations without a better valid loss (--patience)");
+  }
 
   TranslationTrainSummary summary;
   int64_t tokens_seen = 0;
@@ -299,7 +311,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
         (valid ? " valid loss " + fixed(loss, 4) + " ppl " + fixed(std::exp(loss), 2) : "") +
         (with_bleu ? " bleu " + fixed(summary.last_valid_bleu, 2) : "") +
         (valid ? (better ? " (best, saved)" : "") : " (saved)"));
-    if (o.patience > 0 && stale >= o.patience) {
+    if (patience > 0 && stale >= patience) {
       say("early stop: " + std::to_string(stale) + " validations without a better loss");
       stop = true;
     }
@@ -311,7 +323,7 @@ TranslationTrainSummary train_translation(const TranslationTrainOptions& o) {
                     std::isfinite(best_valid) ? "best valid loss " + fixed(best_valid, 4) : "",
                     o.data, last_path, say);
   TrainingRun run(cursor,
-                  {o.max_steps, o.max_epochs, o.patience, o.resume, o.output, file_config,
+                  {o.max_steps, o.max_epochs, patience, o.resume, o.output, file_config,
                    o.keep_checkpoints > 0},
                   o.stop_requested, say);
   if (run.done_before_starting()) stop = true;

@@ -15,6 +15,9 @@
 
 namespace huiyan::pipeline {
 
+// Marian's default early stopping: what ends a run given no step, epoch or time limit.
+inline constexpr int kDefaultPatience = 10;
+
 struct TranslationTrainOptions {
   std::string data;                  // dataset .h5 with train (and valid) splits
   std::string output;                // model .h5
@@ -31,10 +34,12 @@ struct TranslationTrainOptions {
   float weight_decay = 0;
   float clip_norm = 0;         // 0: no clipping
   int64_t max_steps = 0;       // 0: no limit
-  int64_t max_epochs = 0;      // 0: no limit (one of the two must be set)
+  int64_t max_epochs = 0;      // 0: no limit
   int64_t valid_every = 1000;  // steps; 0: at the end of each epoch only
-  int patience = 0;            // stop after this many validations without improvement; 0: never
-  bool valid_bleu = true;      // also decode the valid split (greedy) and report its BLEU
+  // Stop after this many validations without improvement; 0: never, or kDefaultPatience when
+  // no limit (steps, epochs, minutes) is set.
+  int patience = 0;
+  bool valid_bleu = true;  // also decode the valid split (greedy) and report its BLEU
   int valid_beam = 1;
   double max_minutes = 0;    // stop (after a last validation) once training took this long
   int keep_checkpoints = 0;  // also keep the last K validated models as <stem>.step<N>.h5

@@ -211,6 +211,45 @@ TEST(TrainTranslation, ResumeKeepsThePatienceCount) {
   EXPECT_EQ(train_translation(second).steps, stopped);
 }
 
+// Given no step, epoch or time limit, training ends as Marian's does: after kDefaultPatience
+// validations without a better loss (a learning rate of 0 keeps the loss where the first
+// validation found it). Without a valid split nothing would end it: refused before any work.
+TEST(TrainTranslation, WithoutALimitEarlyStoppingEndsTraining) {
+  TempDir dir;
+  const std::string data = sample_dataset(dir);
+  auto o = tiny(data, dir / "model.h5");
+  o.lr = 0;
+  o.schedule = "constant";
+  o.valid_every = 1;
+  o.valid_bleu = false;
+  EXPECT_EQ(train_translation(o).steps, 1 + kDefaultPatience);
+  // The patience it ran with is the one a resume keeps.
+  const auto config = nlohmann::json::parse(read_model_header(dir / "model.last.h5").config_json);
+  EXPECT_EQ(config["training"]["patience"], kDefaultPatience);
+
+  o.patience = 3;
+  o.output = dir / "given.h5";
+  EXPECT_EQ(train_translation(o).steps, 1 + 3);
+
+  TempDir bare;
+  bare.write("data/train.src", "ein Hund\n");
+  bare.write("data/train.tgt", "a dog\n");
+  DatasetBuildOptions build;
+  build.task = "translate";
+  build.data_dir = bare / "data";
+  build.model = dir / "joint.model";
+  build.output = bare / "data.h5";
+  build_dataset(build);
+  auto no_valid = tiny(build.output, bare / "model.h5");
+  try {
+    train_translation(no_valid);
+    FAIL() << "trained without a limit or a valid split";
+  } catch (const std::invalid_argument& e) {
+    EXPECT_NE(std::string(e.what()).find("has no valid split"), std::string::npos) << e.what();
+  }
+  EXPECT_FALSE(std::filesystem::exists(bare / "model.h5"));
+}
+
 // Stopped by --max-steps inside an epoch with validation only at epoch ends, training still
 // validates and saves the model it ended with; --keep-checkpoints keeps the newest K.
 TEST(TrainTranslation, SavesWhereverItStopsAndKeepsTheLastCheckpoints) {
