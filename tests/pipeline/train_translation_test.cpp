@@ -51,6 +51,20 @@ std::string sample_dataset(const TempDir& dir) {
   return make_dataset(dir, 500, true);
 }
 
+// The dataset's training pairs alone, as a dataset without a valid split (same joint model).
+std::string train_only_dataset(const TempDir& dir) {
+  std::filesystem::create_directories(dir / "train_only");
+  std::filesystem::copy_file(dir / "data/train.src", dir / "train_only/train.src");
+  std::filesystem::copy_file(dir / "data/train.tgt", dir / "train_only/train.tgt");
+  DatasetBuildOptions build;
+  build.task = "translate";
+  build.data_dir = dir / "train_only";
+  build.model = dir / "joint.model";
+  build.output = dir / "train_only.h5";
+  build_dataset(build);
+  return build.output;
+}
+
 // The sample's first `pairs` training pairs as both train and valid splits.
 std::string first_pairs_dataset(const TempDir& dir, size_t pairs) {
   const auto de = io::read_lines(kData + "/multi30k/train.de");
@@ -231,23 +245,14 @@ TEST(TrainTranslation, WithoutALimitEarlyStoppingEndsTraining) {
   o.output = dir / "given.h5";
   EXPECT_EQ(train_translation(o).steps, 1 + 3);
 
-  TempDir bare;
-  bare.write("data/train.src", "ein Hund\n");
-  bare.write("data/train.tgt", "a dog\n");
-  DatasetBuildOptions build;
-  build.task = "translate";
-  build.data_dir = bare / "data";
-  build.model = dir / "joint.model";
-  build.output = bare / "data.h5";
-  build_dataset(build);
-  auto no_valid = tiny(build.output, bare / "model.h5");
+  auto no_valid = tiny(train_only_dataset(dir), dir / "no_valid.h5");
   try {
     train_translation(no_valid);
     FAIL() << "trained without a limit or a valid split";
   } catch (const std::invalid_argument& e) {
     EXPECT_NE(std::string(e.what()).find("has no valid split"), std::string::npos) << e.what();
   }
-  EXPECT_FALSE(std::filesystem::exists(bare / "model.h5"));
+  EXPECT_FALSE(std::filesystem::exists(dir / "no_valid.h5"));
 }
 
 // Stopped by --max-steps inside an epoch with validation only at epoch ends, training still
@@ -347,17 +352,9 @@ TEST(TrainTranslation, AValidatedRunDoesNotResumeWithoutAValidSplit) {
   o.valid_every = 2;
   o.valid_bleu = false;
   train_translation(o);
-  std::filesystem::create_directories(dir / "train_only");
-  std::filesystem::copy_file(dir / "data/train.src", dir / "train_only/train.src");
-  std::filesystem::copy_file(dir / "data/train.tgt", dir / "train_only/train.tgt");
-  DatasetBuildOptions build;
-  build.task = "translate";
-  build.data_dir = dir / "train_only";
-  build.model = dir / "joint.model";
-  build.output = dir / "train_only.h5";
-  build_dataset(build);
+  const std::string train_only = train_only_dataset(dir);
   const auto best = std::filesystem::last_write_time(dir / "model.h5");
-  o.data = build.output;
+  o.data = train_only;
   o.resume = true;
   o.max_steps = 8;
   try {
